@@ -1,0 +1,98 @@
+"""The API: ``POST /domains`` starts an onboarding; ``GET /domains/{domain}`` reports SES's and the workflow's state.
+
+API Gateway authorises callers with IAM (SigV4). Validation is Powertools' (pydantic, from the same
+OnboardRequest model every trigger uses); a bad request gets 400 naming each problem and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mailauth.domain import normalise_domain
+from mailauth.errors import AwsThrottledError, ExecutionConflictError, InvalidRequestError
+from mailauth.models import OnboardRequest
+from mailauth.resolve import check_mail_from_allowed
+from mailauth.status import domain_status
+from mailauth.submission import Submitter
+
+logger = Logger()
+app = APIGatewayRestResolver(enable_validation=True)
+_submitter: Submitter | None = None
+
+
+def submitter() -> Submitter:
+    global _submitter
+    if _submitter is None:
+        _submitter = Submitter()
+    return _submitter
+
+
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
+    )
+
+
+@app.post("/domains")
+def post_domain(request: OnboardRequest) -> Response[Any]:
+    logger.append_keys(domain=request.domain)
+    check_mail_from_allowed(request)
+    submission = submitter().submit(request)
+    logger.info("submitted", extra={"execution": submission.execution_arn, "started": submission.started})
+    return _json(
+        202,
+        {
+            "domain": submission.domain,
+            "executionArn": submission.execution_arn,
+            "executionName": submission.execution_name,
+            "status": "STARTED" if submission.started else "ALREADY_RUNNING",
+        },
+    )
+
+
+@app.get("/domains/<domain>")
+def get_domain(domain: str) -> Response[Any]:
+    try:
+        name = normalise_domain(unquote(domain))
+    except ValueError as exc:
+        return _json(400, {"message": f"domain: {exc}"})
+    status = domain_status(name, submitter())
+    if status["identity"] is None and status["execution"] is None:
+        return _json(404, {"message": f"mailauth knows no onboarding of {name} and SES has no such identity"})
+    return _json(200, status)
+
+
+@app.exception_handler(RequestValidationError)
+def bad_request(exc: RequestValidationError) -> Response[Any]:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+        problems.append(f"{where}: {str(error.get('msg', '')).removeprefix('Value error, ')}")
+    return _json(400, {"message": "; ".join(problems), "errors": problems})
+
+
+@app.exception_handler(InvalidRequestError)
+def invalid(exc: InvalidRequestError) -> Response[Any]:
+    return _json(400, {"message": str(exc)})
+
+
+@app.exception_handler(ExecutionConflictError)
+def conflict(exc: ExecutionConflictError) -> Response[Any]:
+    return _json(409, {"message": str(exc)})
+
+
+@app.exception_handler(AwsThrottledError)
+def throttled(exc: AwsThrottledError) -> Response[Any]:
+    return _json(503, {"message": "AWS is throttling requests; try again shortly"}, {"Retry-After": "5"})
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

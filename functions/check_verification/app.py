@@ -1,0 +1,31 @@
+"""Step 4 — CheckVerification: one poll of SES and public DNS; decides the next state and the wait."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mailauth.models import CheckInput
+from mailauth.verification import check
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    step = CheckInput.model_validate(event)
+    logger.append_keys(domain=step.request.domain, execution=event.get("execution"))
+    state = check(step.request, step.zone, step.identity, step.verification)
+    logger.info(
+        "verification checked",
+        extra={
+            "outcome": state.outcome,
+            "attempt": state.attempt,
+            "dkim": state.dkim_status,
+            "mail_from": state.mail_from_status,
+            "next_wait_seconds": state.next_wait_seconds,
+        },
+    )
+    return state.model_dump(mode="json")

@@ -1,0 +1,30 @@
+"""Step 2 — EnsureIdentity: create or adopt the SES identity; with ``restart_dkim``, issue new DKIM tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mailauth.identity import ensure_identity, restart_dkim
+from mailauth.models import EnsureIdentityInput
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    step = EnsureIdentityInput.model_validate(event)
+    logger.append_keys(domain=step.request.domain, execution=event.get("execution"))
+    if step.restart_dkim and step.identity is not None:
+        identity = restart_dkim(step.request, step.identity)
+        logger.warning(
+            "DKIM verification failed; restarted with new tokens", extra={"tokens": identity.dkim_tokens}
+        )
+    else:
+        identity = ensure_identity(step.request, account_id=context.invoked_function_arn.split(":")[4])
+        logger.info(
+            "identity ready", extra={"adopted": identity.adopted, "dkim_status": identity.dkim_status}
+        )
+    return identity.model_dump(mode="json")

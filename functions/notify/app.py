@@ -1,0 +1,61 @@
+"""Step 6 — Notify: e-mail and Chatbot/Slack notification of the outcome (success, timeout or failure).
+
+The ASL passes the whole state plus ``execution`` (``$$.Execution.Id``); the result tells its Choice state
+which Fail or Succeed state ends the execution.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mailauth.models import NotificationResult, NotifyInput
+from mailauth.notify import Message, compose, parse_state, publish
+
+logger = Logger()
+metrics = Metrics()
+
+_METRIC_BY_OUTCOME = {
+    "success": "DomainsOnboarded",
+    "timeout": "OnboardingsTimedOut",
+    "failure": "OnboardingsFailed",
+}
+
+
+def _sns_client() -> Any:
+    """The SNS client (None: let :func:`mailauth.notify.publish` build one). Tests may monkeypatch this."""
+    return None
+
+
+def _record_metrics(state: NotifyInput, message: Message) -> None:
+    metrics.add_metric(name=_METRIC_BY_OUTCOME[message.outcome], unit=MetricUnit.Count, value=1)
+    if message.outcome == "success" and state.verification is not None and state.zone is not None:
+        elapsed = state.verification.checked_at - state.zone.requested_at
+        metrics.add_metric(name="HoursToVerify", unit=MetricUnit.NoUnit, value=elapsed.total_seconds() / 3600)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    state, dropped = parse_state(event)
+    execution = event.get("execution") or state.execution
+    message_region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    message = compose(state, execution_arn=execution, region=message_region)
+    logger.append_keys(domain=message.domain, execution=execution)
+    if dropped:
+        logger.warning(
+            "state keys did not match their models; notifying without them", extra={"keys": dropped}
+        )
+    message_id = publish(message, topic_arn=os.environ["MAILAUTH_TOPIC_ARN"], sns_client=_sns_client())
+    _record_metrics(state, message)
+    logger.info(
+        "notification published",
+        extra={"outcome": message.outcome, "subject": message.subject, "message_id": message_id},
+    )
+    return NotificationResult(
+        outcome=message.outcome, subject=message.subject, message_id=message_id
+    ).model_dump(mode="json")

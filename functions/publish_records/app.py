@@ -1,0 +1,29 @@
+"""Step 3 — PublishRecords: plan against the zone, refuse conflicts, submit one atomic change batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mailauth.models import PublishInput
+from mailauth.publish import publish
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    step = PublishInput.model_validate(event)
+    logger.append_keys(domain=step.request.domain, execution=event.get("execution"))
+    result = publish(step.request, step.zone, step.identity, previous=step.publish)
+    logger.info(
+        "records published",
+        extra={
+            "change_id": result.change_id,
+            "changes": [f"{c.action} {c.record.type} {c.record.name}" for c in result.changes],
+            "kept": [f"{k.record.type} {k.record.name}" for k in result.kept],
+        },
+    )
+    return result.model_dump(mode="json")

@@ -1,0 +1,73 @@
+"""EventBridge trigger: a new public hosted zone (CloudTrail CreateHostedZone) or a custom OnboardDomain event.
+
+Both go through the same submission as the API. A private zone is skipped; a request that fails validation
+still starts an execution, so its failure reaches the notification topic instead of vanishing.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from mailauth.models import OnboardRequest
+from mailauth.resolve import validation_message
+from mailauth.submission import Submitter
+
+logger = Logger()
+_submitter: Submitter | None = None
+
+
+def submitter() -> Submitter:
+    global _submitter
+    if _submitter is None:
+        _submitter = Submitter()
+    return _submitter
+
+
+def request_from(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The raw request an event asks for, or None when the event must be skipped (reason logged)."""
+    detail = event.get("detail") or {}
+    if event.get("source") == "mailauth" and event.get("detail-type") == "OnboardDomain":
+        return dict(detail)
+    if detail.get("eventName") != "CreateHostedZone":
+        logger.warning("ignored an event that is neither OnboardDomain nor CreateHostedZone")
+        return None
+    if os.environ.get("MAILAUTH_AUTO_ONBOARD", "true").lower() != "true":
+        logger.info("auto-onboarding of new hosted zones is off")
+        return None
+    if detail.get("errorCode"):
+        logger.info("CreateHostedZone failed; nothing to onboard", extra={"errorCode": detail["errorCode"]})
+        return None
+    params = detail.get("requestParameters") or {}
+    if (params.get("hostedZoneConfig") or {}).get("privateZone") in (True, "true"):
+        logger.info("private hosted zone skipped", extra={"zone": params.get("name")})
+        return None
+    zone_id = ((detail.get("responseElements") or {}).get("hostedZone") or {}).get("id")
+    return {"domain": params.get("name"), "hosted_zone_id": zone_id}
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    raw = request_from(event)
+    if raw is None:
+        return {"status": "SKIPPED"}
+    try:
+        request = OnboardRequest.model_validate(raw)
+    except ValidationError as exc:
+        reason = validation_message(exc)
+        logger.error(
+            "invalid request from event; starting it so the failure is notified", extra={"reason": reason}
+        )
+        submission = submitter().start_unvalidated(raw, reason)
+        return {"status": "INVALID", "executionArn": submission.execution_arn, "reason": reason}
+    logger.append_keys(domain=request.domain)
+    submission = submitter().submit(request)
+    logger.info("submitted", extra={"execution": submission.execution_arn, "started": submission.started})
+    return {
+        "status": "STARTED" if submission.started else "ALREADY_RUNNING",
+        "executionArn": submission.execution_arn,
+    }

@@ -1,0 +1,192 @@
+"""Route 53: find the zone, read record sets, submit one atomic change, follow it to INSYNC."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mailauth.aws import client as make_client
+from mailauth.aws import error_code, transient_as_throttled
+from mailauth.errors import (
+    InvalidRequestError,
+    NoPublicZoneError,
+    PrivateZoneOnlyError,
+    RecordConflictError,
+)
+from mailauth.models import RecordChange, RecordSet
+from mailauth.records import fqdn
+
+LIST_PAGE = 300  # Route 53's maximum page of ListResourceRecordSets
+
+
+@dataclass(frozen=True)
+class HostedZone:
+    id: str
+    name: str
+    private: bool
+    name_servers: tuple[str, ...] = ()
+
+
+def _zone_id(raw: str) -> str:
+    return raw.rsplit("/", 1)[-1]
+
+
+class Route53:
+    def __init__(self, client: Any = None) -> None:
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = make_client("route53")
+        return self._client
+
+    # ---------------------------------------------------------------------------------------- zones
+    def zones_named(self, name: str) -> list[HostedZone]:
+        """Every hosted zone whose name is exactly ``name`` (ListHostedZonesByName lists from it onward)."""
+        zones: list[HostedZone] = []
+        kwargs: dict[str, Any] = {"DNSName": name + ".", "MaxItems": "10"}
+        while True:
+            with transient_as_throttled("ListHostedZonesByName"):
+                page = self.client.list_hosted_zones_by_name(**kwargs)
+            for zone in page.get("HostedZones", []):
+                if fqdn(zone["Name"]) != name:
+                    return zones
+                zones.append(
+                    HostedZone(
+                        id=_zone_id(zone["Id"]),
+                        name=name,
+                        private=bool(zone.get("Config", {}).get("PrivateZone", False)),
+                    )
+                )
+            if not page.get("IsTruncated"):
+                return zones
+            kwargs = {
+                "DNSName": page["NextDNSName"],
+                "HostedZoneId": page["NextHostedZoneId"],
+                "MaxItems": "10",
+            }
+
+    def find_public_zone(self, domain: str) -> HostedZone:
+        """The most specific public zone containing ``domain`` (a subdomain may live in its parent's zone)."""
+        labels = domain.split(".")
+        private_seen: list[str] = []
+        for i in range(len(labels) - 1):
+            candidate = ".".join(labels[i:])
+            zones = self.zones_named(candidate)
+            public = [z for z in zones if not z.private]
+            private_seen += [f"{z.name} ({z.id})" for z in zones if z.private]
+            if len(public) > 1:
+                ids = ", ".join(z.id for z in public)
+                raise InvalidRequestError(
+                    f"{len(public)} public hosted zones are named {candidate} ({ids}); pass hosted_zone_id "
+                    "to say which one the internet is delegated to"
+                )
+            if public:
+                return public[0]
+        if private_seen:
+            raise PrivateZoneOnlyError(
+                f"{domain} is only in private hosted zones ({', '.join(private_seen)}); SES verifies through "
+                "public DNS, so create a public hosted zone for it"
+            )
+        raise NoPublicZoneError(
+            f"no public Route 53 hosted zone contains {domain}; create one (and delegate the domain to its "
+            "name servers) or pass hosted_zone_id"
+        )
+
+    def get_zone(self, zone_id: str) -> HostedZone:
+        try:
+            with transient_as_throttled("GetHostedZone"):
+                response = self.client.get_hosted_zone(Id=zone_id)
+        except Exception as exc:
+            if error_code(exc) in ("NoSuchHostedZone", "InvalidInput"):
+                raise NoPublicZoneError(f"hosted zone {zone_id} does not exist in this account") from exc
+            raise
+        zone = response["HostedZone"]
+        return HostedZone(
+            id=_zone_id(zone["Id"]),
+            name=fqdn(zone["Name"]),
+            private=bool(zone.get("Config", {}).get("PrivateZone", False)),
+            name_servers=tuple(fqdn(ns) for ns in response.get("DelegationSet", {}).get("NameServers", [])),
+        )
+
+    # -------------------------------------------------------------------------------------- records
+    def _list(self, zone_id: str, **kwargs: Any) -> dict[str, Any]:
+        with transient_as_throttled("ListResourceRecordSets"):
+            result: dict[str, Any] = self.client.list_resource_record_sets(HostedZoneId=zone_id, **kwargs)
+        return result
+
+    def records_at(self, zone_id: str, names: Iterable[str]) -> dict[str, list[RecordSet]]:
+        """Record sets at each of ``names``: one listing for a small zone, else one per name."""
+        wanted = {fqdn(n) for n in names}
+        found: dict[str, list[RecordSet]] = {n: [] for n in wanted}
+        first = self._list(zone_id, MaxItems=str(LIST_PAGE))
+        pages = [first]
+        if first.get("IsTruncated"):
+            pages = [self._records_from(zone_id, name) for name in sorted(wanted)]
+        for page in pages:
+            for item in page.get("ResourceRecordSets", []):
+                name = fqdn(item["Name"].replace("\\052", "*"))
+                if name not in found:
+                    continue
+                alias = item.get("AliasTarget")
+                values = (
+                    (f"ALIAS {alias.get('DNSName', '')}",)
+                    if alias
+                    else tuple(r["Value"] for r in item.get("ResourceRecords", []))
+                )
+                record = RecordSet(name=name, type=item["Type"], ttl=int(item.get("TTL", 300)), values=values)
+                if record not in found[name]:
+                    found[name].append(record)
+        return found
+
+    def _records_from(self, zone_id: str, name: str) -> dict[str, Any]:
+        """The record sets at one name (all types), following pages while they stay at that name."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"StartRecordName": name + ".", "MaxItems": "20"}
+        while True:
+            page = self._list(zone_id, **kwargs)
+            here = [i for i in page.get("ResourceRecordSets", []) if fqdn(i["Name"]) == name]
+            items += here
+            if not page.get("IsTruncated") or len(here) < len(page.get("ResourceRecordSets", [])):
+                return {"ResourceRecordSets": items}
+            kwargs = {
+                "StartRecordName": page["NextRecordName"],
+                "StartRecordType": page["NextRecordType"],
+                "MaxItems": "20",
+            }
+
+    def change(self, zone_id: str, changes: Sequence[RecordChange], comment: str) -> str:
+        """Submit all changes in one atomic batch; return the change ID."""
+        batch = {
+            "Comment": comment[:256],
+            "Changes": [
+                {
+                    "Action": c.action,
+                    "ResourceRecordSet": {
+                        "Name": c.record.name + ".",
+                        "Type": c.record.type,
+                        "TTL": c.record.ttl,
+                        "ResourceRecords": [{"Value": v} for v in c.record.values],
+                    },
+                }
+                for c in changes
+            ],
+        }
+        try:
+            with transient_as_throttled("ChangeResourceRecordSets"):
+                response = self.client.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=batch)
+        except Exception as exc:
+            if error_code(exc) == "InvalidChangeBatch":
+                raise RecordConflictError(
+                    f"Route 53 refused the change batch, so nothing was changed: {exc}. A record was probably "
+                    "created or changed at one of these names since mailauth read the zone; re-run to re-plan."
+                ) from exc
+            raise
+        return str(response["ChangeInfo"]["Id"]).rsplit("/", 1)[-1]
+
+    def change_status(self, change_id: str) -> str:
+        with transient_as_throttled("GetChange"):
+            response = self.client.get_change(Id=change_id)
+        return str(response["ChangeInfo"]["Status"])

@@ -1,0 +1,103 @@
+"""SES v2: the domain identity, its DKIM and MAIL FROM settings, and recommendations."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from mailauth.aws import client as make_client
+from mailauth.aws import error_code, transient_as_throttled
+from mailauth.errors import InvalidRequestError
+
+# Every SES action but sending is limited to 1 request/s per account and region.
+SES_MIN_INTERVAL = 1.0
+
+
+class Ses:
+    def __init__(self, client: Any = None, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._client = client
+        self._sleep = sleep
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = make_client("sesv2")
+        return self._client
+
+    @property
+    def region(self) -> str:
+        return str(self.client.meta.region_name)
+
+    def get_identity(self, domain: str) -> dict[str, Any] | None:
+        try:
+            with transient_as_throttled("GetEmailIdentity"):
+                response: dict[str, Any] = self.client.get_email_identity(EmailIdentity=domain)
+        except Exception as exc:
+            if error_code(exc) == "NotFoundException":
+                return None
+            raise
+        return response
+
+    def create_identity(
+        self,
+        domain: str,
+        *,
+        key_length: str,
+        tags: Mapping[str, str],
+        configuration_set: str | None,
+    ) -> dict[str, Any] | None:
+        """Create the identity with Easy DKIM; None when it already exists (then it is adopted)."""
+        kwargs: dict[str, Any] = {
+            "EmailIdentity": domain,
+            "DkimSigningAttributes": {"NextSigningKeyLength": key_length},
+            "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+        }
+        if configuration_set:
+            kwargs["ConfigurationSetName"] = configuration_set
+        try:
+            with transient_as_throttled("CreateEmailIdentity"):
+                response: dict[str, Any] = self.client.create_email_identity(**kwargs)
+        except Exception as exc:
+            code = error_code(exc)
+            if code == "AlreadyExistsException":
+                return None
+            if code in ("BadRequestException", "NotFoundException"):
+                raise InvalidRequestError(f"SES refused to create identity {domain}: {exc}") from exc
+            raise
+        return response
+
+    def put_mail_from(self, domain: str, mail_from_domain: str, behavior: str) -> None:
+        with transient_as_throttled("PutEmailIdentityMailFromAttributes"):
+            self.client.put_email_identity_mail_from_attributes(
+                EmailIdentity=domain, MailFromDomain=mail_from_domain, BehaviorOnMxFailure=behavior
+            )
+
+    def restart_dkim(self, domain: str, key_length: str) -> dict[str, Any]:
+        """New Easy DKIM tokens (so new CNAMEs) and a new 72-hour verification window."""
+        with transient_as_throttled("PutEmailIdentityDkimSigningAttributes"):
+            response: dict[str, Any] = self.client.put_email_identity_dkim_signing_attributes(
+                EmailIdentity=domain,
+                SigningAttributesOrigin="AWS_SES",
+                SigningAttributes={"NextSigningKeyLength": key_length},
+            )
+        return response
+
+    def tag(self, arn: str, tags: Mapping[str, str]) -> None:
+        with transient_as_throttled("TagResource"):
+            self.client.tag_resource(ResourceArn=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
+    def recommendations(self, identity_arn: str, *, max_pages: int = 10) -> list[dict[str, Any]]:
+        """Open findings SES has generated for this identity (ListRecommendations has no paginator)."""
+        found: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"Filter": {"RESOURCE_ARN": identity_arn}, "PageSize": 100}
+        for page_number in range(max_pages):
+            if page_number:
+                self._sleep(SES_MIN_INTERVAL)
+            with transient_as_throttled("ListRecommendations"):
+                page = self.client.list_recommendations(**kwargs)
+            found += page.get("Recommendations", [])
+            if not page.get("NextToken"):
+                break
+            kwargs["NextToken"] = page["NextToken"]
+        return found

@@ -1,0 +1,122 @@
+"""What public DNS really serves, asked the way a receiving mail server or SES asks.
+
+The resolvers are configurable (``MAILAUTH_DNS_NAMESERVERS``: ``ip`` or ``ip:port``, comma-separated); empty means
+the system resolver, which in Lambda is a public recursive resolver. The sandbox points it at its DNS server on
+loopback, so tests run this very code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from mailauth import dmarc, spf
+from mailauth.models import DnsCheck, Purpose, RecordSet
+from mailauth.txt import unquote
+
+if TYPE_CHECKING:
+    import dns.resolver
+
+TIMEOUT = 3.0
+
+
+def make_resolver(nameservers: str | None = None) -> dns.resolver.Resolver:
+    """A resolver for the configured name servers (argument, else env, else the system's)."""
+    import dns.resolver
+
+    spec = nameservers if nameservers is not None else os.environ.get("MAILAUTH_DNS_NAMESERVERS", "")
+    entries = [s.strip() for s in spec.split(",") if s.strip()]
+    if not entries:
+        resolver = dns.resolver.Resolver()
+    else:
+        resolver = dns.resolver.Resolver(configure=False)
+        ips, ports = [], set()
+        for entry in entries:
+            if entry.count(":") == 1:  # ip:port (IPv6 addresses are given without a port)
+                ip, port = entry.split(":")
+                ports.add(int(port))
+            else:
+                ip = entry
+            ips.append(ip)
+        resolver.nameservers = ips
+        if ports:
+            resolver.port = ports.pop()
+    resolver.lifetime = TIMEOUT
+    resolver.timeout = TIMEOUT
+    return resolver
+
+
+def lookup(resolver: dns.resolver.Resolver, name: str, rtype: str) -> tuple[tuple[str, ...], str | None]:
+    """Values served at ``name``/``rtype`` in mailauth's compare form, and an error label or None.
+
+    CNAME: the target (lower case, no dot). MX: ``pref host``. TXT: the joined character-strings. NS: hosts.
+    """
+    import dns.exception
+    import dns.resolver
+
+    try:
+        answer = resolver.resolve(name, rtype, raise_on_no_answer=False)
+    except dns.resolver.NXDOMAIN:
+        return (), "NXDOMAIN"
+    except (dns.resolver.NoNameservers, dns.exception.Timeout) as exc:
+        return (), type(exc).__name__
+    if answer.rrset is None:
+        return (), None
+    values = []
+    for rdata in answer.rrset:
+        if rtype == "TXT":
+            values.append(b"".join(rdata.strings).decode("utf-8", errors="replace"))
+        elif rtype == "MX":
+            values.append(f"{rdata.preference} {str(rdata.exchange).lower().rstrip('.')}")
+        else:
+            values.append(str(rdata.target).lower().rstrip("."))
+    return tuple(sorted(values)), None
+
+
+def _ok(purpose: Purpose, expected: tuple[str, ...], found: tuple[str, ...]) -> bool:
+    if purpose == "dkim":
+        return found == expected
+    if purpose == "dmarc":
+        return len([v for v in found if dmarc.is_dmarc(v)]) == 1
+    if purpose == "mail_from_mx":
+        return [v.split()[-1] for v in found] == [v.split()[-1] for v in expected]
+    spfs = [v for v in found if spf.is_spf(v)]
+    return len(spfs) == 1 and spf.includes(spfs[0], "amazonses.com")
+
+
+def expected_values(record: RecordSet) -> tuple[str, ...]:
+    if record.type == "TXT":
+        return tuple(sorted(unquote(v) for v in record.values))
+    if record.type == "MX":
+        return tuple(sorted(f"{v.split()[0]} {v.split()[-1].lower().rstrip('.')}" for v in record.values))
+    return tuple(sorted(v.lower().rstrip(".") for v in record.values))
+
+
+def check_records(
+    resolver: dns.resolver.Resolver, wanted: Iterable[tuple[Purpose, RecordSet]]
+) -> list[DnsCheck]:
+    """Look up every wanted record in public DNS and say whether what is served does the job."""
+    checks = []
+    for purpose, record in wanted:
+        found, error = lookup(resolver, record.name, record.type)
+        expected = expected_values(record)
+        checks.append(
+            DnsCheck(
+                name=record.name,
+                type=record.type,
+                purpose=purpose,
+                expected=expected,
+                found=found,
+                ok=_ok(purpose, expected, found),
+                error=error,
+            )
+        )
+    return checks
+
+
+def public_name_servers(
+    resolver: dns.resolver.Resolver, zone_name: str
+) -> tuple[tuple[str, ...], str | None]:
+    """The NS set the internet sees for the zone apex."""
+    return lookup(resolver, zone_name, "NS")

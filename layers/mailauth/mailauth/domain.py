@@ -1,0 +1,136 @@
+"""Domain names as users type them, made into names SES and Route 53 accept, or refused with a reason."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from publicsuffixlist import PublicSuffixList
+
+MAX_NAME = 253
+MAX_LABEL = 63
+_LDH = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+@cache
+def _psl() -> PublicSuffixList:
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList()
+
+
+def _to_ascii(label: str, original: str) -> str:
+    if label.isascii():
+        return label.lower()
+    import idna
+
+    try:
+        return idna.encode(label, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise ValueError(
+            f"{original!r}: label {label!r} is not a valid internationalised name ({exc})"
+        ) from None
+
+
+def _check_label(label: str, original: str) -> None:
+    if not label:
+        raise ValueError(f"{original!r} has an empty label (two dots in a row, or a leading dot)")
+    if len(label) > MAX_LABEL:
+        raise ValueError(f"{original!r}: label {label[:20]!r}... is {len(label)} characters; at most 63")
+    if label.startswith("-") or label.endswith("-"):
+        raise ValueError(f"{original!r}: label {label!r} starts or ends with a hyphen")
+    if not _LDH.match(label):
+        bad = sorted({c for c in label if not (c.isalnum() or c == "-")})
+        raise ValueError(f"{original!r}: label {label!r} has characters not allowed in a host name: {bad}")
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _refuse_non_names(text: str, original: str) -> str:
+    """Refuse what is plainly not a domain name (an address, a URL, a wildcard), naming what it is."""
+    if not text:
+        raise ValueError("domain is empty")
+    if any(c.isspace() for c in text):
+        raise ValueError(f"{original!r} contains spaces")
+    if "@" in text:
+        raise ValueError(f"{original!r} is an e-mail address; give the domain after the @")
+    if "*" in text:
+        raise ValueError(f"{original!r} is a wildcard; SES identities are exact domain names")
+    if "/" in text or ":" in text:
+        if _is_ip(text):
+            raise ValueError(f"{original!r} is an IP address, not a domain name")
+        raise ValueError(f"{original!r} is a URL or has a port; give the bare domain name")
+    return text
+
+
+def normalise_domain(value: str) -> str:
+    """Lower-case, strip one trailing dot, convert IDN to punycode; raise ValueError naming the problem."""
+    original = value
+    text = _refuse_non_names(value.strip(), original).removesuffix(".")
+    if _is_ip(text):
+        raise ValueError(f"{original!r} is an IP address, not a domain name")
+    labels = [_to_ascii(label, original) for label in text.split(".")]
+    for label in labels:
+        _check_label(label, original)
+    name = ".".join(labels)
+    if len(name) > MAX_NAME:
+        raise ValueError(f"{original!r} is {len(name)} characters long; a domain name has at most 253")
+    if labels[-1].isdigit():
+        raise ValueError(f"{original!r} ends in a numeric label; no top-level domain is numeric")
+    if _psl().is_public(name):
+        raise ValueError(f"{original!r} is a public suffix (like com or co.uk), not a domain you can own")
+    if len(labels) < 2:
+        raise ValueError(f"{original!r} is a single label; a sending domain looks like example.com")
+    return name
+
+
+def validate_label_path(value: str, *, what: str) -> str:
+    """A relative name of one or more labels (such as the MAIL FROM subdomain ``mail`` or ``bounce.mail``)."""
+    text = value.strip().lower().removesuffix(".")
+    if not text:
+        raise ValueError(f"{what} is empty")
+    for label in text.split("."):
+        try:
+            _check_label(label, text)
+        except ValueError as exc:
+            raise ValueError(f"{what}: {exc}") from None
+    if text.startswith("_"):
+        raise ValueError(f"{what} {value!r} must be a host name")
+    return text
+
+
+def validate_mailto(value: str) -> str:
+    """A DMARC report URI: ``mailto:local@domain`` (an optional ``!size`` suffix is kept)."""
+    text = value.strip()
+    uri = text if text.lower().startswith("mailto:") else f"mailto:{text}"
+    address = uri[len("mailto:") :]
+    size = ""
+    if "!" in address:
+        address, size = address.split("!", 1)
+        if not re.fullmatch(r"\d+[kmgt]?", size):
+            raise ValueError(f"DMARC report URI {value!r}: size limit {size!r} is not like 10m")
+        size = "!" + size
+    if address.count("@") != 1 or any(c in address for c in ",; \"'"):
+        raise ValueError(f"DMARC report URI {value!r} is not mailto:address@domain")
+    local, host = address.split("@")
+    if not local:
+        raise ValueError(f"DMARC report URI {value!r} has an empty mailbox")
+    try:
+        host = normalise_domain(host)
+    except ValueError as exc:
+        raise ValueError(f"DMARC report URI {value!r}: {exc}") from None
+    return f"mailto:{local}@{host}{size}"
+
+
+def is_subdomain(name: str, parent: str) -> bool:
+    """True when ``name`` equals ``parent`` or lies below it (both normalised, no trailing dot)."""
+    return name == parent or name.endswith("." + parent)

@@ -1,0 +1,75 @@
+"""Named errors. The state machine's Retry and Catch match them by class name (Lambda's errorType)."""
+
+from __future__ import annotations
+
+
+class MailauthError(Exception):
+    """Base class: every error mailauth raises on purpose."""
+
+
+# Permanent: the workflow catches these, notifies, and ends FAILED.
+class InvalidRequestError(MailauthError):
+    """The request is not valid (bad domain, bad DMARC address, unknown option...)."""
+
+
+class NoPublicZoneError(MailauthError):
+    """No public Route 53 hosted zone contains the domain."""
+
+
+class PrivateZoneOnlyError(MailauthError):
+    """Only a private hosted zone contains the domain: SES cannot see it."""
+
+
+class RecordConflictError(MailauthError):
+    """A record mailauth must publish collides with one it did not create."""
+
+
+class IdentityConflictError(MailauthError):
+    """The SES identity exists in a state mailauth must not change (e.g. BYODKIM, another MAIL FROM)."""
+
+
+class ChangeBatchTooLargeError(MailauthError):
+    """The change batch exceeds Route 53's limits."""
+
+
+class VerificationFailedError(MailauthError):
+    """SES reported FAILED again after a restart."""
+
+
+# Transient: retried with back-off by the state machine, then caught.
+class AwsThrottledError(MailauthError):
+    """AWS throttled us or had a transient fault (Throttling, TooManyRequests, PriorRequestNotComplete, 5xx)."""
+
+
+class ChangeNotInSyncError(MailauthError):
+    """The Route 53 change is still PENDING."""
+
+
+class ExecutionConflictError(MailauthError):
+    """An onboarding of this domain is already running with a different request."""
+
+
+TRANSIENT_AWS_CODES = frozenset(
+    {
+        "Throttling",
+        "Throttled",
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "PriorRequestNotComplete",
+        "RequestLimitExceeded",
+        "ServiceUnavailable",
+        "InternalFailure",
+        "InternalError",
+        "ConcurrentModificationException",
+    }
+)
+
+
+def is_transient(error: Exception) -> bool:
+    """True for a botocore ClientError that is worth retrying later."""
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return False
+    code = response.get("Error", {}).get("Code", "")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return code in TRANSIENT_AWS_CODES or (isinstance(status, int) and (status == 429 or status >= 500))

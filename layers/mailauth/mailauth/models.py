@@ -1,0 +1,328 @@
+"""Typed data of every step: the request, each step's output, and the workflow state they build up.
+
+The state machine passes the whole state to every Lambda (``Payload.$: $``) and stores each result under
+one key; each handler parses only the keys it needs (``extra="ignore"`` on step inputs).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mailauth.domain import normalise_domain, validate_label_path, validate_mailto
+
+RecordType = Literal["CNAME", "TXT", "MX"]
+Purpose = Literal["dkim", "dmarc", "mail_from_mx", "mail_from_spf"]
+DkimKeyLength = Literal["RSA_1024_BIT", "RSA_2048_BIT"]
+SesStatus = Literal["PENDING", "SUCCESS", "FAILED", "TEMPORARY_FAILURE", "NOT_STARTED"]
+Outcome = Literal["pending", "verified", "timeout", "failed", "restart_dkim"]
+
+MANAGED_BY_TAG = "mailauth:managed-by"
+MAX_USER_TAGS = 49  # SES allows 50 tags; mailauth adds one.
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Step(BaseModel):
+    """A step's input: the whole workflow state, of which the step reads a few keys."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# --------------------------------------------------------------------------------------------- request
+class DmarcSettings(_Strict):
+    """The DMARC policy to publish at ``_dmarc.<domain>`` (RFC 7489 tags)."""
+
+    policy: Literal["none", "quarantine", "reject"] = "none"
+    sp: Literal["none", "quarantine", "reject"] | None = None
+    rua: tuple[str, ...] = ()
+    ruf: tuple[str, ...] = ()
+    adkim: Literal["r", "s"] | None = None
+    aspf: Literal["r", "s"] | None = None
+
+    @field_validator("rua", "ruf", mode="before")
+    @classmethod
+    def _mailto(cls, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]
+        return tuple(validate_mailto(str(v)) for v in value)
+
+
+class OnboardRequest(_Strict):
+    """What every trigger submits: the domain to onboard and how."""
+
+    domain: str = Field(description="The sending domain, e.g. example.com or news.example.com")
+    hosted_zone_id: str | None = Field(default=None, description="Route 53 zone ID; found when absent")
+    mail_from_subdomain: str = Field(default="mail", description="Label(s) of the custom MAIL FROM domain")
+    behavior_on_mx_failure: Literal["USE_DEFAULT_VALUE", "REJECT_MESSAGE"] = "USE_DEFAULT_VALUE"
+    dmarc: DmarcSettings = DmarcSettings()
+    dkim_key_length: DkimKeyLength = "RSA_2048_BIT"
+    configuration_set: str | None = Field(default=None, min_length=1, max_length=64)
+    tags: dict[str, str] = Field(default_factory=dict)
+    max_wait_hours: float = Field(default=48, gt=0, le=72, description="SES itself gives up after 72 h")
+
+    @field_validator("domain", mode="before")
+    @classmethod
+    def _domain(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError("domain must be a string")
+        return normalise_domain(value)
+
+    @field_validator("hosted_zone_id", mode="before")
+    @classmethod
+    def _zone_id(cls, value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        text = str(value).strip()
+        text = text.removeprefix("/hostedzone/")
+        if not text.isalnum() or not text.isupper() or len(text) > 32:
+            raise ValueError(
+                f"hosted_zone_id {value!r} is not a Route 53 hosted zone ID (like Z0123456789ABC)"
+            )
+        return text
+
+    @field_validator("mail_from_subdomain", mode="before")
+    @classmethod
+    def _mail_from(cls, value: Any) -> str:
+        return validate_label_path(str(value), what="mail_from_subdomain")
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_USER_TAGS:
+            raise ValueError(f"at most {MAX_USER_TAGS} tags (SES allows 50; mailauth adds one)")
+        for key, val in value.items():
+            if not 1 <= len(key) <= 128 or len(val) > 256 or key.startswith("aws:"):
+                raise ValueError(f"tag {key!r}: keys are 1-128 characters, not 'aws:'; values at most 256")
+        if MANAGED_BY_TAG in value:
+            raise ValueError(f"tag {MANAGED_BY_TAG!r} is reserved for mailauth")
+        return value
+
+    @model_validator(mode="after")
+    def _fits(self) -> OnboardRequest:
+        if len(self.mail_from_domain) > 253:
+            raise ValueError(f"MAIL FROM domain {self.mail_from_domain!r} is longer than 253 characters")
+        return self
+
+    @property
+    def mail_from_domain(self) -> str:
+        return f"{self.mail_from_subdomain}.{self.domain}"
+
+
+# ------------------------------------------------------------------------------------------ step data
+class ErrorInfo(BaseModel):
+    """What a Catch stores at ``$.error``."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    error: str = Field(alias="Error")
+    cause: str = Field(default="", alias="Cause")
+
+    @property
+    def message(self) -> str:
+        """The errorMessage inside Lambda's Cause JSON, or the raw cause."""
+        import json
+
+        try:
+            parsed = json.loads(self.cause)
+        except ValueError:
+            return self.cause
+        if isinstance(parsed, dict):
+            return str(parsed.get("errorMessage") or self.cause)
+        return self.cause
+
+
+class ZoneInfo(_Strict):
+    """Resolve's output: where the domain's records go, and whether the internet can see them."""
+
+    domain: str
+    hosted_zone_id: str
+    zone_name: str
+    name_servers: tuple[str, ...] = ()
+    delegation: Literal["ok", "undelegated", "unknown"] = "unknown"
+    public_name_servers: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    requested_at: datetime
+
+
+class IdentityInfo(_Strict):
+    """EnsureIdentity's output: the SES identity as SES reports it after our changes."""
+
+    domain: str
+    identity_arn: str
+    region: str
+    adopted: bool
+    dkim_tokens: tuple[str, ...]
+    signing_hosted_zone: str
+    dkim_status: str = "PENDING"
+    mail_from_domain: str
+    mail_from_status: str = "PENDING"
+    dkim_restarts: int = 0
+
+    @property
+    def dkim_target_zone(self) -> str:
+        return self.signing_hosted_zone or "dkim.amazonses.com"
+
+
+class RecordSet(_Strict):
+    """One Route 53 record set, values in Route 53's presentation format (TXT values quoted)."""
+
+    name: str
+    type: str = Field(description="CNAME, TXT or MX for what mailauth writes; any type for what it reads")
+    ttl: int = 300
+    values: tuple[str, ...]
+
+
+class RecordChange(_Strict):
+    action: Literal["CREATE", "UPSERT", "DELETE"]
+    record: RecordSet
+    purpose: Purpose
+    reason: str
+
+
+class KeptRecord(_Strict):
+    record: RecordSet
+    purpose: Purpose
+    reason: str
+
+
+class Conflict(_Strict):
+    name: str
+    type: str
+    purpose: Purpose
+    existing: tuple[str, ...]
+    wanted: tuple[str, ...]
+    explanation: str
+    fix: str
+
+
+class Plan(_Strict):
+    changes: tuple[RecordChange, ...] = ()
+    kept: tuple[KeptRecord, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+class PublishResult(_Strict):
+    """PublishRecords' output: what was changed, what was kept, and the Route 53 change to wait for."""
+
+    hosted_zone_id: str
+    change_id: str | None = None
+    changes: tuple[RecordChange, ...] = ()
+    kept: tuple[KeptRecord, ...] = ()
+    notes: tuple[str, ...] = ()
+    dkim_tokens: tuple[str, ...] = ()
+
+
+class ChangeStatus(_Strict):
+    change_id: str | None
+    status: Literal["INSYNC", "PENDING", "NONE"]
+
+
+class DnsCheck(_Strict):
+    """What public DNS serves at one name, against what mailauth expects there."""
+
+    name: str
+    type: RecordType
+    purpose: Purpose
+    expected: tuple[str, ...]
+    found: tuple[str, ...] = ()
+    ok: bool = False
+    error: str | None = None
+
+
+class VerificationState(_Strict):
+    """CheckVerification's output: SES's and DNS's view, and what the workflow does next."""
+
+    outcome: Outcome
+    next_wait_seconds: int = 0
+    attempt: int = 0
+    started_at: datetime
+    deadline: datetime
+    checked_at: datetime
+    dkim_status: str = "PENDING"
+    mail_from_status: str = "PENDING"
+    verified_for_sending: bool = False
+    verification_error: str | None = None
+    dkim_restarts: int = 0
+    mail_from_restarts: int = 0
+    dns: tuple[DnsCheck, ...] = ()
+    diagnosis: tuple[str, ...] = ()
+
+
+class Recommendation(_Strict):
+    type: str
+    impact: str
+    status: str
+    description: str
+
+
+class AuditFinding(_Strict):
+    check: str
+    status: Literal["ok", "warn", "fail"]
+    detail: str
+    fix: str | None = None
+
+
+class Report(_Strict):
+    recommendations: tuple[Recommendation, ...] = ()
+    recommendations_note: str | None = None
+    audit: tuple[AuditFinding, ...] = ()
+
+
+class NotificationResult(_Strict):
+    outcome: Literal["success", "timeout", "failure"]
+    subject: str
+    message_id: str | None = None
+
+
+# --------------------------------------------------------------------------------------- step inputs
+class ResolveInput(_Step):
+    request: dict[str, Any]
+
+
+class EnsureIdentityInput(_Step):
+    request: OnboardRequest
+    zone: ZoneInfo
+    restart_dkim: bool = False
+    identity: IdentityInfo | None = None
+
+
+class PublishInput(_Step):
+    request: OnboardRequest
+    zone: ZoneInfo
+    identity: IdentityInfo
+    publish: PublishResult | None = None  # an earlier publish (DKIM restart): its DKIM records are ours
+
+
+class AwaitChangeInput(_Step):
+    publish: PublishResult
+
+
+class CheckInput(_Step):
+    request: OnboardRequest
+    zone: ZoneInfo
+    identity: IdentityInfo
+    verification: VerificationState | None = None
+
+
+class RecommendationsInput(_Step):
+    request: OnboardRequest
+    zone: ZoneInfo
+    identity: IdentityInfo
+    verification: VerificationState | None = None
+
+
+class NotifyInput(_Step):
+    request: dict[str, Any]
+    zone: ZoneInfo | None = None
+    identity: IdentityInfo | None = None
+    publish: PublishResult | None = None
+    verification: VerificationState | None = None
+    report: Report | None = None
+    report_error: ErrorInfo | None = None  # the report step failed; the notification still goes out
+    error: ErrorInfo | None = None
+    execution: str | None = None

@@ -1,0 +1,522 @@
+"""The last step: tell people what happened — an e-mail text and an AWS Chatbot custom notification.
+
+One SNS publish (``MessageStructure=json``) carries both: the ``email`` key is the plain-text report for
+e-mail subscribers, ``default`` is the Chatbot custom notification JSON for everything else (AWS Chatbot's
+HTTPS subscription, the optional Slack webhook Lambda, SQS). The state may come from any point of the
+workflow: a failure before Resolve leaves only the raw request and the error, so every section copes with
+missing keys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from mailauth.errors import AwsThrottledError
+from mailauth.models import DnsCheck, ErrorInfo, NotifyInput, RecordSet
+
+NotifyOutcome = Literal["success", "timeout", "failure"]
+
+SUBJECT_MAX = 100  # SNS: at most 100 printable ASCII characters, no line breaks
+DESCRIPTION_MAX = 4000  # Chatbot custom notification description (kept well inside Slack's limits)
+NEXT_STEP_MAX = 800
+EMAIL_MAX = 200_000  # SNS messages are at most 256 KiB, the Chatbot JSON travels in the same publish
+NO_DOMAIN = "(no domain)"
+SNS_THROTTLING_CODES = frozenset({"Throttled", "ThrottledException", "KMSThrottling"})
+EMOJI: dict[NotifyOutcome, str] = {"success": "✅", "timeout": "⏰", "failure": "❌"}
+RERUN_SAFE = (
+    "Re-running is safe: mailauth adopts the existing identity and keeps records that are already right."
+)
+
+
+class Message(BaseModel):
+    """What the Notify step publishes: one subject, the e-mail text and the Chatbot notification."""
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: NotifyOutcome
+    domain: str
+    subject: str
+    email_text: str
+    chatbot: dict[str, Any]
+
+
+# ------------------------------------------------------------------------------------------------ parsing
+def parse_state(event: Mapping[str, Any]) -> tuple[NotifyInput, tuple[str, ...]]:
+    """The workflow state as a NotifyInput, and the names of keys that had to be dropped as malformed.
+
+    Accepts the flat state (``{"request": ..., "zone": ..., "execution": ...}``) and the state wrapped by the
+    ASL as ``{"state": {...}, "execution": ...}``. A key that does not fit its model is dropped rather than
+    failing the step: a notification with less detail beats no notification.
+    """
+    data: dict[str, Any] = dict(event)
+    wrapped = data.get("state")
+    if "request" not in data and isinstance(wrapped, Mapping):
+        data = {**wrapped, **{k: v for k, v in data.items() if k != "state"}}
+    if not isinstance(data.get("request"), dict):
+        data["request"] = {}
+    dropped: list[str] = []
+    for _ in range(len(NotifyInput.model_fields)):
+        try:
+            return NotifyInput.model_validate(data), tuple(dropped)
+        except ValidationError as exc:
+            bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]} - {"request"}
+            if not bad:
+                raise
+            dropped.extend(sorted(bad))
+            data = {k: v for k, v in data.items() if k not in bad}
+    return NotifyInput.model_validate(data), tuple(dropped)
+
+
+def outcome_of(state: NotifyInput) -> NotifyOutcome:
+    """success (SES verified), timeout (deadline passed) or failure (an error, or SES said FAILED)."""
+    if state.error is not None:
+        return "failure"
+    outcome = state.verification.outcome if state.verification else None
+    if outcome == "verified":
+        return "success"
+    if outcome == "timeout":
+        return "timeout"
+    return "failure"
+
+
+def domain_of(state: NotifyInput) -> str:
+    """The domain as the request named it, read defensively (the request may be the invalid raw input)."""
+    value = state.request.get("domain")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if state.zone is not None:
+        return state.zone.domain
+    if value is None or value == "":
+        return NO_DOMAIN
+    return _clip(repr(value), 120)
+
+
+def console_link(execution_arn: str, region: str) -> str:
+    """The Step Functions console page of the execution."""
+    return (
+        f"https://{region}.console.aws.amazon.com/states/home?region={region}"
+        f"#/v2/executions/details/{execution_arn}"
+    )
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
+
+
+def _ascii(text: str) -> str:
+    """Printable ASCII only (SNS subjects): IDN labels to punycode where possible, the rest as '?'."""
+    if not text.isascii():
+        with contextlib.suppress(UnicodeError, ValueError):
+            text = text.encode("idna").decode("ascii")
+    return "".join(c if 32 <= ord(c) < 127 else "?" for c in text.replace("\n", " "))
+
+
+def _hours(state: NotifyInput) -> str:
+    value = state.request.get("max_wait_hours", 48)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:g}"
+    return "48"
+
+
+def _status(check: DnsCheck) -> str:
+    if check.ok:
+        return "OK"
+    return "MISSING" if not check.found else "WRONG"
+
+
+def _record_value(rtype: str, value: str) -> str:
+    return f'"{value}"' if rtype == "TXT" and not value.startswith('"') else value
+
+
+def _record_line(check: DnsCheck) -> str:
+    values = " / ".join(_record_value(check.type, v) for v in check.expected)
+    return f"{check.name} {check.type} {values}"
+
+
+def _error_name(error: ErrorInfo) -> str:
+    return error.error.rsplit(".", 1)[-1] if error.error.startswith("mailauth.") else error.error
+
+
+def _record_set(record: RecordSet) -> str:
+    return f"{record.name} {record.type} {' / '.join(record.values)}"
+
+
+def _bullets(lines: Iterable[str], indent: str = "  ") -> list[str]:
+    """``- item`` lines; an item's own line breaks are indented under it."""
+    return [f"{indent}- " + line.replace("\n", "\n" + indent + "  ") for line in lines]
+
+
+def _lines(message: str) -> list[str]:
+    """A multi-line error message as separate items (``- `` list markers removed)."""
+    return [line.strip().removeprefix("- ") for line in message.splitlines() if line.strip()]
+
+
+# ---------------------------------------------------------------------------------------------- subject
+def subject_for(state: NotifyInput, outcome: NotifyOutcome) -> str:
+    """At most 100 printable ASCII characters; a long domain is shortened so the outcome stays visible."""
+    prefix = "mailauth: "
+    if outcome == "success":
+        suffix = " verified"
+    elif outcome == "timeout":
+        suffix = f" NOT verified after {_hours(state)} h"
+    elif state.error is not None:
+        suffix = f" onboarding failed: {_ascii(_error_name(state.error))}"
+    else:
+        suffix = " SES verification failed"
+    suffix = _clip(suffix, SUBJECT_MAX - len(prefix) - 10)
+    domain = _clip(_ascii(domain_of(state)), SUBJECT_MAX - len(prefix) - len(suffix))
+    return _clip(prefix + domain + suffix, SUBJECT_MAX)
+
+
+# ------------------------------------------------------------------------------------------- next steps
+def _dns_fixes(state: NotifyInput) -> list[str]:
+    zone = state.zone
+    where = f" in hosted zone {zone.zone_name} ({zone.hosted_zone_id})" if zone else ""
+    steps = []
+    if zone is not None and zone.delegation == "undelegated":
+        seen = ", ".join(zone.public_name_servers) or "no name servers"
+        steps.append(
+            f"Fix the delegation first: at the registrar (or in the parent zone) set the name servers of "
+            f"{zone.zone_name} to exactly {', '.join(zone.name_servers)} (the internet now sees {seen}). "
+            "No record can verify until then."
+        )
+    for check in state.verification.dns if state.verification else ():
+        if check.ok:
+            continue
+        if check.found:
+            steps.append(
+                f"Replace what {check.name} {check.type} serves ({' / '.join(check.found)}) with: "
+                f"{_record_line(check)}{where}"
+            )
+        else:
+            steps.append(f"Publish {_record_line(check)}{where}")
+    return steps
+
+
+def next_steps(state: NotifyInput, outcome: NotifyOutcome, link: str | None) -> list[str]:
+    """What a person should do now, as specific as the state allows."""
+    domain = domain_of(state)
+    if outcome == "success":
+        dmarc = state.request.get("dmarc")
+        policy = dmarc.get("policy", "none") if isinstance(dmarc, dict) else "none"
+        steps = [
+            f"Send a test message from an address at {domain} and check that the received headers show "
+            "dkim=pass, spf=pass and dmarc=pass."
+        ]
+        if policy == "none":
+            steps.append(
+                "Consider moving DMARC from p=none to p=quarantine after reviewing a few weeks of aggregate "
+                "(rua) reports."
+            )
+        elif policy == "quarantine":
+            steps.append("Consider moving DMARC from p=quarantine to p=reject once the reports stay clean.")
+        if state.report is not None:
+            steps += [f"{f.check}: {f.fix}" for f in state.report.audit if f.status == "fail" and f.fix]
+        return steps
+    if outcome == "timeout":
+        steps = _dns_fixes(state)
+        if not steps:
+            verification = state.verification
+            status = (
+                f"DKIM {verification.dkim_status}, MAIL FROM {verification.mail_from_status}"
+                if verification
+                else "unknown"
+            )
+            steps.append(
+                f"Public DNS serves every record as expected but SES has not confirmed ({status}). "
+                "SES keeps checking for up to 72 hours: re-run the onboarding to wait again."
+            )
+        else:
+            steps.append(f"Then re-run the onboarding. {RERUN_SAFE}")
+        return steps
+    return _failure_steps(state, domain, link)
+
+
+def _failure_steps(state: NotifyInput, domain: str, link: str | None) -> list[str]:
+    error = state.error
+    look = f"Look at the execution for details: {link}" if link else "Look at the execution for details."
+    if error is None:
+        verification = state.verification
+        if verification is not None and verification.outcome == "failed":
+            return [
+                f"SES marked the verification FAILED (DKIM {verification.dkim_status}, MAIL FROM "
+                f"{verification.mail_from_status}) after mailauth restarted it.",
+                *_dns_fixes(state),
+                f"Fix the records, then re-run the onboarding: it starts a new 72-hour window. {RERUN_SAFE}",
+            ]
+        return ["The workflow ended without a verification result.", look]
+    name, message = _error_name(error), error.message
+    if name == "RecordConflictError":
+        return [*_lines(message), f"Fix the conflicting records and re-run the onboarding. {RERUN_SAFE}"]
+    if name == "InvalidRequestError":
+        return [f"Fix the request: {message}", "Then submit it again."]
+    if name in ("NoPublicZoneError", "PrivateZoneOnlyError"):
+        return [
+            message,
+            f"Create a public Route 53 hosted zone for {domain} (or a parent domain) and delegate it at the "
+            "registrar, or pass hosted_zone_id naming the public zone to use; then submit again.",
+        ]
+    if name == "AwsThrottledError":
+        return [
+            f"AWS throttled mailauth or had a transient fault ({message}).",
+            f"Re-run later. {RERUN_SAFE}",
+        ]
+    return [f"{name}: {message}" if message else name, look]
+
+
+# --------------------------------------------------------------------------------------------- e-mail
+def _done_section(state: NotifyInput) -> list[str]:
+    lines = ["WHAT WAS DONE"]
+    zone, identity, published = state.zone, state.identity, state.publish
+    if zone is None:
+        lines.append("  Nothing: the workflow stopped before a hosted zone was chosen.")
+        return lines
+    lines.append(
+        f"  Hosted zone: {zone.zone_name} ({zone.hosted_zone_id}), name servers "
+        f"{', '.join(zone.name_servers) or '(unknown)'}; delegation {zone.delegation}"
+    )
+    if identity is None:
+        lines.append("  SES identity: not reached")
+    else:
+        how = "adopted (it already existed)" if identity.adopted else "created"
+        lines.append(f"  SES identity: {identity.identity_arn} {how}, region {identity.region}")
+        lines.append(f"  Custom MAIL FROM domain: {identity.mail_from_domain}")
+        if identity.dkim_restarts:
+            lines.append(f"  DKIM setup restarted {identity.dkim_restarts} time(s) (new tokens, new records)")
+    if published is None:
+        lines.append("  Records: not published")
+        return lines
+    lines.append(f"  Records added or changed ({len(published.changes)}):")
+    lines += [
+        f"    {c.action} {_record_set(c.record)}  [{c.purpose}: {c.reason}]" for c in published.changes
+    ] or ["    none"]
+    lines.append(f"  Records already right, kept ({len(published.kept)}):")
+    lines += [f"    {_record_set(k.record)}  [{k.purpose}: {k.reason}]" for k in published.kept] or [
+        "    none"
+    ]
+    if published.notes:
+        lines.append("  Notes:")
+        lines += _bullets(published.notes, "    ")
+    return lines
+
+
+def _ses_section(state: NotifyInput) -> list[str]:
+    v = state.verification
+    lines = ["WHAT SES REPORTS"]
+    if v is None:
+        lines.append("  Not checked: the workflow stopped before the verification step.")
+        return lines
+    lines += [
+        f"  DKIM: {v.dkim_status}",
+        f"  MAIL FROM: {v.mail_from_status}",
+        f"  Verified for sending: {'yes' if v.verified_for_sending else 'no'}",
+        f"  Checked {v.attempt} time(s), last at {v.checked_at.isoformat()}",
+        f"  Deadline: {v.deadline.isoformat()}",
+    ]
+    if v.verification_error:
+        lines.append(f"  SES verification error: {v.verification_error}")
+    if v.dkim_restarts or v.mail_from_restarts:
+        lines.append(f"  Restarts: DKIM {v.dkim_restarts}, MAIL FROM {v.mail_from_restarts}")
+    return lines
+
+
+def _dns_section(state: NotifyInput) -> list[str]:
+    lines = ["WHAT PUBLIC DNS SERVES"]
+    checks = state.verification.dns if state.verification else ()
+    if not checks:
+        lines.append("  Not checked.")
+    for check in checks:
+        lines.append(f"  {_status(check):<8}{check.type} {check.name}  ({check.purpose})")
+        lines.append(f"          expected: {' / '.join(check.expected) or '-'}")
+        found = " / ".join(check.found) or "nothing"
+        lines.append(f"          found:    {found}" + (f" ({check.error})" if check.error else ""))
+    if state.verification and state.verification.diagnosis:
+        lines += ["", "DIAGNOSIS", *_bullets(state.verification.diagnosis)]
+    return lines
+
+
+def _report_section(state: NotifyInput) -> list[str]:
+    report = state.report
+    lines = ["AUDIT"]
+    if report is None:
+        if state.report_error is not None:
+            why = f"{state.report_error.error}: {state.report_error.message}"
+            return [*lines, f"  No audit: the recommendations step failed ({why}).", ""]
+        return [*lines, "  No audit: the recommendations step did not run.", ""]
+    for f in report.audit:
+        lines.append(f"  [{f.status.upper()}] {f.check}: {f.detail}" + (f" Fix: {f.fix}" if f.fix else ""))
+    if not report.audit:
+        lines.append("  No findings.")
+    lines += ["", "SES RECOMMENDATIONS"]
+    for r in report.recommendations:
+        lines.append(f"  [{r.impact} {r.type}, {r.status}] {r.description}")
+    if report.recommendations_note:
+        lines.append(f"  {report.recommendations_note}")
+    elif not report.recommendations:
+        lines.append("  None.")
+    return [*lines, ""]
+
+
+def _headline(state: NotifyInput, outcome: NotifyOutcome, region: str) -> str:
+    domain = domain_of(state)
+    if outcome == "success":
+        return f"{domain} is verified for sending with Amazon SES in {region}."
+    if outcome == "timeout":
+        return f"{domain} was NOT verified by SES within {_hours(state)} hours."
+    if state.error is not None:
+        return f"Onboarding {domain} failed: {_error_name(state.error)}."
+    return f"SES verification of {domain} failed."
+
+
+def email_text(state: NotifyInput, outcome: NotifyOutcome, *, execution_arn: str | None, region: str) -> str:
+    """The plain-text report for e-mail subscribers."""
+    link = console_link(execution_arn, region) if execution_arn else None
+    lines = [_headline(state, outcome, region), ""]
+    if state.error is not None:
+        lines += [
+            "ERROR",
+            f"  {_error_name(state.error)}",
+            *(f"  {m}" for m in state.error.message.splitlines()),
+            "",
+        ]
+    lines += [*_done_section(state), "", *_ses_section(state), "", *_dns_section(state), ""]
+    if state.zone is not None and state.zone.warnings:
+        lines += ["DELEGATION", *_bullets(state.zone.warnings), ""]
+    if outcome != "failure" or state.report is not None:
+        lines += _report_section(state)
+    lines += ["WHAT TO DO NEXT", *_bullets(next_steps(state, outcome, link)), ""]
+    lines.append(f"Execution: {execution_arn or '(unknown)'}")
+    if link:
+        lines.append(f"Console:   {link}")
+    return _clip("\n".join(lines) + "\n", EMAIL_MAX)
+
+
+# -------------------------------------------------------------------------------------------- chatbot
+def _problems(state: NotifyInput) -> list[str]:
+    problems: list[str] = []
+    if state.error is not None:
+        problems.append(f"`{_error_name(state.error)}`: {_clip(state.error.message, 1200)}")
+    if state.zone is not None and state.zone.delegation != "ok":
+        problems += list(state.zone.warnings)
+    if state.verification is not None:
+        problems += [d for d in state.verification.diagnosis if d not in problems]
+    if state.report is not None and not problems:
+        problems += [f"{f.check}: {f.detail}" for f in state.report.audit if f.status == "fail"]
+    return problems
+
+
+def chatbot_notification(
+    state: NotifyInput, outcome: NotifyOutcome, subject: str, *, execution_arn: str | None, region: str
+) -> dict[str, Any]:
+    """The AWS Chatbot custom notification (version 1.0, client-markdown)."""
+    domain = domain_of(state)
+    link = console_link(execution_arn, region) if execution_arn else None
+    lines = [f"{EMOJI[outcome]} {_headline(state, outcome, region)}"]
+    v = state.verification
+    if v is not None:
+        lines.append(
+            f"**DKIM** {v.dkim_status} · **MAIL FROM** {v.mail_from_status} · "
+            f"**Verified for sending** {'yes' if v.verified_for_sending else 'no'}"
+        )
+    if state.zone is not None:
+        lines.append(
+            f"**Zone** {state.zone.zone_name} ({state.zone.hosted_zone_id}), "
+            f"delegation {state.zone.delegation}"
+        )
+    if state.publish is not None:
+        lines.append(
+            f"**Records** {len(state.publish.changes)} added/changed, {len(state.publish.kept)} kept"
+        )
+    problems = _problems(state)
+    if problems:
+        lines += ["", "**Problems**", *(f"- {_clip(p, 600)}" for p in problems)]
+    if link:
+        lines += ["", f"[Execution]({link})"]
+    description = _clip("\n".join(lines), DESCRIPTION_MAX)
+    steps = [_clip(s, NEXT_STEP_MAX) for s in next_steps(state, outcome, link)]
+    identity_arn = state.identity.identity_arn if state.identity else None
+    context = {"domain": domain, "outcome": outcome, "region": region}
+    if state.zone is not None:
+        context["hostedZoneId"] = state.zone.hosted_zone_id
+    if state.error is not None:
+        context["error"] = _error_name(state.error)
+    return {
+        "version": "1.0",
+        "source": "custom",
+        "content": {
+            "textType": "client-markdown",
+            "title": f"{EMOJI[outcome]} {subject}",
+            "description": description,
+            "nextSteps": steps,
+        },
+        "metadata": {
+            "threadId": domain,
+            "summary": subject,
+            "eventType": f"mailauth.{outcome}",
+            "relatedResources": [r for r in (identity_arn, execution_arn) if r],
+            "additionalContext": context,
+        },
+    }
+
+
+def compose(state: NotifyInput, *, execution_arn: str | None, region: str) -> Message:
+    """Subject, e-mail text and Chatbot notification for the state the workflow ended in."""
+    execution_arn = execution_arn or state.execution
+    outcome = outcome_of(state)
+    subject = subject_for(state, outcome)
+    return Message(
+        outcome=outcome,
+        domain=domain_of(state),
+        subject=subject,
+        email_text=email_text(state, outcome, execution_arn=execution_arn, region=region),
+        chatbot=chatbot_notification(state, outcome, subject, execution_arn=execution_arn, region=region),
+    )
+
+
+# -------------------------------------------------------------------------------------------- publish
+@contextlib.contextmanager
+def _sns_throttling_as_throttled() -> Iterator[None]:
+    """SNS throttles with code ``Throttled`` and HTTP 429, which ``errors.is_transient`` does not list."""
+    try:
+        yield
+    except AwsThrottledError:
+        raise
+    except Exception as exc:
+        response = getattr(exc, "response", None)
+        if isinstance(response, dict) and (
+            response.get("Error", {}).get("Code") in SNS_THROTTLING_CODES
+            or response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 429
+        ):
+            raise AwsThrottledError(f"Publish: throttled by SNS: {exc}") from exc
+        raise
+
+
+def publish(message: Message, *, topic_arn: str, sns_client: Any = None) -> str:
+    """One SNS publish: ``email`` gets the text, every other protocol (``default``) the Chatbot JSON.
+
+    Throttling and 5xx errors become AwsThrottledError, which the state machine retries.
+    """
+    from mailauth.aws import client as make_client
+    from mailauth.aws import transient_as_throttled
+
+    sns = sns_client if sns_client is not None else make_client("sns")
+    chatbot = json.dumps(message.chatbot, ensure_ascii=False)
+    body = json.dumps({"default": chatbot, "email": message.email_text}, ensure_ascii=False)
+    with _sns_throttling_as_throttled(), transient_as_throttled("Publish"):
+        response = sns.publish(
+            TopicArn=topic_arn,
+            MessageStructure="json",
+            Message=body,
+            Subject=message.subject,
+            MessageAttributes={
+                "outcome": {"DataType": "String", "StringValue": message.outcome},
+                "domain": {"DataType": "String", "StringValue": message.domain},
+            },
+        )
+    return str(response["MessageId"])

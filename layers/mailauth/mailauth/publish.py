@@ -1,0 +1,98 @@
+"""Step 3: plan the records against the zone, refuse conflicts, submit one atomic change."""
+
+from __future__ import annotations
+
+from mailauth import records
+from mailauth.aws.route53 import Route53
+from mailauth.errors import ChangeBatchTooLargeError, ChangeNotInSyncError, RecordConflictError
+from mailauth.models import (
+    ChangeStatus,
+    IdentityInfo,
+    OnboardRequest,
+    Plan,
+    PublishResult,
+    RecordSet,
+    ZoneInfo,
+)
+
+MAX_BATCH_VALUES = 1000
+
+
+def retired_dkim(previous: PublishResult | None, identity: IdentityInfo) -> list[RecordSet]:
+    """DKIM records an earlier publish created for tokens SES has since replaced."""
+    if previous is None:
+        return []
+    return [
+        c.record
+        for c in previous.changes
+        if c.purpose == "dkim"
+        and c.action == "CREATE"
+        and c.record.name.split(".", 1)[0] not in identity.dkim_tokens
+    ]
+
+
+def make_plan(
+    request: OnboardRequest,
+    zone: ZoneInfo,
+    identity: IdentityInfo,
+    *,
+    previous: PublishResult | None = None,
+    route53: Route53 | None = None,
+) -> Plan:
+    """Read what the zone holds at every name mailauth touches and plan against it (read-only)."""
+    route53 = route53 or Route53()
+    retired = retired_dkim(previous, identity)
+    names = records.record_names(request, identity) | {r.name for r in retired}
+    existing = route53.records_at(zone.hosted_zone_id, names)
+    return records.plan(request, identity, existing, retired)
+
+
+def conflict_message(plan: Plan) -> str:
+    lines = [f"{len(plan.conflicts)} record conflict(s); nothing was changed."]
+    for c in plan.conflicts:
+        lines.append(f"- {c.type} {c.name}: {c.explanation}. Fix: {c.fix}.")
+    return "\n".join(lines)
+
+
+def publish(
+    request: OnboardRequest,
+    zone: ZoneInfo,
+    identity: IdentityInfo,
+    *,
+    previous: PublishResult | None = None,
+    route53: Route53 | None = None,
+) -> PublishResult:
+    route53 = route53 or Route53()
+    plan = make_plan(request, zone, identity, previous=previous, route53=route53)
+    if plan.conflicts:
+        raise RecordConflictError(conflict_message(plan))
+    values = sum(len(c.record.values) * (2 if c.action == "UPSERT" else 1) for c in plan.changes)
+    if values > MAX_BATCH_VALUES:
+        raise ChangeBatchTooLargeError(
+            f"{values} record values exceed Route 53's {MAX_BATCH_VALUES} per batch"
+        )
+    change_id = None
+    if plan.changes:
+        change_id = route53.change(
+            zone.hosted_zone_id, plan.changes, f"mailauth: SES records for {request.domain}"
+        )
+    # Records created by an earlier publish stay ours: carry them so a later DKIM restart can retire them.
+    carried = tuple(c for c in (previous.changes if previous else ()) if c.purpose != "dkim")
+    return PublishResult(
+        hosted_zone_id=zone.hosted_zone_id,
+        change_id=change_id,
+        changes=(*carried, *plan.changes),
+        kept=plan.kept,
+        notes=plan.notes,
+        dkim_tokens=identity.dkim_tokens,
+    )
+
+
+def await_change(result: PublishResult, *, route53: Route53 | None = None) -> ChangeStatus:
+    """INSYNC, or ChangeNotInSyncError for the state machine to retry with back-off."""
+    if result.change_id is None:
+        return ChangeStatus(change_id=None, status="NONE")
+    status = (route53 or Route53()).change_status(result.change_id)
+    if status != "INSYNC":
+        raise ChangeNotInSyncError(f"change {result.change_id} is {status}")
+    return ChangeStatus(change_id=result.change_id, status="INSYNC")

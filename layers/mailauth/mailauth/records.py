@@ -1,0 +1,313 @@
+"""Record planning: what SES needs in DNS, merged with what the zone already holds.
+
+The zone is the user's: a record mailauth did not create is never overwritten or deleted. TXT sets are merged
+where the standard allows it (a new value beside others); anything else that is in the way is a conflict,
+explained, and nothing is changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from mailauth import dmarc, spf
+from mailauth.models import (
+    Conflict,
+    DmarcSettings,
+    IdentityInfo,
+    KeptRecord,
+    OnboardRequest,
+    Plan,
+    Purpose,
+    RecordChange,
+    RecordSet,
+)
+from mailauth.txt import quote, unquote
+
+DEFAULT_TTL = 300
+SPF_VALUE = "v=spf1 include:amazonses.com ~all"
+SES_SPF_INCLUDE = "amazonses.com"
+
+
+def fqdn(name: str) -> str:
+    """Lower case, no trailing dot: the form mailauth compares names in."""
+    return name.lower().rstrip(".")
+
+
+def host(value: str) -> str:
+    return value.strip().lower().rstrip(".")
+
+
+def mail_from_mx_host(region: str) -> str:
+    return f"feedback-smtp.{region}.amazonses.com"
+
+
+def desired_records(request: OnboardRequest, identity: IdentityInfo) -> list[tuple[Purpose, RecordSet]]:
+    """The six records SES needs: 3 DKIM CNAMEs, DMARC TXT, MAIL FROM MX and SPF TXT."""
+    wanted: list[tuple[Purpose, RecordSet]] = []
+    for token in identity.dkim_tokens:
+        wanted.append(
+            (
+                "dkim",
+                RecordSet(
+                    name=f"{token}._domainkey.{request.domain}",
+                    type="CNAME",
+                    ttl=1800,
+                    values=(f"{token}.{identity.dkim_target_zone}",),
+                ),
+            )
+        )
+    wanted.append(
+        (
+            "dmarc",
+            RecordSet(
+                name=f"_dmarc.{request.domain}", type="TXT", values=(quote(dmarc.render(request.dmarc)),)
+            ),
+        )
+    )
+    wanted.append(
+        (
+            "mail_from_mx",
+            RecordSet(
+                name=request.mail_from_domain, type="MX", values=(f"10 {mail_from_mx_host(identity.region)}",)
+            ),
+        )
+    )
+    wanted.append(
+        ("mail_from_spf", RecordSet(name=request.mail_from_domain, type="TXT", values=(quote(SPF_VALUE),)))
+    )
+    return wanted
+
+
+def record_names(
+    request: OnboardRequest, identity: IdentityInfo, previous_tokens: Iterable[str] = ()
+) -> set[str]:
+    """Every name the planner must read before planning."""
+    names = {fqdn(r.name) for _, r in desired_records(request, identity)}
+    names |= {f"{t}._domainkey.{request.domain}" for t in previous_tokens}
+    return names
+
+
+class _Planner:
+    def __init__(self, existing: Mapping[str, Sequence[RecordSet]], request_dmarc: DmarcSettings) -> None:
+        self.request_dmarc = request_dmarc
+        self.existing = {fqdn(name): list(sets) for name, sets in existing.items()}
+        self.changes: list[RecordChange] = []
+        self.kept: list[KeptRecord] = []
+        self.conflicts: list[Conflict] = []
+        self.notes: list[str] = []
+
+    def at(self, name: str, rtype: str | None = None) -> list[RecordSet]:
+        sets = self.existing.get(fqdn(name), [])
+        return [s for s in sets if rtype is None or s.type == rtype]
+
+    def conflict(
+        self, purpose: Purpose, wanted: RecordSet, existing: Sequence[str], why: str, fix: str
+    ) -> None:
+        self.conflicts.append(
+            Conflict(
+                name=fqdn(wanted.name),
+                type=wanted.type,
+                purpose=purpose,
+                existing=tuple(existing),
+                wanted=wanted.values,
+                explanation=why,
+                fix=fix,
+            )
+        )
+
+    def create(self, purpose: Purpose, wanted: RecordSet, reason: str) -> None:
+        self.changes.append(RecordChange(action="CREATE", record=wanted, purpose=purpose, reason=reason))
+
+    def keep(self, purpose: Purpose, record: RecordSet, reason: str) -> None:
+        self.kept.append(KeptRecord(record=record, purpose=purpose, reason=reason))
+
+    def cname_blocks(self, purpose: Purpose, wanted: RecordSet) -> bool:
+        cnames = self.at(wanted.name, "CNAME")
+        if cnames and wanted.type != "CNAME":
+            self.conflict(
+                purpose,
+                wanted,
+                cnames[0].values,
+                f"{fqdn(wanted.name)} is a CNAME; a name with a CNAME can hold no other record, so the "
+                f"{wanted.type} record cannot be added",
+                f"remove the CNAME at {fqdn(wanted.name)} or choose another mail_from_subdomain",
+            )
+            return True
+        return False
+
+    # ----------------------------------------------------------------------------------------- kinds
+    def dkim(self, wanted: RecordSet) -> None:
+        sets = self.at(wanted.name)
+        if not sets:
+            self.create("dkim", wanted, "DKIM key record for SES Easy DKIM")
+            return
+        cname = next((s for s in sets if s.type == "CNAME"), None)
+        if cname and [host(v) for v in cname.values] == [host(v) for v in wanted.values]:
+            self.keep("dkim", cname, "already points at the SES DKIM key")
+            return
+        found = cname.values if cname else tuple(f"{s.type} {v}" for s in sets for v in s.values)
+        self.conflict(
+            "dkim",
+            wanted,
+            found,
+            f"{fqdn(wanted.name)} already holds {'a CNAME to ' + cname.values[0] if cname else 'other records'}"
+            f"; SES needs a CNAME to {wanted.values[0]}",
+            f"delete the record at {fqdn(wanted.name)} if it is unused, then run onboarding again",
+        )
+
+    def dmarc(self, wanted: RecordSet, settings_text: str) -> None:
+        cnames = self.at(wanted.name, "CNAME")
+        if cnames:
+            self.keep("dmarc", cnames[0], f"DMARC is delegated by CNAME to {cnames[0].values[0]}; kept as is")
+            return
+        txt = next(iter(self.at(wanted.name, "TXT")), None)
+        if txt is None:
+            self.create("dmarc", wanted, "DMARC policy")
+            return
+        values = [unquote(v) for v in txt.values]
+        found = [v for v in values if dmarc.is_dmarc(v)]
+        if len(found) > 1:
+            self.keep("dmarc", txt, "kept unchanged")
+            self.notes.append(
+                f"{fqdn(wanted.name)} has {len(found)} DMARC records, so receivers apply none of them; "
+                "delete all but one (mailauth does not choose for you)"
+            )
+            return
+        if found:
+            strength = dmarc.compare(found[0], self.request_dmarc)
+            self.keep("dmarc", txt, f"an existing DMARC record is kept unchanged ({strength} than requested)")
+            if found[0].replace(" ", "") != settings_text.replace(" ", ""):
+                self.notes.append(
+                    f"existing DMARC at {fqdn(wanted.name)} kept: {found[0]!r} (requested {settings_text!r}; "
+                    f"the existing policy is {strength})"
+                )
+            return
+        merged = RecordSet(name=txt.name, type="TXT", ttl=txt.ttl, values=(*txt.values, *wanted.values))
+        self.changes.append(
+            RecordChange(
+                action="UPSERT",
+                record=merged,
+                purpose="dmarc",
+                reason="DMARC value added beside existing TXT values",
+            )
+        )
+
+    def mail_from_mx(self, wanted: RecordSet) -> None:
+        if self.cname_blocks("mail_from_mx", wanted):
+            return
+        mx = next(iter(self.at(wanted.name, "MX")), None)
+        if mx is None:
+            self.create("mail_from_mx", wanted, "MAIL FROM feedback MX for SES")
+            return
+        target = host(wanted.values[0].split()[-1])
+        hosts = [host(v.split()[-1]) for v in mx.values]
+        if hosts == [target]:
+            self.keep("mail_from_mx", mx, "already points at the SES feedback endpoint")
+            return
+        self.conflict(
+            "mail_from_mx",
+            wanted,
+            mx.values,
+            f"{fqdn(wanted.name)} already has MX {', '.join(mx.values)}; the MAIL FROM domain must have exactly "
+            f"one MX, to {target}, and must not receive other mail",
+            "choose another mail_from_subdomain (a name that receives no mail), or remove these MX records",
+        )
+
+    def mail_from_spf(self, wanted: RecordSet) -> None:
+        if self.at(wanted.name, "CNAME"):
+            return  # reported once, for the MX
+        txt = next(iter(self.at(wanted.name, "TXT")), None)
+        if txt is None:
+            self.create("mail_from_spf", wanted, "SPF for the MAIL FROM domain")
+            return
+        values = [unquote(v) for v in txt.values]
+        spfs = [(i, v) for i, v in enumerate(values) if spf.is_spf(v)]
+        if len(spfs) > 1:
+            self.conflict(
+                "mail_from_spf",
+                wanted,
+                txt.values,
+                f"{fqdn(wanted.name)} has {len(spfs)} SPF records; SPF allows one (more is a permanent error)",
+                "merge them into one v=spf1 record that includes amazonses.com",
+            )
+            return
+        if not spfs:
+            merged = RecordSet(name=txt.name, type="TXT", ttl=txt.ttl, values=(*txt.values, *wanted.values))
+            self.changes.append(
+                RecordChange(
+                    action="UPSERT",
+                    record=merged,
+                    purpose="mail_from_spf",
+                    reason="SPF value added beside existing TXT values",
+                )
+            )
+            return
+        index, current = spfs[0]
+        if spf.includes(current, SES_SPF_INCLUDE):
+            self.keep("mail_from_spf", txt, "SPF already includes amazonses.com")
+            return
+        try:
+            new_value = spf.merge_include(current, SES_SPF_INCLUDE)
+        except ValueError as exc:
+            self.conflict(
+                "mail_from_spf",
+                wanted,
+                txt.values,
+                f"the SPF record at {fqdn(wanted.name)} lacks include:amazonses.com and {exc}",
+                "flatten the SPF record (fewer include/a/mx terms), then run onboarding again",
+            )
+            return
+        new_values = list(txt.values)
+        new_values[index] = quote(new_value)
+        merged = RecordSet(name=txt.name, type="TXT", ttl=txt.ttl, values=tuple(new_values))
+        self.changes.append(
+            RecordChange(
+                action="UPSERT",
+                record=merged,
+                purpose="mail_from_spf",
+                reason="include:amazonses.com merged into the existing SPF record",
+            )
+        )
+
+    def retire(self, old: RecordSet) -> None:
+        """Delete a DKIM record of an earlier token set, only if it is still exactly what mailauth wrote."""
+        current = next(iter(self.at(old.name, "CNAME")), None)
+        if current is None:
+            return
+        if current == old:
+            self.changes.append(
+                RecordChange(
+                    action="DELETE", record=old, purpose="dkim", reason="DKIM key of replaced tokens"
+                )
+            )
+        else:
+            self.notes.append(f"{fqdn(old.name)} changed since mailauth created it; left in place")
+
+
+def plan(
+    request: OnboardRequest,
+    identity: IdentityInfo,
+    existing: Mapping[str, Sequence[RecordSet]],
+    retired: Sequence[RecordSet] = (),
+) -> Plan:
+    """Compare the wanted records with the zone's; ``retired`` are DKIM records of replaced tokens."""
+    planner = _Planner(existing, request.dmarc)
+    for purpose, wanted in desired_records(request, identity):
+        if purpose == "dkim":
+            planner.dkim(wanted)
+        elif purpose == "dmarc":
+            planner.dmarc(wanted, dmarc.render(request.dmarc))
+        elif purpose == "mail_from_mx":
+            planner.mail_from_mx(wanted)
+        else:
+            planner.mail_from_spf(wanted)
+    wanted_names = {fqdn(r.name) for _, r in desired_records(request, identity)}
+    for old in retired:
+        if fqdn(old.name) not in wanted_names:
+            planner.retire(old)
+    return Plan(
+        changes=tuple(planner.changes),
+        kept=tuple(planner.kept),
+        conflicts=tuple(planner.conflicts),
+        notes=tuple(planner.notes),
+    )

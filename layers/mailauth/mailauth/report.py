@@ -1,0 +1,165 @@
+"""Step 5: SES's recommendations for the identity plus mailauth's own audit of what public DNS serves."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mailauth import dmarc, dnscheck, records, spf
+from mailauth.aws import error_code
+from mailauth.aws.ses import Ses
+from mailauth.errors import AwsThrottledError
+from mailauth.models import AuditFinding, IdentityInfo, OnboardRequest, Recommendation, Report
+
+if TYPE_CHECKING:
+    import dns.resolver
+
+NO_RECOMMENDATIONS = (
+    "SES has no recommendations for this identity yet. SES generates them only when Virtual Deliverability "
+    "Manager is enabled for the account, and a finding can take up to 6 hours to appear or clear."
+)
+
+
+def ses_recommendations(ses: Ses, identity: IdentityInfo) -> tuple[tuple[Recommendation, ...], str | None]:
+    try:
+        items = ses.recommendations(identity.identity_arn)
+    except AwsThrottledError:
+        raise
+    except Exception as exc:
+        code = error_code(exc)
+        if not code:
+            raise
+        return (), f"SES recommendations are not available ({code}): {exc}. {NO_RECOMMENDATIONS}"
+    found = tuple(
+        Recommendation(
+            type=str(i.get("Type", "")),
+            impact=str(i.get("Impact", "")),
+            status=str(i.get("Status", "")),
+            description=str(i.get("Description", "")),
+        )
+        for i in items
+    )
+    return found, (None if found else NO_RECOMMENDATIONS)
+
+
+def _dmarc_findings(resolver: dns.resolver.Resolver, domain: str) -> list[AuditFinding]:
+    values, error = dnscheck.lookup(resolver, f"_dmarc.{domain}", "TXT")
+    found = [v for v in values if dmarc.is_dmarc(v)]
+    if len(found) != 1:
+        detail = "no DMARC record is served" if not found else f"{len(found)} DMARC records: none applies"
+        return [
+            AuditFinding(
+                check="dmarc",
+                status="fail",
+                detail=f"{detail} at _dmarc.{domain}" + (f" ({error})" if error else ""),
+                fix="publish exactly one v=DMARC1 TXT record",
+            )
+        ]
+    parsed = dmarc.parse(found[0])
+    out = [
+        AuditFinding(check="dmarc.syntax", status="fail", detail=e, fix="correct the DMARC record")
+        for e in parsed.errors
+    ]
+    if not parsed.errors:
+        out.append(AuditFinding(check="dmarc", status="ok", detail=f"DMARC record: {found[0]}"))
+    if (parsed.policy or "").lower() == "none":
+        out.append(
+            AuditFinding(
+                check="dmarc.policy",
+                status="warn",
+                detail="p=none monitors only: receivers take no action on failing mail",
+                fix="after a few weeks of clean aggregate reports, move to p=quarantine, then p=reject",
+            )
+        )
+    if "rua" not in parsed.tags:
+        out.append(
+            AuditFinding(
+                check="dmarc.rua",
+                status="warn",
+                detail="no rua= address: you receive no aggregate reports",
+                fix="add rua=mailto:<address> to see who sends as your domain",
+            )
+        )
+    for uri in filter(None, (u.strip() for u in parsed.tags.get("rua", "").split(","))):
+        target = uri.split("@", 1)[-1].split("!", 1)[0].lower()
+        if target and not (
+            target == domain or target.endswith("." + domain) or domain.endswith("." + target)
+        ):
+            auth, _ = dnscheck.lookup(resolver, f"{domain}._report._dmarc.{target}", "TXT")
+            if not any(dmarc.is_dmarc(v) for v in auth):
+                out.append(
+                    AuditFinding(
+                        check="dmarc.rua.external",
+                        status="warn",
+                        detail=f"reports go to {target}, which does not authorise them",
+                        fix=f'{target} must publish TXT "v=DMARC1" at {domain}._report._dmarc.{target}',
+                    )
+                )
+    return out
+
+
+def audit(
+    request: OnboardRequest, identity: IdentityInfo, resolver: dns.resolver.Resolver
+) -> list[AuditFinding]:
+    """mailauth's own checks of what the internet sees."""
+    findings: list[AuditFinding] = []
+    wanted = records.desired_records(request, identity)
+    checks = dnscheck.check_records(resolver, [w for w in wanted if w[0] != "dmarc"])
+    dkim = [c for c in checks if c.purpose == "dkim"]
+    bad = [c.name for c in dkim if not c.ok]
+    findings.append(
+        AuditFinding(check="dkim", status="ok", detail=f"all {len(dkim)} DKIM CNAMEs point at SES")
+        if not bad
+        else AuditFinding(
+            check="dkim",
+            status="fail",
+            detail=f"DKIM CNAMEs missing or wrong: {', '.join(bad)}",
+            fix="publish each as a CNAME to <token>." + identity.dkim_target_zone,
+        )
+    )
+    findings += _dmarc_findings(resolver, request.domain)
+    mx = next(c for c in checks if c.purpose == "mail_from_mx")
+    findings.append(
+        AuditFinding(check="mail_from.mx", status="ok", detail=f"MX {mx.name}: {mx.found[0]}")
+        if mx.ok
+        else AuditFinding(
+            check="mail_from.mx",
+            status="fail",
+            detail=f"MX at {mx.name} is {list(mx.found) or 'missing'}; it must be exactly one, {mx.expected[0]}",
+            fix="publish that single MX; the MAIL FROM domain must not receive other mail",
+        )
+    )
+    spf_check = next(c for c in checks if c.purpose == "mail_from_spf")
+    spfs = [v for v in spf_check.found if spf.is_spf(v)]
+    if len(spfs) != 1:
+        findings.append(
+            AuditFinding(
+                check="mail_from.spf",
+                status="fail",
+                detail=f"{len(spfs)} SPF records at {spf_check.name}; exactly one is allowed",
+                fix=f'publish one TXT "{records.SPF_VALUE}"',
+            )
+        )
+    else:
+        lookups = spf.lookup_count(spfs[0])
+        ok = spf.includes(spfs[0], "amazonses.com") and lookups <= spf.MAX_LOOKUPS
+        findings.append(
+            AuditFinding(
+                check="mail_from.spf",
+                status="ok" if ok else "fail",
+                detail=f"SPF at {spf_check.name}: {spfs[0]} ({lookups} DNS lookups written)",
+                fix=None if ok else "include amazonses.com and stay within 10 DNS lookups",
+            )
+        )
+    return findings
+
+
+def build_report(
+    request: OnboardRequest,
+    identity: IdentityInfo,
+    *,
+    ses: Ses | None = None,
+    resolver: dns.resolver.Resolver | None = None,
+) -> Report:
+    recommendations, note = ses_recommendations(ses or Ses(), identity)
+    findings = audit(request, identity, resolver or dnscheck.make_resolver())
+    return Report(recommendations=recommendations, recommendations_note=note, audit=tuple(findings))

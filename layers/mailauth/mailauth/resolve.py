@@ -1,0 +1,88 @@
+"""Step 1: validate the request, find the public hosted zone, and check that the internet is delegated to it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import ValidationError
+
+from mailauth import clock, dnscheck
+from mailauth.aws.route53 import Route53
+from mailauth.domain import is_subdomain
+from mailauth.errors import InvalidRequestError, PrivateZoneOnlyError
+from mailauth.models import OnboardRequest, ZoneInfo
+
+
+def validation_message(exc: ValidationError) -> str:
+    """One line per problem, naming the field: what a person needs to fix the request."""
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "request"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"{where}: {message}")
+    return "; ".join(lines)
+
+
+def parse_request(raw: Any) -> OnboardRequest:
+    try:
+        return OnboardRequest.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidRequestError(validation_message(exc)) from None
+
+
+def check_mail_from_allowed(request: OnboardRequest, allowed: str | None = None) -> None:
+    """The deployment's IAM policy lets mailauth write only ``<label>.*`` names for its allowed MAIL FROM labels."""
+    spec = allowed if allowed is not None else os.environ.get("MAILAUTH_ALLOWED_MAIL_FROM_LABELS", "")
+    labels = {label.strip().lower() for label in spec.split(",") if label.strip()}
+    first = request.mail_from_subdomain.split(".")[0]
+    if labels and first not in labels:
+        raise InvalidRequestError(
+            f"mail_from_subdomain {request.mail_from_subdomain!r} is not allowed by this deployment "
+            f"(AllowedMailFromLabels: {', '.join(sorted(labels))}); use one of those, or redeploy with "
+            f"{first!r} added"
+        )
+
+
+def resolve(raw: Any, *, route53: Route53 | None = None, nameservers: str | None = None) -> ZoneInfo:
+    request = parse_request(raw)
+    check_mail_from_allowed(request)
+    route53 = route53 or Route53()
+    if request.hosted_zone_id:
+        zone = route53.get_zone(request.hosted_zone_id)
+        if zone.private:
+            raise PrivateZoneOnlyError(
+                f"hosted zone {zone.id} ({zone.name}) is private; SES verifies through public DNS"
+            )
+        if not is_subdomain(request.domain, zone.name):
+            raise InvalidRequestError(
+                f"hosted zone {zone.id} is for {zone.name}, which does not contain {request.domain}"
+            )
+    else:
+        zone = route53.get_zone(route53.find_public_zone(request.domain).id)
+
+    warnings: list[str] = []
+    public_ns, error = dnscheck.public_name_servers(dnscheck.make_resolver(nameservers), zone.name)
+    if error is None and public_ns and set(public_ns) == set(zone.name_servers):
+        delegation = "ok"
+    elif error is None or error == "NXDOMAIN":
+        delegation = "undelegated"
+        seen = ", ".join(public_ns) if public_ns else "no name servers"
+        warnings.append(
+            f"{zone.name} is not delegated to this hosted zone: the internet sees {seen}, the zone's name "
+            f"servers are {', '.join(zone.name_servers)}. SES cannot verify until the registrar (or the parent "
+            "zone) lists exactly the zone's name servers."
+        )
+    else:
+        delegation = "unknown"
+        warnings.append(f"could not check the delegation of {zone.name}: {error}")
+    return ZoneInfo(
+        domain=request.domain,
+        hosted_zone_id=zone.id,
+        zone_name=zone.name,
+        name_servers=zone.name_servers,
+        delegation=delegation,
+        public_name_servers=public_ns,
+        warnings=tuple(warnings),
+        requested_at=clock.now(),
+    )

@@ -1,0 +1,193 @@
+"""The optional Slack path: turn the Chatbot custom notification into an incoming-webhook post and send it.
+
+The webhook URL is a secret (anyone holding it can post to the channel): it is read from an SSM SecureString
+parameter, kept in memory for the container's lifetime, and never logged or put in an exception message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+DEFAULT_ALLOWED_PREFIX = "https://hooks.slack.com/"
+TIMEOUT_SECONDS = 5.0
+HEADER_MAX = 150  # Slack header block: plain_text, at most 150 characters
+SECTION_MAX = 3000  # Slack section block text: at most 3000 characters
+MAX_BLOCKS = 50
+BODY_LOG_MAX = 500
+
+_cache: dict[str, str] = {}
+
+
+class SlackWebhookError(Exception):
+    """Posting to Slack failed; the message never contains the webhook URL."""
+
+
+class SlackTransientError(SlackWebhookError):
+    """Slack throttled (429), failed (5xx) or could not be reached: worth retrying."""
+
+
+class SlackRejectedError(SlackWebhookError):
+    """Slack refused the post (4xx other than 429): retrying the same post will not help."""
+
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"Slack rejected the post: HTTP {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+# ------------------------------------------------------------------------------------------- webhook URL
+def allowed_prefix() -> str:
+    """The prefix every webhook URL must start with (``MAILAUTH_SLACK_ALLOWED_URL_PREFIX``, tests only)."""
+    return os.environ.get("MAILAUTH_SLACK_ALLOWED_URL_PREFIX") or DEFAULT_ALLOWED_PREFIX
+
+
+def webhook_url(parameter_name: str, *, ssm_client: Any = None) -> str:
+    """The webhook URL from the SSM SecureString ``parameter_name``, cached for the container's lifetime."""
+    cached = _cache.get(parameter_name)
+    if cached is not None:
+        return cached
+    if ssm_client is None:
+        from mailauth.aws import client as make_client
+
+        ssm_client = make_client("ssm")
+    response = ssm_client.get_parameter(Name=parameter_name, WithDecryption=True)
+    url = str(response["Parameter"]["Value"]).strip()
+    if not url.startswith(allowed_prefix()):
+        raise SlackWebhookError(
+            f"the value of SSM parameter {parameter_name} is not a Slack incoming-webhook URL "
+            f"(it must start with {allowed_prefix()})"
+        )
+    _cache[parameter_name] = url
+    return url
+
+
+def clear_cache() -> None:
+    """Forget cached webhook URLs (tests; or after rotating the parameter)."""
+    _cache.clear()
+
+
+# ---------------------------------------------------------------------------------------------- payload
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_BULLET = re.compile(r"^(\s*)[-*] ", re.MULTILINE)
+
+
+def to_mrkdwn(markdown: str) -> str:
+    """Chatbot's client-markdown to Slack mrkdwn: escape ``& < >``, ``**b**`` → ``*b*``, links, bullets."""
+    text = markdown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
+    text = _BOLD.sub(r"*\1*", text)
+    return _BULLET.sub(r"\1• ", text)
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    """Split at line breaks into pieces of at most ``size`` characters (a too-long line is cut)."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > size:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:size])
+            line = line[size:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > size:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        pieces.append(current)
+    return [p for p in pieces if p.strip()]
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def to_slack_payload(message: str, *, subject: str | None = None) -> dict[str, Any]:
+    """An incoming-webhook payload for an SNS message: a Chatbot custom notification, or plain text."""
+    try:
+        parsed = json.loads(message)
+    except ValueError:
+        parsed = None
+    content = parsed.get("content") if isinstance(parsed, dict) else None
+    if not isinstance(content, dict):
+        title = subject or "mailauth"
+        blocks: list[dict[str, Any]] = [
+            {"type": "header", "text": {"type": "plain_text", "text": _clip(title, HEADER_MAX)}}
+        ]
+        blocks += [
+            {"type": "section", "text": {"type": "mrkdwn", "text": c}}
+            for c in _chunks(to_mrkdwn(message), SECTION_MAX)
+        ]
+        return {"text": title, "blocks": blocks[:MAX_BLOCKS]}
+    title = str(content.get("title") or subject or "mailauth")
+    blocks = [{"type": "header", "text": {"type": "plain_text", "text": _clip(title, HEADER_MAX)}}]
+    description = str(content.get("description") or "")
+    blocks += [
+        {"type": "section", "text": {"type": "mrkdwn", "text": c}}
+        for c in _chunks(to_mrkdwn(description), SECTION_MAX)
+    ]
+    steps = [str(s) for s in content.get("nextSteps") or []]
+    if steps:
+        listed = "\n".join(f"• {to_mrkdwn(s)}" for s in steps)
+        for i, chunk in enumerate(_chunks(listed, SECTION_MAX - 20)):
+            text = f"*Next steps*\n{chunk}" if i == 0 else chunk
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    metadata = parsed.get("metadata") if isinstance(parsed, dict) else None
+    if isinstance(metadata, dict) and metadata.get("eventType"):
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": to_mrkdwn(_clip(str(metadata["eventType"]), 300))}],
+            }
+        )
+    return {"text": title, "blocks": blocks[:MAX_BLOCKS]}
+
+
+# ------------------------------------------------------------------------------------------------- post
+Opener = Callable[..., Any]
+
+
+def post(
+    url: str, payload: dict[str, Any], *, timeout: float = TIMEOUT_SECONDS, opener: Opener | None = None
+) -> int:
+    """POST the payload; the HTTP status on success, else SlackTransientError or SlackRejectedError.
+
+    Errors are raised ``from None`` so no chained exception (whose attributes hold the URL) is printed.
+    """
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode("utf-8"),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        method="POST",
+    )
+    open_url = opener or urllib.request.urlopen
+    try:
+        with open_url(request, timeout=timeout) as response:
+            status = int(response.status)
+            response.read()
+    except urllib.error.HTTPError as exc:
+        body = _read_body(exc)
+        if exc.code == 429 or exc.code >= 500:
+            raise SlackTransientError(f"Slack answered HTTP {exc.code}: {body}") from None
+        raise SlackRejectedError(exc.code, body) from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise SlackTransientError(f"Slack could not be reached: {type(exc).__name__}: {reason}") from None
+    return status
+
+
+def _read_body(exc: urllib.error.HTTPError) -> str:
+    try:
+        return exc.read().decode("utf-8", errors="replace")[:BODY_LOG_MAX]
+    except Exception:  # the body is only for the log line
+        return ""

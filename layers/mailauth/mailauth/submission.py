@@ -1,0 +1,162 @@
+"""Starting an onboarding: the one path every trigger takes (API, new hosted zone, custom event).
+
+Idempotent and exclusive per domain: the domains table remembers each domain's latest execution. The same
+request while that execution runs returns it again; a different request while it runs is refused
+(ExecutionConflictError → HTTP 409); once it has ended, a new execution starts with the next generation number,
+so execution names are deterministic (``<domain>-<generation>``) and never collide with Step Functions' 90-day
+name memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from mailauth.aws import client as make_client
+from mailauth.aws import error_code, transient_as_throttled
+from mailauth.errors import ExecutionConflictError
+from mailauth.models import OnboardRequest
+
+MAX_NAME = 80
+
+
+def execution_name(domain: str, generation: int) -> str:
+    """``<domain>-<generation>``; long domains are shortened with a hash (Step Functions allows 80 characters)."""
+    suffix = f"-{generation}"
+    if len(domain) + len(suffix) <= MAX_NAME:
+        return domain + suffix
+    digest = hashlib.sha256(domain.encode()).hexdigest()[:16]
+    keep = MAX_NAME - len(suffix) - len(digest) - 1
+    return f"{domain[:keep].rstrip('.-')}-{digest}{suffix}"
+
+
+def request_hash(request: OnboardRequest) -> str:
+    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def workflow_input(request: OnboardRequest) -> str:
+    return json.dumps({"request": request.model_dump(mode="json", exclude_defaults=False)})
+
+
+@dataclass(frozen=True)
+class Submission:
+    domain: str
+    execution_arn: str
+    execution_name: str
+    started: bool  # False: the same request was already running, and this is that execution
+
+
+class Submitter:
+    def __init__(
+        self,
+        *,
+        state_machine_arn: str | None = None,
+        table_name: str | None = None,
+        sfn: Any = None,
+        dynamodb: Any = None,
+    ) -> None:
+        self.state_machine_arn = state_machine_arn or os.environ["MAILAUTH_STATE_MACHINE_ARN"]
+        self.table_name = table_name or os.environ["MAILAUTH_TABLE_NAME"]
+        self._sfn = sfn
+        self._dynamodb = dynamodb
+
+    @property
+    def sfn(self) -> Any:
+        if self._sfn is None:
+            self._sfn = make_client("stepfunctions")
+        return self._sfn
+
+    @property
+    def dynamodb(self) -> Any:
+        if self._dynamodb is None:
+            self._dynamodb = make_client("dynamodb")
+        return self._dynamodb
+
+    def latest(self, domain: str) -> dict[str, str] | None:
+        with transient_as_throttled("GetItem"):
+            item = self.dynamodb.get_item(
+                TableName=self.table_name, Key={"domain": {"S": domain}}, ConsistentRead=True
+            ).get("Item")
+        return {k: next(iter(v.values())) for k, v in item.items()} if item else None
+
+    def describe(self, execution_arn: str) -> dict[str, Any] | None:
+        try:
+            with transient_as_throttled("DescribeExecution"):
+                result: dict[str, Any] = self.sfn.describe_execution(executionArn=execution_arn)
+        except Exception as exc:
+            if error_code(exc) == "ExecutionDoesNotExist":
+                return None
+            raise
+        return result
+
+    def submit(self, request: OnboardRequest, *, _retry: bool = True) -> Submission:
+        digest = request_hash(request)
+        latest = self.latest(request.domain)
+        generation = 0
+        if latest:
+            generation = int(latest.get("generation", "0"))
+            running = self.describe(latest["execution_arn"])
+            if running and running.get("status") == "RUNNING":
+                if latest.get("request_hash") == digest:
+                    return Submission(
+                        request.domain, latest["execution_arn"], latest["execution_name"], False
+                    )
+                raise ExecutionConflictError(
+                    f"an onboarding of {request.domain} with different settings is running "
+                    f"({latest['execution_arn']}); wait for it to end or stop it, then submit again"
+                )
+        name = execution_name(request.domain, generation + 1)
+        arn = f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
+        guard: dict[str, Any] = (
+            {
+                "ConditionExpression": "generation = :previous",
+                "ExpressionAttributeValues": {":previous": {"N": str(generation)}},
+            }
+            if latest
+            else {
+                "ConditionExpression": "attribute_not_exists(#d)",
+                "ExpressionAttributeNames": {"#d": "domain"},
+            }
+        )
+        try:
+            with transient_as_throttled("PutItem"):
+                self.dynamodb.put_item(
+                    TableName=self.table_name,
+                    Item={
+                        "domain": {"S": request.domain},
+                        "generation": {"N": str(generation + 1)},
+                        "execution_name": {"S": name},
+                        "execution_arn": {"S": arn},
+                        "request_hash": {"S": digest},
+                    },
+                    **guard,
+                )
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException" and _retry:
+                return self.submit(request, _retry=False)  # someone else started one just now: look again
+            raise
+        with transient_as_throttled("StartExecution"):
+            started = self.sfn.start_execution(
+                stateMachineArn=self.state_machine_arn, name=name, input=workflow_input(request)
+            )
+        return Submission(request.domain, started["executionArn"], name, True)
+
+    def start_unvalidated(self, raw: Any, reason: str) -> Submission:
+        """An event with an invalid request still gets an execution, so its failure is notified."""
+        body = json.dumps({"request": raw}, sort_keys=True, default=str)
+        name = "invalid-" + hashlib.sha256(body.encode()).hexdigest()[:32]
+        try:
+            with transient_as_throttled("StartExecution"):
+                started = self.sfn.start_execution(
+                    stateMachineArn=self.state_machine_arn, name=name, input=body
+                )
+        except Exception as exc:
+            if error_code(exc) != "ExecutionAlreadyExists":
+                raise
+            arn = f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
+            return Submission(str(raw)[:100], arn, name, False)
+        return Submission(str(raw)[:100], started["executionArn"], name, True)

@@ -1,0 +1,104 @@
+"""Step 4: one verification poll. Read SES and public DNS; decide: verified, wait, restart, fail, or time out."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from mailauth import backoff, clock, dnscheck, records
+from mailauth.aws.ses import Ses
+from mailauth.models import DnsCheck, IdentityInfo, OnboardRequest, Outcome, VerificationState, ZoneInfo
+
+if TYPE_CHECKING:
+    import dns.resolver
+
+MAX_RESTARTS = 1
+
+
+def diagnose(zone: ZoneInfo, checks: tuple[DnsCheck, ...], error_type: str | None) -> tuple[str, ...]:
+    """Plain sentences: what is missing or wrong, as a person would fix it."""
+    lines = list(zone.warnings) if zone.delegation != "ok" else []
+    for check in checks:
+        if check.ok:
+            continue
+        wanted = " / ".join(check.expected)
+        if not check.found:
+            why = f" ({check.error})" if check.error else ""
+            lines.append(f"{check.type} {check.name} is not served by public DNS{why}; it must be {wanted}")
+        else:
+            lines.append(f"{check.type} {check.name} serves {' / '.join(check.found)}; it must be {wanted}")
+    if error_type:
+        lines.append(f"SES reports verification error {error_type}")
+    return tuple(lines)
+
+
+def check(
+    request: OnboardRequest,
+    zone: ZoneInfo,
+    identity: IdentityInfo,
+    previous: VerificationState | None,
+    *,
+    ses: Ses | None = None,
+    resolver: dns.resolver.Resolver | None = None,
+    rng: Callable[[], float] | None = None,
+) -> VerificationState:
+    ses = ses or Ses()
+    now = clock.now()
+    started = previous.started_at if previous else now
+    deadline = zone.requested_at + timedelta(hours=request.max_wait_hours)
+    attempt = (previous.attempt if previous else 0) + 1
+    mail_from_restarts = previous.mail_from_restarts if previous else 0
+
+    found: dict[str, Any] = ses.get_identity(request.domain) or {}
+    dkim_status = str((found.get("DkimAttributes") or {}).get("Status", "NOT_STARTED"))
+    mail_from_status = str((found.get("MailFromAttributes") or {}).get("MailFromDomainStatus", "PENDING"))
+    verified = bool(found.get("VerifiedForSendingStatus"))
+    error_type = (found.get("VerificationInfo") or {}).get("ErrorType")
+
+    wanted = records.desired_records(request, identity)
+    checks = tuple(dnscheck.check_records(resolver or dnscheck.make_resolver(), wanted))
+    diagnosis = diagnose(zone, checks, error_type)
+
+    outcome: Outcome
+    wait = 0
+    if dkim_status == "SUCCESS" and mail_from_status == "SUCCESS" and verified:
+        outcome = "verified"
+    elif dkim_status == "FAILED":
+        outcome = "restart_dkim" if identity.dkim_restarts < MAX_RESTARTS else "failed"
+    elif mail_from_status == "FAILED" and mail_from_restarts >= MAX_RESTARTS:
+        outcome = "failed"
+    elif now >= deadline:
+        outcome = "timeout"
+    else:
+        if mail_from_status == "FAILED":
+            ses.put_mail_from(request.domain, request.mail_from_domain, request.behavior_on_mx_failure)
+            mail_from_restarts += 1
+            mail_from_status = "PENDING"
+        outcome = "pending"
+        wait = backoff.next_wait(
+            attempt - 1,
+            now=now,
+            deadline=deadline,
+            first=int(os.environ.get("MAILAUTH_POLL_FIRST_SECONDS", backoff.DEFAULT_FIRST)),
+            cap=int(os.environ.get("MAILAUTH_POLL_CAP_SECONDS", backoff.DEFAULT_CAP)),
+            rng=rng or random.random,
+        )
+    return VerificationState(
+        outcome=outcome,
+        next_wait_seconds=wait,
+        attempt=attempt,
+        started_at=started,
+        deadline=deadline,
+        checked_at=now,
+        dkim_status=dkim_status,
+        mail_from_status=mail_from_status,
+        verified_for_sending=verified,
+        verification_error=error_type,
+        dkim_restarts=identity.dkim_restarts,
+        mail_from_restarts=mail_from_restarts,
+        dns=checks,
+        diagnosis=diagnosis,
+    )

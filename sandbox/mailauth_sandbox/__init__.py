@@ -1,0 +1,8 @@
+"""The embedded AWS for mailauth's tests and ``make demo`` (see ``docs/local.md``)."""
+
+from .clock import SimClock
+from .engine import Invocation, LambdaContext, LocalAws
+from .faults import FaultInjector
+from .ses import SesBehaviour
+
+__all__ = ["FaultInjector", "Invocation", "LambdaContext", "LocalAws", "SesBehaviour", "SimClock"]

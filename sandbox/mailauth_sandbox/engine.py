@@ -1,0 +1,669 @@
+"""``LocalAws``: moto plus everything the mailauth workflow needs to run locally, in one process.
+
+* moto's ``mock_aws`` with Step Functions execution on and Docker-less Lambda;
+* the functions, topic, table and state machine of ``template.yaml``, the state machine built from the
+  real ASL file with the template's ``DefinitionSubstitutions``;
+* Lambda invocations (from the interpreter or :meth:`LocalAws.invoke`) run the real handlers in-process;
+* a simulated clock that Wait states and Retry back-off advance instead of sleeping;
+* SES v2 and Route 53 behaviour moto lacks, a DNS server on loopback, fault injection, API call counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import types
+import uuid
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import boto3
+
+from . import hooks
+from . import template as cfn
+from .clock import SimClock
+from .dns_server import DnsServer
+from .faults import FaultInjector
+from .route53 import Route53Emulator
+from .ses import SesBehaviour, SesEmulator
+
+Handler = Callable[[Any, Any], Any]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ROLE_NAME = "mailauth-sandbox-role"
+_MACHINE_TYPES = ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
+STACK_NAME = "mailauth"
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object handlers use."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 128
+    timeout_seconds: int = 3
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = ""
+    log_stream_name: str = "2026/11/02/[$LATEST]sandbox"
+
+    def __post_init__(self) -> None:
+        self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Always the full timeout: the sandbox does not time handlers out."""
+        return self.timeout_seconds * 1000
+
+
+@dataclass
+class Function:
+    """A function the sandbox can invoke: from the template (file + handler name) or registered."""
+
+    name: str
+    arn: str
+    environment: dict[str, str] = field(default_factory=dict)
+    code_dir: Path | None = None
+    handler_spec: str = "app.handler"
+    memory: int = 128
+    timeout: int = 3
+    callable: Handler | None = None
+
+    def load(self, module_prefix: str) -> Handler:
+        """Import the handler by file path under a unique module name (every handler file is ``app.py``)."""
+        if self.callable is not None:
+            return self.callable
+        assert self.code_dir is not None
+        module_path, _, attr = self.handler_spec.rpartition(".")
+        path = self.code_dir / (module_path.replace(".", "/") + ".py")
+        spec = importlib.util.spec_from_file_location(f"{module_prefix}_{self.name}", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot import {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.path.insert(0, str(self.code_dir))
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path.remove(str(self.code_dir))
+        self.callable = getattr(module, attr)
+        return self.callable
+
+
+@dataclass
+class Invocation:
+    """One handler invocation, for assertions."""
+
+    function: str
+    event: Any
+    result: Any = None
+    error_type: str | None = None
+    error_message: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    request_id: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the handler returned."""
+        return self.error_type is None
+
+
+class LocalAws:
+    """The embedded AWS. Use as a context manager; see ``docs/local.md``."""
+
+    def __init__(
+        self,
+        *,
+        root: Path | str | None = None,
+        template: Path | str | Literal["auto"] | None = "auto",
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        start_time: datetime | None = None,
+        clock: SimClock | None = None,
+        ses: SesBehaviour | None = None,
+        dns: bool = True,
+        propagation_delay: float = 0.0,
+        undelegated_zones: Iterable[str] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.root = Path(root) if root else REPO_ROOT
+        if template == "auto":
+            candidate = self.root / "template.yaml"
+            self.template_path: Path | None = candidate if candidate.exists() else None
+        else:
+            self.template_path = Path(template) if template else None
+        self.region = region
+        self.account_id = account_id
+        self.clock = clock or SimClock(start_time)
+        self.faults = FaultInjector()
+        self.route53 = Route53Emulator(self.clock, account_id, propagation_delay=propagation_delay)
+        self.ses = SesEmulator(self.clock, account_id, ses)
+        self.dns: DnsServer | None = DnsServer(self.route53, undelegated_zones) if dns else None
+        self.env_overrides = dict(env or {})
+        self.functions: dict[str, Function] = {}
+        self.invocations: list[Invocation] = []
+        self.topic_arn = ""
+        self.table_name = ""
+        self.state_machine_arn = ""
+        self.resources: dict[str, dict[str, str]] = {}
+        self._calls: Counter[tuple[str, str]] = Counter()
+        self._tls = threading.local()
+        self._invoke_lock = threading.RLock()
+        self._patches: list[tuple[Any, str, Any]] = []
+        self._saved_env: dict[str, str | None] = {}
+        self._mock: Any = None
+        self._module_prefix = f"mailauth_sandbox_fn_{uuid.uuid4().hex[:8]}"
+        self._started = False
+        self._iam_role = ""
+        self._last_exception: BaseException = RuntimeError("no invocation failed")
+        self._last_trace: list[str] = []
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def __enter__(self) -> LocalAws:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start moto, install the hooks and patches, start DNS, create the template's resources."""
+        from moto import mock_aws
+
+        self._set_env(
+            {
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_SECURITY_TOKEN": "testing",
+                "AWS_SESSION_TOKEN": "testing",
+                "AWS_DEFAULT_REGION": self.region,
+                "AWS_REGION": self.region,
+                "MOTO_ACCOUNT_ID": self.account_id,
+            }
+        )
+        hooks.activate(self)
+        try:
+            self._mock = mock_aws(
+                config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+            )
+            self._mock.start()
+            self._started = True
+            self._install_patches()
+            _mailauth_clock().set_source(self.clock.now)
+            if self.dns is not None:
+                self.dns.start()
+                self.ses.dns_address = self.dns.address
+            self._iam_role = self.client("iam").create_role(
+                RoleName=ROLE_NAME, AssumeRolePolicyDocument="{}"
+            )["Role"]["Arn"]
+            self._create_resources()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop executions, DNS, patches and moto; restore the clock and the environment."""
+        if self._started:
+            with contextlib.suppress(Exception):  # best effort on the way out
+                self._stop_executions()
+        if self.dns is not None:
+            self.dns.stop()
+        for obj, attr, original in reversed(self._patches):
+            setattr(obj, attr, original)
+        self._patches.clear()
+        with contextlib.suppress(ImportError):
+            _mailauth_clock().set_source(None)
+        hooks.deactivate(self)
+        if self._started and self._mock is not None:
+            self._mock.stop()
+        self._started = False
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env.clear()
+
+    def _set_env(self, values: Mapping[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    def client(self, service: str) -> Any:
+        """A boto3 client in the sandbox region (calls from the test/demo, not counted)."""
+        return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+
+    # -- moto patches -----------------------------------------------------------------------------
+    def _patch(self, obj: Any, attr: str, value: Any) -> None:
+        self._patches.append((obj, attr, getattr(obj, attr)))
+        setattr(obj, attr, value)
+
+    def _install_patches(self) -> None:
+        from moto.awslambda_simple.models import LambdaSimpleBackend
+        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+        from moto.stepfunctions.parser.asl.component.state.wait.wait_function import (
+            timestamp,
+            wait_function,
+        )
+
+        sandbox = self
+        original_invoke = LambdaSimpleBackend.invoke
+
+        def invoke(
+            backend: Any,
+            function_name: str,
+            qualifier: str | None,
+            body: Any,
+            headers: Any,
+            response_headers: Any,
+        ) -> Any:
+            name = function_name.rsplit(":function:", 1)[-1].split(":", 1)[0]
+            if name not in sandbox.functions:
+                return original_invoke(backend, function_name, qualifier, body, headers, response_headers)
+            raw = body.decode() if isinstance(body, bytes) else (body or "{}")
+            payload, errored = sandbox._dispatch(name, json.loads(raw) if raw else {})
+            if errored:
+                response_headers["x-amz-function-error"] = "Unhandled"
+            return payload
+
+        def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+            if wait_seconds > 0:
+                sandbox.clock.advance(wait_seconds)
+
+        def timestamp_wait_seconds(self: Any, env: Any) -> int:
+            self.string.eval(env=env)
+            text: str = env.stack.pop()
+            when = self._from_timestamp_string(timestamp=text)
+            if when is None:
+                from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+                    FailureEventException,
+                )
+
+                raise FailureEventException(self._create_failure_event(env, text))
+            now = sandbox.clock.now().replace(tzinfo=None)
+            return int((when - now).total_seconds())
+
+        self._patch(LambdaSimpleBackend, "invoke", invoke)
+        self._patch(wait_function.WaitFunction, "_wait_interval", wait_interval)
+        self._patch(timestamp.Timestamp, "_get_wait_seconds", timestamp_wait_seconds)
+        self._patch(retrier_decl, "time", types.SimpleNamespace(sleep=self.clock.advance, time=time.time))
+
+    # -- botocore hooks (hooks.Dispatcher) -------------------------------------------------------
+    def on_before_call(
+        self, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]
+    ) -> hooks.Response | None:
+        """Count handler calls, inject faults, answer SES v2 and strict Route 53."""
+        function = getattr(self._tls, "function", None)
+        if function is not None:
+            self._calls[(function, f"{service}:{operation}")] += 1
+        faulted = self.faults.check(service, operation)
+        if faulted is not None:
+            return faulted
+        if service == "sesv2":
+            return self.ses.before_call(operation, params, context.get("client_region") or self.region)
+        if service == "route53":
+            return self.route53.before_call(operation, params)
+        return None
+
+    def on_after_call(
+        self,
+        service: str,
+        operation: str,
+        params: dict[str, Any],
+        status: int,
+        parsed: dict[str, Any],
+        context: dict[str, Any],
+    ) -> None:
+        """Let the Route 53 emulator amend moto's answers."""
+        if service == "route53":
+            self.route53.after_call(operation, params, status, parsed)
+
+    def api_calls(self, function: str | None = None) -> Counter[str]:
+        """AWS API calls made by handlers, as ``"service:Operation"`` counts (optionally for one function)."""
+        out: Counter[str] = Counter()
+        for (fn, key), count in self._calls.items():
+            if function is None or fn == function:
+                out[key] += count
+        return out
+
+    # -- functions --------------------------------------------------------------------------------
+    def function_arn(self, name: str) -> str:
+        """The Lambda ARN of ``name``."""
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+
+    def register_function(
+        self,
+        name: str,
+        handler: Handler,
+        environment: Mapping[str, str] | None = None,
+        timeout: int = 3,
+        memory: int = 128,
+    ) -> str:
+        """Register a callable as a Lambda function (also created in moto) and return its ARN."""
+        fn = Function(
+            name=name,
+            arn=self.function_arn(name),
+            environment=dict(environment or {}),
+            callable=handler,
+            timeout=timeout,
+            memory=memory,
+        )
+        self._create_function(fn)
+        return fn.arn
+
+    def _create_function(self, fn: Function) -> None:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as archive:
+            archive.writestr(
+                "app.py", "def handler(event, context):\n    raise RuntimeError('sandbox only')\n"
+            )
+        self.client("lambda").create_function(
+            FunctionName=fn.name,
+            Runtime="python3.13",
+            Role=self._iam_role,
+            Handler=fn.handler_spec,
+            Code={"ZipFile": buf.getvalue()},
+            Timeout=fn.timeout,
+            MemorySize=fn.memory,
+            Environment={"Variables": dict(fn.environment)},
+        )
+        self.functions[fn.name] = fn
+
+    def invoke(self, name: str, event: Any) -> Any:
+        """Invoke ``name`` directly (as the API or a trigger would); re-raise the handler's exception."""
+        inv = self._run(name, event)
+        if inv.error_type is not None:
+            raise self._last_exception
+        return inv.result
+
+    def _dispatch(self, name: str, event: Any) -> tuple[bytes, bool]:
+        """Run a handler for the Lambda backend: ``(payload, errored)`` with Lambda's error shape."""
+        inv = self._run(name, event)
+        if inv.error_type is None:
+            return json.dumps(inv.result).encode(), False
+        return json.dumps(
+            {
+                "errorMessage": inv.error_message,
+                "errorType": inv.error_type,
+                "requestId": inv.request_id,
+                "stackTrace": self._last_trace,
+            }
+        ).encode(), True
+
+    def _run(self, name: str, event: Any) -> Invocation:
+        fn = self.functions[name]
+        with self._invoke_lock:
+            ctx = LambdaContext(
+                function_name=name,
+                invoked_function_arn=fn.arn,
+                memory_limit_in_mb=fn.memory,
+                timeout_seconds=fn.timeout,
+            )
+            inv = Invocation(
+                function=name, event=event, started_at=self.clock.now(), request_id=ctx.aws_request_id
+            )
+            self.invocations.append(inv)
+            saved = {k: os.environ.get(k) for k in fn.environment}
+            saved.update({k: os.environ.get(k) for k in ("AWS_LAMBDA_FUNCTION_NAME", "_HANDLER")})
+            os.environ.update(fn.environment)
+            os.environ["AWS_LAMBDA_FUNCTION_NAME"] = name
+            os.environ["_HANDLER"] = fn.handler_spec
+            self._tls.function = name
+            try:
+                result = fn.load(self._module_prefix)(event, ctx)
+                json.dumps(result)
+                inv.result = result
+            except TypeError as exc:
+                if inv.result is None and "JSON serializable" in str(exc):
+                    inv.error_type = "Runtime.MarshalError"
+                    inv.error_message = f"Unable to marshal response: {exc}"
+                else:
+                    self._fail(inv, exc)
+            except Exception as exc:
+                self._fail(inv, exc)
+            finally:
+                self._tls.function = None
+                for key, value in saved.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
+                inv.finished_at = self.clock.now()
+        return inv
+
+    def _fail(self, inv: Invocation, exc: BaseException) -> None:
+        inv.error_type, inv.error_message = type(exc).__name__, str(exc)
+        self._last_exception = exc
+        self._last_trace = traceback.format_exception(exc)
+
+    # -- template ---------------------------------------------------------------------------------
+    def _create_resources(self) -> None:
+        tpl = cfn.load(self.template_path) if self.template_path else {}
+        resources: dict[str, Any] = tpl.get("Resources") or {}
+        params: dict[str, Any] = tpl.get("Parameters") or {}
+        globals_fn: dict[str, Any] = (tpl.get("Globals") or {}).get("Function") or {}
+        # names and ARNs first: functions and the state machine refer to each other
+        for logical, res in resources.items():
+            self._declare(logical, res.get("Type"), res.get("Properties") or {})
+        if not self.topic_arn:
+            self.topic_arn = self.client("sns").create_topic(Name="mailauth-notifications")["TopicArn"]
+        if not self.table_name:
+            self.table_name = "mailauth-domains"
+            self._create_table(self.table_name, {})
+        machines = [lg for lg, r in resources.items() if r.get("Type") in _MACHINE_TYPES]
+        if machines:
+            self.state_machine_arn = self.resources[machines[0]]["Arn"]
+        for logical, res in resources.items():
+            if res.get("Type") == "AWS::Serverless::Function":
+                self._create_template_function(logical, res.get("Properties") or {}, globals_fn, params)
+        for logical in machines:
+            self._create_template_machine(logical, resources[logical].get("Properties") or {}, params)
+
+    def _declare(self, logical: str, rtype: str | None, props: Mapping[str, Any]) -> None:
+        """Record the names/ARNs of a template resource; create topics and tables right away."""
+        if rtype == "AWS::Serverless::Function":
+            self.resources[logical] = {"Ref": logical, "Arn": self.function_arn(logical)}
+        elif rtype in _MACHINE_TYPES:
+            name = _literal(props.get("Name") or props.get("StateMachineName"), logical)
+            arn = f"arn:aws:states:{self.region}:{self.account_id}:stateMachine:{name}"
+            self.resources[logical] = {"Ref": arn, "Arn": arn, "Name": name}
+        elif rtype == "AWS::SNS::Topic":
+            name = _literal(props.get("TopicName"), logical)
+            arn = self.client("sns").create_topic(Name=name)["TopicArn"]
+            self.resources[logical] = {"Ref": arn, "TopicArn": arn, "TopicName": name}
+            self.topic_arn = self.topic_arn or arn
+        elif rtype in ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"):
+            name = _literal(props.get("TableName"), logical)
+            self._create_table(name, props if rtype == "AWS::DynamoDB::Table" else {})
+            arn = f"arn:aws:dynamodb:{self.region}:{self.account_id}:table/{name}"
+            self.resources[logical] = {"Ref": name, "Arn": arn}
+            self.table_name = self.table_name or name
+
+    def _create_template_function(
+        self, logical: str, props: Mapping[str, Any], globals_fn: Mapping[str, Any], params: Mapping[str, Any]
+    ) -> None:
+        """Create a template function: its declared environment resolved, with the sandbox's overrides."""
+        overrides = {
+            "MAILAUTH_TOPIC_ARN": self.topic_arn,
+            "MAILAUTH_TABLE_NAME": self.table_name,
+            "MAILAUTH_STATE_MACHINE_ARN": self.state_machine_arn,
+            "MAILAUTH_DNS_NAMESERVERS": self.dns_address,
+        }
+        variables = {
+            **((globals_fn.get("Environment") or {}).get("Variables") or {}),
+            **((props.get("Environment") or {}).get("Variables") or {}),
+        }
+        env: dict[str, str] = {}
+        for key, value in variables.items():
+            if key in overrides:
+                env[key] = overrides[key]
+                continue
+            try:
+                env[key] = cfn.resolve(value, self._lookup, params)
+            except cfn.UnresolvedError:
+                continue
+        env.update(self.env_overrides)
+        code_uri = _literal(props.get("CodeUri") or globals_fn.get("CodeUri"), f"functions/{logical}")
+        self._create_function(
+            Function(
+                name=logical,
+                arn=self.function_arn(logical),
+                environment=env,
+                code_dir=(self.root / code_uri).resolve(),
+                handler_spec=_literal(props.get("Handler") or globals_fn.get("Handler"), "app.handler"),
+                memory=int(props.get("MemorySize") or globals_fn.get("MemorySize") or 128),
+                timeout=int(props.get("Timeout") or globals_fn.get("Timeout") or 3),
+            )
+        )
+
+    def _create_template_machine(
+        self, logical: str, props: Mapping[str, Any], params: Mapping[str, Any]
+    ) -> None:
+        """Create the state machine from its ASL file with the template's DefinitionSubstitutions."""
+        definition = props.get("Definition")
+        text = json.dumps(definition) if isinstance(definition, dict) else ""
+        uri = props.get("DefinitionUri")
+        if isinstance(uri, str):
+            text = (self.root / uri).read_text(encoding="utf-8")
+        for key, value in (props.get("DefinitionSubstitutions") or {}).items():
+            try:
+                text = text.replace("${" + key + "}", cfn.resolve(value, self._lookup, params))
+            except cfn.UnresolvedError:
+                continue
+        self.client("stepfunctions").create_state_machine(
+            name=self.resources[logical]["Name"],
+            definition=text,
+            roleArn=self._iam_role,
+            type=_literal(props.get("Type"), "STANDARD"),
+        )
+
+    def _lookup(self, logical: str, attribute: str | None) -> str:
+        pseudo = {
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account_id,
+            "AWS::Partition": "aws",
+            "AWS::StackName": STACK_NAME,
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        if attribute is None and logical in pseudo:
+            return pseudo[logical]
+        attrs = self.resources.get(logical)
+        if attrs is None or (attribute or "Ref") not in attrs:
+            raise cfn.UnresolvedError(f"{logical}.{attribute}")
+        return attrs[attribute or "Ref"]
+
+    def _create_table(self, name: str, props: Mapping[str, Any]) -> None:
+        keys = props.get("KeySchema") or [{"AttributeName": "domain", "KeyType": "HASH"}]
+        attrs = props.get("AttributeDefinitions") or [{"AttributeName": "domain", "AttributeType": "S"}]
+        self.client("dynamodb").create_table(
+            TableName=name, KeySchema=keys, AttributeDefinitions=attrs, BillingMode="PAY_PER_REQUEST"
+        )
+
+    # -- Step Functions ---------------------------------------------------------------------------
+    def create_state_machine(self, name: str, definition: Mapping[str, Any] | str) -> str:
+        """Create a state machine from an ASL dict or JSON text; return its ARN."""
+        text = definition if isinstance(definition, str) else json.dumps(definition)
+        arn: str = self.client("stepfunctions").create_state_machine(
+            name=name, definition=text, roleArn=self._iam_role
+        )["stateMachineArn"]
+        return arn
+
+    def start_execution(
+        self, input: Mapping[str, Any], name: str, state_machine_arn: str | None = None
+    ) -> str:
+        """Start an execution (named: moto needs it) of the template's state machine or the given one."""
+        arn = state_machine_arn or self.state_machine_arn
+        if not arn:
+            raise RuntimeError("no state machine: the template has none; pass state_machine_arn")
+        result: str = self.client("stepfunctions").start_execution(
+            stateMachineArn=arn, name=name, input=json.dumps(input)
+        )["executionArn"]
+        return result
+
+    def wait(self, execution_arn: str, timeout: float = 60.0) -> dict[str, Any]:
+        """Poll until the execution leaves RUNNING (wall-clock ``timeout``); return describe_execution."""
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while True:
+            described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] != "RUNNING":
+                return described
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{execution_arn} still RUNNING after {timeout}s "
+                    f"(simulated time {self.clock.now().isoformat()})"
+                )
+            time.sleep(0.01)
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        """Every history event of the execution (paginated)."""
+        sfn = self.client("stepfunctions")
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        while True:
+            page = sfn.get_execution_history(**kwargs)
+            events += page["events"]
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    def states_entered(self, execution_arn: str) -> list[str]:
+        """Names of the states entered, in order."""
+        return [
+            e["stateEnteredEventDetails"]["name"]
+            for e in self.history(execution_arn)
+            if e["type"].endswith("StateEntered")
+        ]
+
+    def transitions(self, execution_arn: str) -> int:
+        """Number of state transitions (StateEntered events), what Standard workflows bill."""
+        return len(self.states_entered(execution_arn))
+
+    def _stop_executions(self) -> None:
+        sfn = self.client("stepfunctions")
+        for machine in sfn.list_state_machines()["stateMachines"]:
+            for execution in sfn.list_executions(
+                stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
+            )["executions"]:
+                sfn.stop_execution(executionArn=execution["executionArn"], cause="sandbox stopped")
+
+    # -- Route 53 helpers -------------------------------------------------------------------------
+    def create_hosted_zone(self, name: str, private: bool = False) -> str:
+        """Create a hosted zone (public by default) and return its bare id."""
+        kwargs: dict[str, Any] = {"Name": name, "CallerReference": str(uuid.uuid4())}
+        if private:
+            kwargs["HostedZoneConfig"] = {"PrivateZone": True, "Comment": "sandbox private zone"}
+            kwargs["VPC"] = {"VPCRegion": self.region, "VPCId": "vpc-0sandbox"}
+        zone_id: str = self.client("route53").create_hosted_zone(**kwargs)["HostedZone"]["Id"]
+        return zone_id.rsplit("/", 1)[-1]
+
+    @property
+    def dns_address(self) -> str:
+        """``127.0.0.1:<port>`` of the DNS server (what ``MAILAUTH_DNS_NAMESERVERS`` gets)."""
+        return self.dns.address if self.dns else ""
+
+
+def _literal(value: Any, default: str) -> str:
+    return value if isinstance(value, str) and value else default
+
+
+def _mailauth_clock() -> Any:
+    try:
+        import mailauth.clock as clock
+    except ImportError:
+        layer = str(REPO_ROOT / "layers" / "mailauth")
+        if layer not in sys.path:
+            sys.path.append(layer)
+        import mailauth.clock as clock
+    return clock

@@ -1,0 +1,72 @@
+"""Fault injection at the botocore level: the next N matching calls fail with a real ``ClientError``."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from . import hooks
+
+
+@dataclass
+class Fault:
+    """One planned failure: ``times`` calls to ``service``/``operation`` answer ``code`` with ``status``."""
+
+    service: str
+    operation: str
+    code: str
+    times: int = 1
+    status: int = 400
+    message: str = ""
+    hits: int = field(default=0)
+
+    @property
+    def remaining(self) -> int:
+        """Calls still to fail."""
+        return max(self.times - self.hits, 0)
+
+
+class FaultInjector:
+    """Planned failures, consumed in the order added. Service names are botocore's (``route53``, ``sesv2``).
+
+    Injected faults short-circuit the call before botocore's retry handler runs, so each one is seen by
+    the caller as one failed call (no transparent SDK retry).
+    """
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(
+        self,
+        service: str,
+        operation: str,
+        code: str,
+        times: int = 1,
+        status: int = 400,
+        message: str | None = None,
+    ) -> Fault:
+        """Plan ``times`` failures of ``service.operation`` with error ``code`` and HTTP ``status``."""
+        fault = Fault(service, operation, code, times, status, message or f"Injected fault: {code}")
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        """Drop every planned failure."""
+        with self._lock:
+            self._faults.clear()
+
+    def pending(self) -> list[Fault]:
+        """Faults that still have calls to fail."""
+        with self._lock:
+            return [f for f in self._faults if f.remaining]
+
+    def check(self, service: str, operation: str) -> hooks.Response | None:
+        """The error response for this call if a fault matches (and consume it), else ``None``."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.remaining and fault.service == service and fault.operation == operation:
+                    fault.hits += 1
+                    return hooks.error(fault.code, fault.message, fault.status)
+        return None

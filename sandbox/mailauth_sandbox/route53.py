@@ -1,0 +1,266 @@
+"""Route 53 as AWS behaves where moto bends it: strict change batches, PENDING changes, AWS listing order.
+
+Every entry point is a botocore hook (see :mod:`mailauth_sandbox.hooks`): ``before_call`` returns AWS's
+error (or a full answer) or ``None`` to fall through to moto; ``after_call`` amends moto's answer.
+The record sets themselves stay in moto's backend, which the DNS server reads.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import hooks
+from .clock import SimClock
+
+_QUOTED_TXT = re.compile(r'^\s*("(?:[^"\\]|\\.)*"\s*)+$')
+_MX = re.compile(r"^\d{1,5}\s+\S+$")
+
+
+def norm(name: str) -> str:
+    """Lower-case absolute form of a DNS name (``Example.COM`` -> ``example.com.``)."""
+    name = name.strip().lower().replace("\\052", "*")
+    return name if name.endswith(".") else name + "."
+
+
+def zone_id_of(value: str) -> str:
+    """``/hostedzone/Z1`` or ``Z1`` -> ``Z1``."""
+    return value.rsplit("/", 1)[-1]
+
+
+def record_values(records: list[Any]) -> list[str]:
+    """moto keeps values as strings or ``{"Value": ...}`` dicts; return strings."""
+    return [r["Value"] if isinstance(r, dict) else str(r) for r in records]
+
+
+def sort_key(name: str) -> str:
+    """AWS's ListHostedZonesByName order: labels reversed, ``www.example.com.`` -> ``com.example.www.``."""
+    labels = [label for label in norm(name).split(".") if label]
+    return ".".join(reversed(labels)) + "."
+
+
+@dataclass
+class ChangeRecord:
+    """A change batch the sandbox has seen."""
+
+    change_id: str
+    zone_id: str
+    submitted_at: datetime
+    comment: str | None
+    polls: int = 0
+
+
+class Route53Emulator:
+    """AWS's Route 53 semantics on top of moto's record store."""
+
+    def __init__(
+        self, clock: SimClock, account_id: str, propagation_delay: float = 0.0, insync_after: float = 0.0
+    ) -> None:
+        self.clock = clock
+        self.account_id = account_id
+        #: simulated seconds before a created/changed record is served by the DNS server
+        self.propagation_delay = propagation_delay
+        #: simulated seconds after submission before GetChange may say INSYNC (besides the first PENDING)
+        self.insync_after = insync_after
+        self.changes: dict[str, ChangeRecord] = {}
+        self._visible_at: dict[tuple[str, str], datetime] = {}
+        self._lock = threading.Lock()
+
+    # -- moto's store ---------------------------------------------------------------------------
+    def backend(self) -> Any:
+        """moto's Route 53 backend for the sandbox account."""
+        from moto.route53.models import route53_backends
+
+        return route53_backends[self.account_id]["global"]
+
+    def zones(self) -> list[Any]:
+        """A snapshot of moto's hosted zones."""
+        for _ in range(5):
+            try:
+                return list(self.backend().zones.values())
+            except RuntimeError:  # changed size during iteration
+                continue
+        return []
+
+    def visible(self, name: str, rtype: str) -> bool:
+        """Whether the DNS server may serve ``name``/``rtype`` yet (propagation delay)."""
+        with self._lock:
+            when = self._visible_at.get((norm(name), rtype.upper()))
+        return when is None or self.clock.now() >= when
+
+    # -- hooks ------------------------------------------------------------------------------------
+    def before_call(self, operation: str, params: dict[str, Any]) -> hooks.Response | None:
+        """AWS's answer or error for calls moto gets wrong; ``None`` lets moto answer."""
+        if operation == "ChangeResourceRecordSets":
+            return self._validate_batch(params)
+        if operation == "GetChange":
+            return self._get_change(params)
+        if operation == "ListHostedZonesByName":
+            return self._list_by_name(params)
+        return None
+
+    def after_call(self, operation: str, params: dict[str, Any], status: int, parsed: dict[str, Any]) -> None:
+        """Give each change a unique id, PENDING status, and note when its records become visible."""
+        if operation != "ChangeResourceRecordSets" or status >= 300:
+            return
+        now = self.clock.now()
+        change_id = "/change/C" + "".join(
+            secrets.choice(string.ascii_uppercase + string.digits) for _ in range(20)
+        )
+        batch = params.get("ChangeBatch", {})
+        with self._lock:
+            self.changes[change_id] = ChangeRecord(
+                change_id, zone_id_of(params.get("HostedZoneId", "")), now, batch.get("Comment")
+            )
+            for change in batch.get("Changes", []):
+                rrset = change.get("ResourceRecordSet", {})
+                key = (norm(rrset.get("Name", "")), str(rrset.get("Type", "")).upper())
+                if change.get("Action") in ("CREATE", "UPSERT"):
+                    self._visible_at[key] = now + timedelta(seconds=self.propagation_delay)
+                else:
+                    self._visible_at.pop(key, None)
+        info = parsed.setdefault("ChangeInfo", {})
+        info.update({"Id": change_id, "Status": "PENDING", "SubmittedAt": now})
+        if batch.get("Comment"):
+            info["Comment"] = batch["Comment"]
+
+    # -- operations -------------------------------------------------------------------------------
+    def _get_change(self, params: dict[str, Any]) -> hooks.Response | None:
+        raw = str(params.get("Id", ""))
+        key = raw if raw.startswith("/change/") else "/change/" + raw
+        with self._lock:
+            change = self.changes.get(key)
+            if change is None:
+                return None
+            change.polls += 1
+            due = change.submitted_at + timedelta(seconds=max(self.insync_after, self.propagation_delay))
+            insync = change.polls > 1 and self.clock.now() >= due
+        info: dict[str, Any] = {
+            "Id": change.change_id,
+            "Status": "INSYNC" if insync else "PENDING",
+            "SubmittedAt": change.submitted_at,
+        }
+        if change.comment:
+            info["Comment"] = change.comment
+        return hooks.response({"ChangeInfo": info})
+
+    def _validate_batch(self, params: dict[str, Any]) -> hooks.Response | None:
+        zone = self.backend().zones.get(zone_id_of(str(params.get("HostedZoneId", ""))))
+        if zone is None:
+            return None  # moto raises NoSuchHostedZone
+        current: dict[tuple[str, str, str | None], tuple[str, list[str]]] = {}
+        for rr in list(zone.rrsets):
+            current[(norm(rr.name), str(rr.type).upper(), rr.set_identifier)] = (
+                str(rr.ttl),
+                sorted(record_values(rr.records)),
+            )
+        zone_name = norm(zone.name)
+        errors: list[str] = []
+        for change in params.get("ChangeBatch", {}).get("Changes", []):
+            action = change.get("Action")
+            rrset = change.get("ResourceRecordSet", {})
+            name, rtype = norm(rrset.get("Name", "")), str(rrset.get("Type", "")).upper()
+            key = (name, rtype, rrset.get("SetIdentifier"))
+            values = [str(r.get("Value", "")) for r in rrset.get("ResourceRecords", [])]
+            if action in ("CREATE", "UPSERT"):
+                errors += self._check_values(name, rtype, values)
+                if action == "CREATE" and key in current:
+                    errors.append(
+                        f"Tried to create resource record set [name='{name}', type='{rtype}'] "
+                        "but it already exists"
+                    )
+                    continue
+                others = {t for (n, t, _) in current if n == name and t != rtype}
+                if rtype == "CNAME" and others:
+                    errors.append(
+                        f"RRSet of type CNAME with DNS name {name} is not permitted as it conflicts "
+                        f"with other records with the same DNS name in zone {zone_name}"
+                    )
+                    continue
+                if rtype != "CNAME" and "CNAME" in others:
+                    errors.append(
+                        f"RRSet of type {rtype} with DNS name {name} is not permitted because a "
+                        f"conflicting RRSet of type  CNAME with the same DNS name already exists "
+                        f"in zone {zone_name}"
+                    )
+                    continue
+                current[key] = (str(rrset.get("TTL")), sorted(values))
+            elif action == "DELETE":
+                existing = current.get(key)
+                if existing is None:
+                    errors.append(
+                        f"Tried to delete resource record set [name='{name}', type='{rtype}'] "
+                        "but it was not found"
+                    )
+                elif existing != (str(rrset.get("TTL")), sorted(values)):
+                    errors.append(
+                        f"Tried to delete resource record set [name='{name}', type='{rtype}'] "
+                        "but the values provided do not match the current values"
+                    )
+                else:
+                    del current[key]
+        if errors:
+            return hooks.error("InvalidChangeBatch", "[" + ", ".join(errors) + "]")
+        return None
+
+    @staticmethod
+    def _check_values(name: str, rtype: str, values: list[str]) -> list[str]:
+        errors: list[str] = []
+        for value in values:
+            if rtype in ("TXT", "SPF") and not _QUOTED_TXT.match(value):
+                errors.append(
+                    f"Invalid Resource Record: 'FATAL problem: InvalidCharacterString (Value should "
+                    f"be enclosed in quotation marks) encountered with '{value}''"
+                )
+            if rtype == "MX" and not _MX.match(value.strip()):
+                errors.append(
+                    f"Invalid Resource Record: 'FATAL problem: InvalidMXValue (Value is not a valid "
+                    f"MX record) encountered with '{value}''"
+                )
+        if rtype == "CNAME" and len(values) > 1:
+            errors.append(
+                f"Invalid Resource Record: 'FATAL problem: RRSet with DNS name {name} and type CNAME "
+                "can only contain one resource record'"
+            )
+        return errors
+
+    def _list_by_name(self, params: dict[str, Any]) -> hooks.Response:
+        zones = sorted(self.zones(), key=lambda z: (sort_key(z.name), z.id))
+        start_name = params.get("DNSName")
+        start_id = params.get("HostedZoneId")
+        max_items = int(params.get("MaxItems") or 100)
+        if start_name:
+            start = (sort_key(start_name), "/hostedzone/" + zone_id_of(start_id) if start_id else "")
+            zones = [z for z in zones if (sort_key(z.name), z.id) >= start]
+        page, rest = zones[:max_items], zones[max_items:]
+        parsed: dict[str, Any] = {
+            "HostedZones": [self._zone_shape(z) for z in page],
+            "IsTruncated": bool(rest),
+            "MaxItems": str(max_items),
+        }
+        if start_name:
+            parsed["DNSName"] = start_name
+        if start_id:
+            parsed["HostedZoneId"] = start_id
+        if rest:
+            parsed["NextDNSName"] = norm(rest[0].name)
+            parsed["NextHostedZoneId"] = zone_id_of(rest[0].id)
+        return hooks.response(parsed)
+
+    @staticmethod
+    def _zone_shape(zone: Any) -> dict[str, Any]:
+        config: dict[str, Any] = {"PrivateZone": bool(zone.private_zone)}
+        if zone.comment:
+            config["Comment"] = zone.comment
+        return {
+            "Id": zone.id,
+            "Name": norm(zone.name),
+            "CallerReference": zone.caller_reference,
+            "Config": config,
+            "ResourceRecordSetCount": len(zone.rrsets),
+        }

@@ -1,0 +1,237 @@
+"""Static checks for Amazon States Language files that neither cfn-lint nor `sam validate` perform.
+
+SAM and cfn-lint do not look inside a state machine given by ``DefinitionUri``: a ``Next`` that names a
+missing state, an unreachable state or an unfilled ``${Placeholder}`` all pass them. This module checks:
+
+* ``StartAt`` names an existing state (at the top and in every Parallel branch / Map processor);
+* every ``Next``, ``Default``, Choice-rule ``Next`` and ``Catch[].Next`` names an existing state;
+* every state is reachable from ``StartAt``;
+* every state has a way out: ``Next`` or ``End`` (Task, Pass, Wait, Parallel, Map), ``Choices`` (Choice);
+  Succeed and Fail are terminal and must have neither;
+* a Wait has exactly one of ``Seconds``, ``SecondsPath``, ``Timestamp``, ``TimestampPath``;
+* no ``QueryLanguage: JSONata`` (the local interpreter cannot run it);
+* ``${Name}`` placeholders versus a set of ``DefinitionSubstitutions`` keys, both ways;
+* the definition, placeholders filled with dummy ARNs, parses in moto's ASL parser (the one the local
+  workflow tests run).
+
+Usable as a library (``check_definition``, ``check_file``, ...) and as a script::
+
+    python scripts/asl_check.py statemachine/*.asl.json [--template template.yaml]
+
+With ``--template`` the placeholders are compared with the state machine's ``DefinitionSubstitutions``.
+Exit status 1 when a problem is found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+WAIT_FIELDS = ("Seconds", "SecondsPath", "Timestamp", "TimestampPath")
+TERMINAL_TYPES = {"Succeed", "Fail"}
+KNOWN_TYPES = {"Task", "Pass", "Wait", "Choice", "Parallel", "Map", "Succeed", "Fail"}
+
+State = dict[str, Any]
+
+
+def _transitions(state: State) -> Iterator[tuple[str, str]]:
+    """(where, target) for every transition out of a state."""
+    if isinstance(state.get("Next"), str):
+        yield "Next", state["Next"]
+    if isinstance(state.get("Default"), str):
+        yield "Default", state["Default"]
+    for i, rule in enumerate(state.get("Choices") or []):
+        if isinstance(rule, dict) and isinstance(rule.get("Next"), str):
+            yield f"Choices[{i}].Next", rule["Next"]
+    for i, catcher in enumerate(state.get("Catch") or []):
+        if isinstance(catcher, dict) and isinstance(catcher.get("Next"), str):
+            yield f"Catch[{i}].Next", catcher["Next"]
+
+
+def _sub_machines(state: State) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Nested state machines: Parallel branches and Map ItemProcessor/Iterator."""
+    for i, branch in enumerate(state.get("Branches") or []):
+        if isinstance(branch, dict):
+            yield f"Branches[{i}]", branch
+    for key in ("ItemProcessor", "Iterator"):
+        if isinstance(state.get(key), dict):
+            yield key, state[key]
+
+
+def _check_state(path: str, state: State) -> list[str]:
+    problems: list[str] = []
+    stype = state.get("Type")
+    if stype not in KNOWN_TYPES:
+        problems.append(f"{path}: unknown Type {stype!r}")
+        return problems
+    if state.get("QueryLanguage") == "JSONata":
+        problems.append(f"{path}: QueryLanguage JSONata is not supported by the local interpreter")
+    has_next, has_end = "Next" in state, bool(state.get("End"))
+    if stype in TERMINAL_TYPES:
+        if has_next or "End" in state:
+            problems.append(f"{path}: a {stype} state is terminal and takes neither Next nor End")
+    elif stype == "Choice":
+        if not state.get("Choices"):
+            problems.append(f"{path}: Choice state without Choices")
+        if has_next or "End" in state:
+            problems.append(f"{path}: a Choice state takes neither Next nor End")
+    elif has_next == has_end:
+        problems.append(f"{path}: needs exactly one of Next or End: true")
+    if stype == "Wait":
+        present = [f for f in WAIT_FIELDS if f in state]
+        if len(present) != 1:
+            problems.append(f"{path}: a Wait needs exactly one of {', '.join(WAIT_FIELDS)} (has {present})")
+    return problems
+
+
+def _reachable(start: str, states: Mapping[str, State]) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in states:
+            continue
+        seen.add(name)
+        todo.extend(target for _, target in _transitions(states[name]))
+    return seen
+
+
+def check_machine(machine: Mapping[str, Any], where: str = "$") -> list[str]:
+    """Structural problems of one state machine (recursing into Parallel branches and Maps)."""
+    problems: list[str] = []
+    if machine.get("QueryLanguage") == "JSONata":
+        problems.append(f"{where}: QueryLanguage JSONata is not supported by the local interpreter")
+    states = machine.get("States")
+    if not isinstance(states, dict) or not states:
+        return [*problems, f"{where}: no States"]
+    start = machine.get("StartAt")
+    if start not in states:
+        problems.append(f"{where}: StartAt {start!r} is not a state")
+    for name, state in states.items():
+        path = f"{where}.States.{name}"
+        if not isinstance(state, dict):
+            problems.append(f"{path}: not an object")
+            continue
+        problems += _check_state(path, state)
+        for field, target in _transitions(state):
+            if target not in states:
+                problems.append(f"{path}: {field} -> {target!r} is not a state")
+        for sub_where, sub in _sub_machines(state):
+            problems += check_machine(sub, f"{path}.{sub_where}")
+    if isinstance(start, str) and start in states:
+        for name in states.keys() - _reachable(start, states):
+            problems.append(f"{where}.States.{name}: unreachable from StartAt {start!r}")
+    return problems
+
+
+def placeholders(text: str) -> set[str]:
+    """The ${Name} placeholders in a definition's text."""
+    return set(PLACEHOLDER.findall(text))
+
+
+def check_placeholders(text: str, substitutions: set[str] | frozenset[str]) -> list[str]:
+    """Placeholders without a DefinitionSubstitution, and substitutions no placeholder uses."""
+    used = placeholders(text)
+    problems = [f"placeholder ${{{n}}} has no DefinitionSubstitution" for n in sorted(used - substitutions)]
+    unused = sorted(substitutions - used)
+    problems += [f"DefinitionSubstitution {n} is not used by the definition" for n in unused]
+    return problems
+
+
+def dummy_arn(name: str, region: str = "us-east-1", account: str = "123456789012") -> str:
+    """A syntactically valid ARN for a placeholder (a Lambda function ARN for ...FunctionArn)."""
+    base = name.removesuffix("Arn")
+    if base.endswith("Function"):
+        return f"arn:aws:lambda:{region}:{account}:function:{base}"
+    if base.endswith("Topic"):
+        return f"arn:aws:sns:{region}:{account}:{base}"
+    return f"arn:aws:states:{region}:{account}:stateMachine:{base}"
+
+
+def substitute(text: str, values: Mapping[str, str] | None = None) -> str:
+    """Fill ${Name} placeholders (with dummy ARNs unless values are given)."""
+
+    def repl(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if values is not None and name in values:
+            return values[name]
+        return dummy_arn(name)
+
+    return PLACEHOLDER.sub(repl, text)
+
+
+def check_moto_parse(text: str) -> list[str]:
+    """Parse the (substituted) definition with moto's ASL parser, as the local interpreter will."""
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    try:
+        AmazonStateLanguageParser.parse(substitute(text))
+    except Exception as exc:
+        return [f"moto's ASL parser rejects the definition: {type(exc).__name__}: {exc}"]
+    return []
+
+
+def check_definition(text: str, substitutions: set[str] | frozenset[str] | None = None) -> list[str]:
+    """Every check on one definition's text. substitutions=None skips the placeholder comparison."""
+    try:
+        machine = json.loads(substitute(text))
+    except json.JSONDecodeError as exc:
+        return [f"not valid JSON: {exc}"]
+    if not isinstance(machine, dict):
+        return ["the definition is not a JSON object"]
+    problems = check_machine(machine)
+    if substitutions is not None:
+        problems += check_placeholders(text, substitutions)
+    if not problems:
+        problems += check_moto_parse(text)
+    return problems
+
+
+def template_substitutions(template_path: Path) -> dict[str, set[str]]:
+    """DefinitionUri (resolved against the template's folder) -> DefinitionSubstitutions keys."""
+    from cfnlint.decode import cfn_yaml
+
+    template = cfn_yaml.load(str(template_path))
+    result: dict[str, set[str]] = {}
+    for resource in (template.get("Resources") or {}).values():
+        if resource.get("Type") not in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
+            continue
+        props = resource.get("Properties") or {}
+        uri = props.get("DefinitionUri") or props.get("DefinitionS3Location")
+        if isinstance(uri, str):
+            key = str((template_path.parent / uri).resolve())
+            result[key] = set(props.get("DefinitionSubstitutions") or {})
+    return result
+
+
+def check_file(path: Path, substitutions: set[str] | frozenset[str] | None = None) -> list[str]:
+    return [f"{path}: {p}" for p in check_definition(path.read_text(encoding="utf-8"), substitutions)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("--template", type=Path, help="compare placeholders with its DefinitionSubstitutions")
+    args = parser.parse_args(argv)
+    subs = template_substitutions(args.template) if args.template else {}
+    problems: list[str] = []
+    for path in args.files:
+        expected = subs.get(str(path.resolve())) if args.template else None
+        if args.template and expected is None:
+            problems.append(f"{path}: no state machine in {args.template} uses it as DefinitionUri")
+        problems += check_file(path, expected)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        print(f"OK: {len(args.files)} state machine definition(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,379 @@
+"""template.yaml against the contract in docs/architecture.md and the project's least-privilege rules.
+
+The template is read with cfn-lint's YAML loader, which understands the CloudFormation short tags
+(!Ref, !Sub, !GetAtt ...) and turns them into their long form ({"Ref": ...}, {"Fn::Sub": ...}).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import cfn_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_PATH = ROOT / "template.yaml"
+
+# docs/architecture.md: logical ID -> dir
+FUNCTIONS = {
+    "ApiFunction": "api",
+    "TriggerFunction": "trigger",
+    "ResolveFunction": "resolve",
+    "EnsureIdentityFunction": "ensure_identity",
+    "PublishRecordsFunction": "publish_records",
+    "AwaitChangeFunction": "await_change",
+    "CheckVerificationFunction": "check_verification",
+    "RecommendationsFunction": "recommendations",
+    "NotifyFunction": "notify",
+    "SlackWebhookFunction": "slack_webhook",
+}
+STEP_FUNCTIONS = [
+    "ResolveFunction",
+    "EnsureIdentityFunction",
+    "PublishRecordsFunction",
+    "AwaitChangeFunction",
+    "CheckVerificationFunction",
+    "RecommendationsFunction",
+    "NotifyFunction",
+]
+ENVIRONMENT = {
+    "ApiFunction": {"MAILAUTH_STATE_MACHINE_ARN", "MAILAUTH_TABLE_NAME", "MAILAUTH_ALLOWED_MAIL_FROM_LABELS"},
+    "TriggerFunction": {"MAILAUTH_STATE_MACHINE_ARN", "MAILAUTH_TABLE_NAME", "MAILAUTH_AUTO_ONBOARD"},
+    "ResolveFunction": {"MAILAUTH_DNS_NAMESERVERS", "MAILAUTH_ALLOWED_MAIL_FROM_LABELS"},
+    "CheckVerificationFunction": {
+        "MAILAUTH_DNS_NAMESERVERS",
+        "MAILAUTH_POLL_FIRST_SECONDS",
+        "MAILAUTH_POLL_CAP_SECONDS",
+    },
+    "RecommendationsFunction": {"MAILAUTH_DNS_NAMESERVERS"},
+    "NotifyFunction": {"MAILAUTH_TOPIC_ARN"},
+    "SlackWebhookFunction": {"MAILAUTH_SLACK_WEBHOOK_PARAMETER"},
+}
+# The only actions granted on Resource "*": they have no resource type (or none a request names).
+STAR_RESOURCE_ALLOWED = {
+    "route53:ListHostedZonesByName",
+    "ses:ListRecommendations",
+    "cloudwatch:Describe*",
+    "cloudwatch:Get*",
+    "cloudwatch:List*",
+}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return cfn_yaml.load(str(TEMPLATE_PATH))
+
+
+@pytest.fixture(scope="module")
+def resources(template: dict[str, Any]) -> dict[str, Any]:
+    return template["Resources"]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def policy_documents(resources: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every identity-policy document the template writes (functions, state machine, roles)."""
+    for name, resource in resources.items():
+        props = resource.get("Properties") or {}
+        rtype = resource["Type"]
+        if rtype in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
+            for policy in as_list(props.get("Policies") or []):
+                if isinstance(policy, dict) and "Statement" in policy:
+                    yield name, policy
+        elif rtype == "AWS::IAM::Role":
+            for policy in props.get("Policies") or []:
+                yield name, policy["PolicyDocument"]
+        elif rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            yield name, props["PolicyDocument"]
+
+
+def statements(resources: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, document in policy_documents(resources):
+        for statement in as_list(document["Statement"]):
+            yield name, statement
+
+
+def function_statements(resources: dict[str, Any], logical_id: str) -> list[dict[str, Any]]:
+    return [s for name, s in statements(resources) if name == logical_id]
+
+
+def granted_actions(resources: dict[str, Any], logical_id: str) -> set[str]:
+    return {a for s in function_statements(resources, logical_id) for a in as_list(s["Action"])}
+
+
+# ------------------------------------------------------------------------------ functions and layer
+
+
+def test_functions_match_the_architecture(resources: dict[str, Any]) -> None:
+    functions = {k for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"}
+    assert functions == set(FUNCTIONS)
+    for logical_id, directory in FUNCTIONS.items():
+        assert resources[logical_id]["Properties"]["CodeUri"] == f"functions/{directory}/"
+
+
+@pytest.mark.parametrize(("logical_id", "directory"), sorted(FUNCTIONS.items()))
+def test_code_uri_has_app_py_with_handler(logical_id: str, directory: str) -> None:
+    app = ROOT / "functions" / directory / "app.py"
+    assert app.is_file(), f"{logical_id}: {app.relative_to(ROOT)} is missing"
+    tree = ast.parse(app.read_text(encoding="utf-8"))
+    handlers = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "handler"
+    ]
+    assigned = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "handler" for t in node.targets)
+    ]
+    assert handlers or assigned, f"{app.relative_to(ROOT)} defines no module-level `handler`"
+    if handlers:
+        assert len(handlers[0].args.args) == 2, "handler(event, context)"
+
+
+def test_globals_give_every_function_python313_arm64(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    glob = template["Globals"]["Function"]
+    assert glob["Runtime"] == "python3.13"
+    assert glob["Architectures"] == ["arm64"]
+    assert glob["Handler"] == "app.handler"
+    assert glob["Tracing"] == "Active"
+    assert glob["Layers"] == [{"Ref": "MailauthLayer"}]
+    env = glob["Environment"]["Variables"]
+    assert env["POWERTOOLS_SERVICE_NAME"] == "mailauth"
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Mailauth"
+    assert env["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
+    for logical_id in FUNCTIONS:
+        props = resources[logical_id]["Properties"]
+        for key in ("Runtime", "Architectures", "Handler", "Layers"):
+            assert key not in props, f"{logical_id} overrides Globals {key}"
+
+
+def test_layer_is_built_for_python313_arm64(resources: dict[str, Any]) -> None:
+    layer = resources["MailauthLayer"]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Properties"]["ContentUri"] == "layers/mailauth/"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    assert (ROOT / "layers/mailauth/mailauth/__init__.py").is_file()
+    requirements = (ROOT / "layers/mailauth/requirements.txt").read_text()
+    pins = [line for line in requirements.splitlines() if line and not line.startswith("#")]
+    assert pins and all("==" in line for line in pins), "the layer's requirements are fully pinned"
+    assert not any(re.match(r"boto3|botocore", line) for line in pins), "boto3 comes from the runtime"
+
+
+def test_every_setting_the_code_reads_is_declared_in_the_template(resources: dict[str, Any]) -> None:
+    code = "\n".join(
+        p.read_text() for d in ("layers/mailauth/mailauth", "functions") for p in (ROOT / d).rglob("*.py")
+    )
+    read = set(re.findall(r"\b(MAILAUTH_[A-Z_]+)\b", code)) - {
+        "MAILAUTH_SLACK_ALLOWED_URL_PREFIX"
+    }  # test-only
+    declared = {v for vs in ENVIRONMENT.values() for v in vs}
+    assert read <= declared, read - declared
+
+
+@pytest.mark.parametrize(("logical_id", "expected"), sorted(ENVIRONMENT.items()))
+def test_environment_variables(resources: dict[str, Any], logical_id: str, expected: set[str]) -> None:
+    variables = resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
+    assert set(variables) == expected
+
+
+# ------------------------------------------------------------------------------ IAM
+
+
+def test_no_wildcard_actions(resources: dict[str, Any]) -> None:
+    for name, statement in statements(resources):
+        for action in as_list(statement["Action"]):
+            assert action != "*" and not action.endswith(":*"), f"{name}: {action}"
+
+
+def test_star_resource_only_for_actions_without_a_resource_type(resources: dict[str, Any]) -> None:
+    for name, statement in statements(resources):
+        if "*" in as_list(statement.get("Resource")):
+            assert set(as_list(statement["Action"])) <= STAR_RESOURCE_ALLOWED, f"{name}: {statement}"
+
+
+def test_every_statement_is_an_allow_with_a_resource(resources: dict[str, Any]) -> None:
+    for name, statement in statements(resources):
+        assert statement["Effect"] == "Allow", name
+        assert "Resource" in statement and "NotResource" not in statement and "NotAction" not in statement
+
+
+def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -> None:
+    granted = [
+        (name, s)
+        for name, s in statements(resources)
+        if "route53:ChangeResourceRecordSets" in as_list(s["Action"])
+    ]
+    assert [name for name, _ in granted] == ["PublishRecordsFunction"]
+    condition = granted[0][1]["Condition"]
+    names = condition["ForAllValues:StringLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"]
+    rendered = str(names)
+    assert "*._domainkey.*" in rendered and "_dmarc.*" in rendered and "AllowedMailFromLabels" in rendered
+    equals = condition["ForAllValues:StringEquals"]
+    assert sorted(equals["route53:ChangeResourceRecordSetsRecordTypes"]) == ["CNAME", "MX", "TXT"]
+    assert sorted(equals["route53:ChangeResourceRecordSetsActions"]) == ["CREATE", "DELETE", "UPSERT"]
+
+
+@pytest.mark.parametrize(
+    ("logical_id", "actions"),
+    [
+        ("ResolveFunction", {"route53:ListHostedZonesByName", "route53:GetHostedZone"}),
+        (
+            "EnsureIdentityFunction",
+            {
+                "ses:CreateEmailIdentity",
+                "ses:GetEmailIdentity",
+                "ses:PutEmailIdentityMailFromAttributes",
+                "ses:PutEmailIdentityDkimSigningAttributes",
+                "ses:TagResource",
+            },
+        ),
+        ("PublishRecordsFunction", {"route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets"}),
+        ("AwaitChangeFunction", {"route53:GetChange"}),
+        ("CheckVerificationFunction", {"ses:GetEmailIdentity", "ses:PutEmailIdentityMailFromAttributes"}),
+        ("RecommendationsFunction", {"ses:ListRecommendations"}),
+        ("NotifyFunction", {"sns:Publish", "kms:GenerateDataKey*", "kms:Decrypt"}),
+        (
+            "ApiFunction",
+            {
+                "states:StartExecution",
+                "states:DescribeExecution",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "ses:GetEmailIdentity",
+            },
+        ),
+        (
+            "TriggerFunction",
+            {"states:StartExecution", "states:DescribeExecution", "dynamodb:GetItem", "dynamodb:PutItem"},
+        ),
+        ("SlackWebhookFunction", {"ssm:GetParameter"}),
+    ],
+)
+def test_each_function_gets_exactly_its_actions(
+    resources: dict[str, Any], logical_id: str, actions: set[str]
+) -> None:
+    assert granted_actions(resources, logical_id) == actions
+
+
+def test_describe_execution_names_the_state_machine(resources: dict[str, Any]) -> None:
+    name = resources["OnboardStateMachine"]["Properties"]["Name"]
+    assert name == {"Fn::Sub": "${AWS::StackName}-onboard-domain"}
+    for logical_id in ("ApiFunction", "TriggerFunction"):
+        (statement,) = [
+            s for s in function_statements(resources, logical_id) if s["Action"] == "states:DescribeExecution"
+        ]
+        assert statement["Resource"]["Fn::Sub"].endswith(":execution:${AWS::StackName}-onboard-domain:*")
+
+
+# ------------------------------------------------------------------------------ state machine
+
+
+def test_state_machine_wiring(resources: dict[str, Any]) -> None:
+    sm = resources["OnboardStateMachine"]
+    props = sm["Properties"]
+    assert sm["Type"] == "AWS::Serverless::StateMachine"
+    assert props["Type"] == "STANDARD"
+    assert props["DefinitionUri"] == "statemachine/onboard_domain.asl.json"
+    assert props["DefinitionSubstitutions"] == {
+        f"{logical_id}Arn": {"Fn::GetAtt": [logical_id, "Arn"]} for logical_id in STEP_FUNCTIONS
+    }
+    invoked = [p["LambdaInvokePolicy"]["FunctionName"]["Ref"] for p in props["Policies"]]
+    assert sorted(invoked) == sorted(STEP_FUNCTIONS)
+    assert props["Tracing"] == {"Enabled": True}
+    assert props["Logging"]["Level"] in ("ERROR", "ALL", "FATAL")
+
+
+def test_asl_placeholders_match_definition_substitutions(resources: dict[str, Any]) -> None:
+    props = resources["OnboardStateMachine"]["Properties"]
+    path = ROOT / props["DefinitionUri"]
+    if not path.exists():
+        pytest.skip(f"{props['DefinitionUri']} not written yet")
+    used = set(re.findall(r"\$\{([A-Za-z0-9_]+)\}", path.read_text()))
+    assert used == set(props["DefinitionSubstitutions"])
+
+
+# ------------------------------------------------------------------------------ triggers, notifications
+
+
+def test_slack_and_email_resources_are_conditional(
+    resources: dict[str, Any], template: dict[str, Any]
+) -> None:
+    assert resources["SlackWebhookFunction"]["Condition"] == "HasSlackWebhook"
+    assert resources["SlackChannelConfiguration"]["Condition"] == "HasChatbot"
+    assert resources["ChatbotRole"]["Condition"] == "HasChatbot"
+    assert resources["EmailSubscription"]["Condition"] == "HasNotificationEmail"
+    assert set(template["Conditions"]) >= {
+        "HasSlackWebhook",
+        "HasChatbot",
+        "HasNotificationEmail",
+        "AutoOnboard",
+    }
+    sns_events = resources["SlackWebhookFunction"]["Properties"]["Events"]
+    assert [e["Properties"]["Topic"] for e in sns_events.values()] == [{"Ref": "NotificationTopic"}]
+
+
+def test_chatbot_role_is_read_only(resources: dict[str, Any]) -> None:
+    props = resources["ChatbotRole"]["Properties"]
+    assert "ManagedPolicyArns" not in props
+    principal = props["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+    assert principal == {"Service": "chatbot.amazonaws.com"}
+    guardrails = resources["SlackChannelConfiguration"]["Properties"]["GuardrailPolicies"]
+    assert guardrails == [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess"}]
+
+
+def test_hosted_zone_rule_follows_auto_onboard(resources: dict[str, Any]) -> None:
+    rule = resources["HostedZoneCreatedRule"]["Properties"]
+    assert rule["State"] == {"Fn::If": ["AutoOnboard", "ENABLED", "DISABLED"]}
+    assert rule["EventPattern"] == {
+        "source": ["aws.route53"],
+        "detail-type": ["AWS API Call via CloudTrail"],
+        "detail": {"eventSource": ["route53.amazonaws.com"], "eventName": ["CreateHostedZone"]},
+    }
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["TriggerFunction", "Arn"]}
+    permission = resources["HostedZoneCreatedRulePermission"]["Properties"]
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["HostedZoneCreatedRule", "Arn"]}
+    custom = resources["TriggerFunction"]["Properties"]["Events"]["OnboardDomainEventRule"]
+    assert custom["Type"] == "EventBridgeRule"
+    assert custom["Properties"]["Pattern"] == {"source": ["mailauth"], "detail-type": ["OnboardDomain"]}
+
+
+def test_api_uses_iam_auth(resources: dict[str, Any]) -> None:
+    auth = resources["MailauthApi"]["Properties"]["Auth"]
+    assert auth["DefaultAuthorizer"] == "AWS_IAM"
+    events = resources["ApiFunction"]["Properties"]["Events"]
+    routes = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events.values()}
+    assert routes == {("POST", "/domains"), ("GET", "/domains/{domain}")}
+    assert all(e["Properties"]["RestApiId"] == {"Ref": "MailauthApi"} for e in events.values())
+
+
+def test_table_topic_and_alarm(resources: dict[str, Any], template: dict[str, Any]) -> None:
+    table = resources["DomainsTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["KeySchema"] == [{"AttributeName": "domain", "KeyType": "HASH"}]
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["SSESpecification"] == {"SSEEnabled": True}
+    assert "KmsMasterKeyId" in resources["NotificationTopic"]["Properties"]
+    alarm = resources["FailedExecutionsAlarm"]["Properties"]
+    assert alarm["AlarmActions"] == [{"Ref": "NotificationTopic"}]
+    metric_names = {m["MetricStat"]["Metric"]["MetricName"] for m in alarm["Metrics"] if "MetricStat" in m}
+    assert metric_names == {"ExecutionsFailed", "ExecutionsTimedOut"}
+    assert set(template["Outputs"]) == {"ApiUrl", "StateMachineArn", "TopicArn", "TableName"}
+
+
+def test_cfn_lint_is_clean() -> None:
+    # As `make lint-template` runs it: the default region and rule levels (errors and warnings).
+    from cfnlint.api import lint_file
+
+    matches = lint_file(TEMPLATE_PATH)
+    assert [str(m) for m in matches if not m.rule.id.startswith("I")] == []

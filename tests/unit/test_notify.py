@@ -1,0 +1,364 @@
+"""mailauth.notify: outcome, subject, e-mail text, Chatbot notification and the SNS publish call."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mailauth.errors import AwsThrottledError
+from mailauth.models import NotifyInput
+from mailauth.notify import (
+    NO_DOMAIN,
+    Message,
+    compose,
+    console_link,
+    outcome_of,
+    parse_state,
+    publish,
+    subject_for,
+)
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+REGION = "us-east-1"
+MISSING_DKIM = "a4w6bq2nh7zexsd3uvc5kjmr3p6fyt2l._domainkey.example.com"
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / f"notify_{name}.json").read_text())
+
+
+def composed(event: dict[str, Any]) -> Message:
+    state, dropped = parse_state(event)
+    assert dropped == ()
+    return compose(state, execution_arn=event.get("execution"), region=REGION)
+
+
+def printable_ascii(text: str) -> bool:
+    return all(32 <= ord(c) < 127 for c in text)
+
+
+def invalid_request_state(domain: Any) -> dict[str, Any]:
+    message = "domain: domain must be a string"
+    return {
+        "request": {"domain": domain, "dmarc": {"policy": "sometimes"}},
+        "error": {
+            "Error": "InvalidRequestError",
+            "Cause": json.dumps({"errorMessage": message, "errorType": "InvalidRequestError"}),
+        },
+        "execution": "arn:aws:states:us-east-1:123456789012:execution:OnboardDomain:bad-1",
+    }
+
+
+# ------------------------------------------------------------------------------------------------ outcome
+@pytest.mark.parametrize(
+    ("name", "expected"), [("success", "success"), ("timeout", "timeout"), ("failure", "failure")]
+)
+def test_outcome_of_sample_states(name: str, expected: str) -> None:
+    state, _ = parse_state(load(name))
+    assert outcome_of(state) == expected
+
+
+def test_outcome_is_failure_when_an_error_is_set_even_after_verification() -> None:
+    event = load("success")
+    event["error"] = {"Error": "AwsThrottledError", "Cause": "Rate exceeded"}
+    state, _ = parse_state(event)
+    assert outcome_of(state) == "failure"
+
+
+def test_outcome_failed_verification_and_no_verification_are_failures() -> None:
+    event = load("timeout")
+    event["verification"]["outcome"] = "failed"
+    assert outcome_of(parse_state(event)[0]) == "failure"
+    assert outcome_of(NotifyInput.model_validate({"request": {"domain": "example.com"}})) == "failure"
+
+
+# ------------------------------------------------------------------------------------------------ success
+def test_success_message() -> None:
+    event = load("success")
+    message = composed(event)
+    assert message.outcome == "success"
+    assert message.subject == "mailauth: example.com verified"
+    text = message.email_text
+    assert "example.com is verified for sending with Amazon SES in us-east-1." in text
+    assert "Hosted zone: example.com (Z0123456789ABCDEFGHIJ)" in text
+    assert "SES identity: arn:aws:ses:us-east-1:123456789012:identity/example.com created" in text
+    assert 'CREATE _dmarc.example.com TXT "v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com"' in text
+    assert "CREATE mail.example.com MX 10 feedback-smtp.us-east-1.amazonses.com" in text
+    assert "DKIM: SUCCESS" in text and "MAIL FROM: SUCCESS" in text and "Verified for sending: yes" in text
+    assert "OK      MX mail.example.com" in text
+    assert "[WARN] dmarc.policy" in text
+    assert "Virtual Deliverability Manager" in text  # the note why there are no recommendations
+    next_part = text.split("WHAT TO DO NEXT", 1)[1]
+    assert "Send a test message" in next_part
+    assert "p=none to p=quarantine" in next_part
+    link = console_link(event["execution"], REGION)
+    assert link == (
+        "https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/"
+        "arn:aws:states:us-east-1:123456789012:execution:OnboardDomain:example-com-3f9a1c2e"
+    )
+    assert f"Console:   {link}" in text
+    assert f"Execution: {event['execution']}" in text
+
+
+def test_success_with_quarantine_suggests_reject_not_quarantine() -> None:
+    event = load("success")
+    event["request"]["dmarc"]["policy"] = "quarantine"
+    steps = composed(event).chatbot["content"]["nextSteps"]
+    assert not any("p=none" in s for s in steps)
+    assert any("p=reject" in s for s in steps)
+
+
+# ------------------------------------------------------------------------------------------------ timeout
+def test_timeout_names_each_missing_or_wrong_record() -> None:
+    message = composed(load("timeout"))
+    assert message.outcome == "timeout"
+    assert message.subject == "mailauth: example.com NOT verified after 48 h"
+    text = message.email_text
+    assert f"MISSING CNAME {MISSING_DKIM}" in text
+    assert "WRONG   MX mail.example.com" in text
+    assert "found:    10 mx1.mailhost.example.net" in text
+    assert "SES verification error: TYPE_NOT_FOUND" in text
+    assert f"CNAME {MISSING_DKIM} is not served by public DNS" in text  # the diagnosis line
+    steps = message.chatbot["content"]["nextSteps"]
+    assert steps[0] == (
+        f"Publish {MISSING_DKIM} CNAME a4w6bq2nh7zexsd3uvc5kjmr3p6fyt2l.dkim.amazonses.com "
+        "in hosted zone example.com (Z0123456789ABCDEFGHIJ)"
+    )
+    assert steps[1].startswith(
+        "Replace what mail.example.com MX serves (10 mx1.mailhost.example.net) with: "
+        "mail.example.com MX 10 feedback-smtp.us-east-1.amazonses.com"
+    )
+    assert "re-run" in steps[-1]
+    # Records that are fine are not listed as things to do.
+    assert not any("_dmarc" in s for s in steps)
+    assert all(step in text for step in steps[:2])
+
+
+def test_timeout_with_missing_txt_gives_the_quoted_record() -> None:
+    event = load("timeout")
+    spf = event["verification"]["dns"][5]
+    spf.update(found=[], ok=False, error=None)
+    steps = composed(event).chatbot["content"]["nextSteps"]
+    assert any('Publish mail.example.com TXT "v=spf1 include:amazonses.com ~all"' in s for s in steps)
+
+
+def test_timeout_with_undelegated_zone_lists_the_zone_name_servers() -> None:
+    event = load("timeout")
+    zone = event["zone"]
+    zone.update(
+        delegation="undelegated",
+        public_name_servers=["ns1.parking.example.net", "ns2.parking.example.net"],
+        warnings=["example.com is not delegated to this hosted zone: the internet sees ns1.parking..."],
+    )
+    message = composed(event)
+    first = message.chatbot["content"]["nextSteps"][0]
+    assert first.startswith("Fix the delegation")
+    for ns in zone["name_servers"]:
+        assert ns in first
+    assert "ns1.parking.example.net" in first
+    assert "DELEGATION" in message.email_text
+    assert "is not delegated to this hosted zone" in message.chatbot["content"]["description"]
+
+
+def test_hours_in_subject_follow_the_request() -> None:
+    event = load("timeout")
+    event["request"]["max_wait_hours"] = 12.5
+    assert composed(event).subject == "mailauth: example.com NOT verified after 12.5 h"
+
+
+# ------------------------------------------------------------------------------------------------ failure
+def test_record_conflict_failure_explains_the_conflict() -> None:
+    message = composed(load("failure"))
+    assert message.outcome == "failure"
+    assert message.subject == "mailauth: example.com onboarding failed: RecordConflictError"
+    steps = message.chatbot["content"]["nextSteps"]
+    assert any("_dmarc.example.com is a CNAME to dmarc.vendor.example.net" in s for s in steps)
+    assert "re-running is safe" in steps[-1].lower()
+    text = message.email_text
+    assert "ERROR\n  RecordConflictError" in text
+    assert "Records: not published" in text
+    assert "Not checked: the workflow stopped before the verification step." in text
+    assert "stackTrace" not in text  # the message, not Lambda's raw Cause JSON
+    assert "console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/" in text
+
+
+@pytest.mark.parametrize(
+    ("domain", "shown"), [(123, "123"), (None, NO_DOMAIN), (["a.com"], "['a.com']"), ("", NO_DOMAIN)]
+)
+def test_invalid_request_with_a_raw_domain(domain: Any, shown: str) -> None:
+    message = composed(invalid_request_state(domain))
+    assert message.domain == shown
+    assert message.subject == f"mailauth: {shown} onboarding failed: InvalidRequestError"
+    steps = message.chatbot["content"]["nextSteps"]
+    assert steps[0] == "Fix the request: domain: domain must be a string"
+    assert "Nothing: the workflow stopped before a hosted zone was chosen." in message.email_text
+    assert message.chatbot["metadata"]["threadId"] == shown
+    # Nothing existed yet: the execution is the only related resource.
+    assert message.chatbot["metadata"]["relatedResources"] == [
+        "arn:aws:states:us-east-1:123456789012:execution:OnboardDomain:bad-1"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        ("NoPublicZoneError", "Create a public Route 53 hosted zone for example.com"),
+        ("PrivateZoneOnlyError", "pass hosted_zone_id"),
+        ("AwsThrottledError", "Re-run later"),
+        ("States.Timeout", "Look at the execution for details: https://us-east-1.console.aws.amazon.com/"),
+    ],
+)
+def test_failure_next_steps_by_error(error: str, expected: str) -> None:
+    event = {"request": {"domain": "example.com"}, "error": {"Error": error, "Cause": "something broke"}}
+    message = compose(parse_state(event)[0], execution_arn="arn:aws:states:::execution:x:y", region=REGION)
+    assert any(expected in s for s in message.chatbot["content"]["nextSteps"]), message.chatbot
+    assert "something broke" in message.email_text
+
+
+def test_failed_verification_without_error_names_the_bad_records() -> None:
+    event = load("timeout")
+    event["verification"].update(outcome="failed", dkim_status="FAILED")
+    message = composed(event)
+    assert message.subject == "mailauth: example.com SES verification failed"
+    steps = message.chatbot["content"]["nextSteps"]
+    assert "FAILED" in steps[0]
+    assert any(MISSING_DKIM in s for s in steps)
+
+
+# --------------------------------------------------------------------------------------- subject and schema
+@given(st.text(max_size=400))
+def test_subject_is_short_printable_ascii_for_any_domain(domain: str) -> None:
+    for name in ("success", "timeout", "failure"):
+        event = load(name)
+        event["request"]["domain"] = domain
+        state, _ = parse_state(event)
+        subject = subject_for(state, outcome_of(state))
+        assert len(subject) <= 100
+        assert printable_ascii(subject), subject
+        assert subject.startswith("mailauth: ")
+
+
+def test_long_domain_keeps_the_outcome_visible() -> None:
+    event = load("failure")
+    event["request"]["domain"] = "a" * 63 + "." + "b" * 63 + ".example.com"
+    subject = composed(event).subject
+    assert len(subject) <= 100
+    assert subject.endswith(" onboarding failed: RecordConflictError")
+
+
+def test_idn_domain_subject_uses_punycode() -> None:
+    event = load("success")
+    event["request"]["domain"] = "bücher.example"
+    assert composed(event).subject == "mailauth: xn--bcher-kva.example verified"
+
+
+@pytest.mark.parametrize("name", ["success", "timeout", "failure"])
+def test_chatbot_custom_notification_schema(name: str) -> None:
+    event = load(name)
+    message = composed(event)
+    chatbot = message.chatbot
+    assert set(chatbot) == {"version", "source", "content", "metadata"}
+    assert chatbot["version"] == "1.0" and chatbot["source"] == "custom"
+    content = chatbot["content"]
+    assert set(content) == {"textType", "title", "description", "nextSteps"}
+    assert content["textType"] == "client-markdown"
+    assert message.subject in content["title"]
+    assert isinstance(content["description"], str) and 0 < len(content["description"]) <= 4000
+    assert content["nextSteps"] and all(isinstance(s, str) and s for s in content["nextSteps"])
+    metadata = chatbot["metadata"]
+    assert metadata["threadId"] == "example.com"
+    assert metadata["summary"] == message.subject
+    assert metadata["eventType"] == f"mailauth.{message.outcome}"
+    assert metadata["relatedResources"] == [
+        "arn:aws:ses:us-east-1:123456789012:identity/example.com",
+        event["execution"],
+    ]
+    assert all(isinstance(v, str) for v in metadata["additionalContext"].values())
+    json.dumps(chatbot)  # serialisable as is
+
+
+def test_description_stays_within_the_limit_with_many_problems() -> None:
+    event = load("timeout")
+    event["verification"]["diagnosis"] = [f"problem {i} " + "x" * 300 for i in range(60)]
+    description = composed(event).chatbot["content"]["description"]
+    assert len(description) <= 4000
+
+
+# ------------------------------------------------------------------------------------------------ parsing
+def test_parse_state_accepts_the_state_wrapped_by_the_asl() -> None:
+    flat = load("success")
+    execution = flat.pop("execution")
+    state, dropped = parse_state({"state": flat, "execution": execution})
+    assert dropped == ()
+    assert state.execution == execution
+    assert state.verification is not None and state.verification.outcome == "verified"
+
+
+def test_parse_state_drops_a_malformed_key_instead_of_failing() -> None:
+    event = load("timeout")
+    event["report"] = {"audit": "not a list"}
+    del event["execution"]
+    state, dropped = parse_state(event)
+    assert dropped == ("report",)
+    assert state.report is None
+    message = compose(state, execution_arn=None, region=REGION)
+    assert "No audit: the recommendations step did not run" in message.email_text
+    assert "Console:" not in message.email_text  # no execution, no link
+
+
+# ------------------------------------------------------------------------------------------------ publish
+class RecordingSns:
+    def __init__(self, error: Exception | None = None) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.error = error
+
+    def publish(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        if self.error:
+            raise self.error
+        return {"MessageId": "m-1"}
+
+
+def client_error(code: str, status: int) -> ClientError:
+    response: Any = {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    return ClientError(response, "Publish")
+
+
+def test_publish_sends_json_structure_with_email_and_default() -> None:
+    message = composed(load("timeout"))
+    sns = RecordingSns()
+    assert publish(message, topic_arn="arn:aws:sns:us-east-1:123456789012:t", sns_client=sns) == "m-1"
+    (call,) = sns.calls
+    assert call["TopicArn"] == "arn:aws:sns:us-east-1:123456789012:t"
+    assert call["MessageStructure"] == "json"
+    assert call["Subject"] == message.subject
+    body = json.loads(call["Message"])
+    assert set(body) == {"default", "email"}
+    assert body["email"] == message.email_text
+    assert json.loads(body["default"]) == message.chatbot
+    assert call["MessageAttributes"] == {
+        "outcome": {"DataType": "String", "StringValue": "timeout"},
+        "domain": {"DataType": "String", "StringValue": "example.com"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("code", "status"), [("Throttled", 429), ("Throttling", 400), ("InternalError", 500), ("Whatever", 503)]
+)
+def test_publish_maps_throttling_and_5xx_to_aws_throttled(code: str, status: int) -> None:
+    message = composed(load("success"))
+    with pytest.raises(AwsThrottledError):
+        publish(message, topic_arn="arn:t", sns_client=RecordingSns(client_error(code, status)))
+
+
+def test_publish_reraises_permanent_errors() -> None:
+    message = composed(load("success"))
+    with pytest.raises(ClientError) as info:
+        publish(message, topic_arn="arn:t", sns_client=RecordingSns(client_error("NotFound", 404)))
+    assert not isinstance(info.value, AwsThrottledError)
