@@ -1,0 +1,131 @@
+"""`make demo`: onboard a domain end to end against the embedded AWS and show what happened.
+
+The same state machine file and handlers as in AWS; the domain is submitted through the API handler with an
+API Gateway event; SES verifies only once the sandbox's DNS server serves the right records, and here (like
+SES on a usual day) not before two simulated hours. Waits run on the simulated clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .engine import LocalAws
+from .ses import SesBehaviour
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _since(start: datetime, when: datetime) -> str:
+    minutes = int((when - start).total_seconds() // 60)
+    return f"+{minutes // 60}h{minutes % 60:02d}m"
+
+
+def _wait(seconds: int) -> str:
+    return f"{seconds // 60}m" if seconds >= 60 else f"{seconds}s"
+
+
+def _records(local: LocalAws, zone_id: str) -> dict[tuple[str, str], tuple[str, ...]]:
+    out: dict[tuple[str, str], tuple[str, ...]] = {}
+    pages = local.client("route53").get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
+    for page in pages:
+        for item in page["ResourceRecordSets"]:
+            values = tuple(r["Value"] for r in item.get("ResourceRecords", []))
+            out[(item["Name"].rstrip("."), item["Type"])] = values
+    return out
+
+
+def _describe(function: str, result: Any, error: str | None) -> str:
+    if error:
+        return f"{function.removesuffix('Function')}: {error} (the state machine retries)"
+    if function == "ResolveFunction":
+        zone = result["zone"]
+        return f"zone {zone['zone_name']} ({zone['hosted_zone_id']}), delegation {zone['delegation']}"
+    if function == "EnsureIdentityFunction":
+        verb = "adopted" if result["adopted"] else "created"
+        return f"SES identity {verb}: Easy DKIM ({len(result['dkim_tokens'])} tokens), MAIL FROM {result['mail_from_domain']}"
+    if function == "PublishRecordsFunction":
+        return f"{len(result['changes'])} record change(s) in one batch, {len(result['kept'])} kept"
+    if function == "AwaitChangeFunction":
+        return f"Route 53 change {result['status']}"
+    if function == "CheckVerificationFunction":
+        line = f"DKIM {result['dkim_status']}, MAIL FROM {result['mail_from_status']}"
+        if result["outcome"] == "pending":
+            return f"{line}, next check in {_wait(result['next_wait_seconds'])}"
+        return f"{line}: {result['outcome']}"
+    if function == "RecommendationsFunction":
+        bad = [f["check"] for f in result["audit"] if f["status"] != "ok"]
+        return f"{len(result['recommendations'])} SES recommendation(s); audit warnings: {', '.join(bad) or 'none'}"
+    if function == "NotifyFunction":
+        return f"notified ({result['outcome']}): {result['subject']}"
+    return json.dumps(result)[:100]
+
+
+def run(domain: str, out: Any = sys.stdout) -> int:
+    wall = time.monotonic()
+    quiet = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
+    with LocalAws(ses=SesBehaviour(verify=("after", 2.0)), env=quiet) as local:
+        zone_id = local.create_hosted_zone(domain.split(".", 1)[-1] if domain.count(".") > 1 else domain)
+        before = _records(local, zone_id)
+        print(f"Embedded AWS ready: public hosted zone {zone_id}, DNS on {local.dns_address}", file=out)
+        event = json.loads((ROOT / "events" / "api_post_domains.json").read_text())
+        event["body"] = json.dumps(
+            {"domain": domain, "dmarc": {"policy": "none", "rua": [f"mailto:dmarc@{domain}"]}}
+        )
+        response = local.invoke("ApiFunction", event)
+        print(f"POST /domains -> {response['statusCode']} {response['body']}\n", file=out)
+        if response["statusCode"] != 202:
+            return 1
+        arn = json.loads(response["body"])["executionArn"]
+        result = local.wait(arn, timeout=120)
+        start = local.clock.start
+        for inv in local.invocations:
+            if inv.function == "ApiFunction":
+                continue
+            print(
+                f"  {_since(start, inv.started_at or start):>8}  {_describe(inv.function, inv.result, inv.error_type)}",
+                file=out,
+            )
+        print(f"\nExecution {result['status']} after {local.clock.elapsed()} simulated", file=out)
+        print(f"States entered: {' > '.join(local.states_entered(arn))}", file=out)
+        print("\nZone changes:", file=out)
+        after = _records(local, zone_id)
+        for key in sorted(set(before) | set(after)):
+            if before.get(key) != after.get(key):
+                sign = "+" if key not in before else ("-" if key not in after else "~")
+                print(
+                    f"  {sign} {key[1]:5} {key[0]:55} {' '.join(after.get(key, before.get(key, ())))}",
+                    file=out,
+                )
+        from moto.sns.models import sns_backends
+
+        topic = sns_backends[local.account_id][local.region].topics[local.topic_arn]
+        for _id, message, subject, _attrs, _group in topic.sent_notifications:
+            body = json.loads(message)
+            chatbot = json.loads(body["default"])
+            print(f"\nE-mail: {subject}\n" + "-" * 78 + f"\n{body['email']}\n" + "-" * 78, file=out)
+            print(f"Slack: {chatbot['content']['title']}\n{chatbot['content']['description']}", file=out)
+        calls = local.api_calls()
+        polls = calls.pop("sesv2:GetEmailIdentity", 0)
+        print(
+            f"\nAWS API calls: {sum(calls.values())} plus {polls} verification polls; "
+            f"state transitions: {local.transitions(arn)}; wall time {time.monotonic() - wall:.1f}s",
+            file=out,
+        )
+        return 0 if result["status"] == "SUCCEEDED" else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Onboard a domain against the embedded AWS.")
+    parser.add_argument("--domain", default="example.com")
+    args = parser.parse_args(argv)
+    return run(args.domain)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""Regenerate the per-step sample events in events/ from a real run in the embedded AWS.
+
+Each file is exactly what the state machine passed to that function, so `sam local invoke -e` and the handler
+tests see real shapes. Run: `.venv/bin/python scripts/capture_events.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "layers" / "mailauth"), str(ROOT / "sandbox"), str(ROOT)]
+
+from mailauth_sandbox import LocalAws, SesBehaviour  # noqa: E402
+
+STEPS = {
+    "ResolveFunction": "resolve",
+    "EnsureIdentityFunction": "ensure_identity",
+    "PublishRecordsFunction": "publish_records",
+    "AwaitChangeFunction": "await_change",
+    "CheckVerificationFunction": "check_verification",
+    "RecommendationsFunction": "recommendations",
+}
+
+
+def first_inputs(local: LocalAws) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for inv in local.invocations:
+        out.setdefault(inv.function, inv.event)
+    return out
+
+
+def main() -> None:
+    with LocalAws(ses=SesBehaviour(dkim_fail_once=True)) as local:
+        local.create_hosted_zone("example.com")
+        arn = local.start_execution({"request": {"domain": "example.com"}}, name="capture")
+        local.wait(arn)
+        inputs = first_inputs(local)
+        restart = next(i.event for i in local.invocations if i.event.get("restart_dkim"))
+    for function, name in STEPS.items():
+        (ROOT / "events" / f"{name}.json").write_text(json.dumps(inputs[function], indent=2) + "\n")
+    (ROOT / "events" / "ensure_identity_restart_dkim.json").write_text(json.dumps(restart, indent=2) + "\n")
+    (ROOT / "events" / "workflow_input.json").write_text(
+        json.dumps({"request": {"domain": "example.com", "dmarc": {"policy": "none"}}}, indent=2) + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""The API and the EventBridge trigger, invoked with the sample events as AWS delivers them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from mailauth_sandbox import LocalAws
+from tests.conftest import load_event
+from tests.workflow.helpers import failure
+
+Factory = Callable[..., LocalAws]
+
+
+def post(local: LocalAws, body: dict[str, Any] | str) -> tuple[int, dict[str, Any]]:
+    event = load_event("api_post_domains")
+    event["body"] = body if isinstance(body, str) else json.dumps(body)
+    response = local.invoke("ApiFunction", event)
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_post_starts_an_execution_with_a_deterministic_name(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+
+    response = local.invoke("ApiFunction", load_event("api_post_domains"))
+
+    assert response["statusCode"] == 202
+    body = json.loads(response["body"])
+    assert body["status"] == "STARTED"
+    assert body["executionName"] == "example.com-1"
+    assert local.wait(body["executionArn"])["status"] == "SUCCEEDED", failure(local, body["executionArn"])
+    started = local.client("stepfunctions").describe_execution(executionArn=body["executionArn"])
+    assert json.loads(started["input"])["request"]["dmarc"]["rua"] == ["mailto:dmarc-reports@example.com"]
+
+
+def test_bad_input_gets_400_naming_every_problem_and_starts_nothing(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+
+    response = local.invoke("ApiFunction", load_event("api_post_domains_invalid"))
+
+    assert response["statusCode"] == 400
+    message = json.loads(response["body"])["message"]
+    assert "domain" in message and "public suffix" in message
+    assert "max_wait_hours" in message
+    executions = local.client("stepfunctions").list_executions(stateMachineArn=local.state_machine_arn)
+    assert executions["executions"] == []
+
+
+def test_malformed_json_is_400(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    status, body = post(local, "{not json")
+    assert status == 400, body
+
+
+class HeldMachine:
+    """A state machine whose executions stay RUNNING until released (a task-token callback via SQS)."""
+
+    def __init__(self, local: LocalAws) -> None:
+        self.local = local
+        self.sqs = local.client("sqs")
+        self.queue = self.sqs.create_queue(QueueName="held")["QueueUrl"]
+        self.arn = local.create_state_machine(
+            "held",
+            {
+                "StartAt": "Hold",
+                "States": {
+                    "Hold": {
+                        "Type": "Task",
+                        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                        "Parameters": {"QueueUrl": self.queue, "MessageBody": {"token.$": "$$.Task.Token"}},
+                        "End": True,
+                    }
+                },
+            },
+        )
+
+    def release_all(self) -> None:
+        sfn = self.local.client("stepfunctions")
+        while messages := self.sqs.receive_message(QueueUrl=self.queue, WaitTimeSeconds=1).get("Messages"):
+            for message in messages:
+                sfn.send_task_success(taskToken=json.loads(message["Body"])["token"], output="{}")
+                self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_same_request_while_running_is_idempotent_and_another_is_409(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    held = HeldMachine(local)
+    local.functions["ApiFunction"].environment["MAILAUTH_STATE_MACHINE_ARN"] = held.arn
+    sfn = local.client("stepfunctions")
+
+    status, first = post(local, {"domain": "example.com"})
+    assert (status, first["status"], first["executionName"]) == (202, "STARTED", "example.com-1")
+    assert sfn.describe_execution(executionArn=first["executionArn"])["status"] == "RUNNING"
+
+    status, again = post(local, {"domain": "EXAMPLE.com."})  # the same request, normalised
+    assert (status, again["status"], again["executionArn"]) == (202, "ALREADY_RUNNING", first["executionArn"])
+
+    status, other = post(local, {"domain": "example.com", "dmarc": {"policy": "reject"}})
+    assert status == 409
+    assert "running" in other["message"] and first["executionArn"] in other["message"]
+    assert len(sfn.list_executions(stateMachineArn=held.arn)["executions"]) == 1
+
+    held.release_all()
+    assert local.wait(first["executionArn"])["status"] == "SUCCEEDED"
+    status, rerun = post(local, {"domain": "example.com", "dmarc": {"policy": "reject"}})
+    assert (status, rerun["status"], rerun["executionName"]) == (202, "STARTED", "example.com-2")
+    held.release_all()
+
+
+def test_get_reports_identity_and_latest_execution(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    _, started = post(local, {"domain": "example.com"})
+    local.wait(started["executionArn"])
+
+    response = local.invoke("ApiFunction", load_event("api_get_domain"))
+
+    assert response["statusCode"] == 200
+    body = json.loads(response["body"])
+    assert body["identity"]["verifiedForSending"] is True
+    assert body["identity"]["dkimStatus"] == "SUCCESS"
+    assert body["execution"]["status"] == "SUCCEEDED"
+    assert body["execution"]["executionArn"] == started["executionArn"]
+
+
+def test_new_public_hosted_zone_is_onboarded(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("shop.example.org")
+    event = load_event("trigger_create_hosted_zone")
+    event["detail"]["responseElements"]["hostedZone"]["id"] = f"/hostedzone/{zone_id}"
+
+    result = local.invoke("TriggerFunction", event)
+
+    assert result["status"] == "STARTED"
+    description = local.wait(result["executionArn"])
+    assert description["status"] == "SUCCEEDED", failure(local, result["executionArn"])
+    assert json.loads(description["input"])["request"]["hosted_zone_id"] == zone_id
+
+
+def test_private_hosted_zone_is_skipped(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    result = local.invoke("TriggerFunction", load_event("trigger_create_private_hosted_zone"))
+    assert result == {"status": "SKIPPED"}
+    assert (
+        local.client("stepfunctions").list_executions(stateMachineArn=local.state_machine_arn)["executions"]
+        == []
+    )
+
+
+def test_auto_onboarding_can_be_turned_off(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(env={"MAILAUTH_AUTO_ONBOARD": "false"})
+    result = local.invoke("TriggerFunction", load_event("trigger_create_hosted_zone"))
+    assert result == {"status": "SKIPPED"}
+
+
+def test_custom_event_onboards_a_subdomain_in_its_parents_zone(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+
+    result = local.invoke("TriggerFunction", load_event("trigger_onboard_domain"))
+
+    description = local.wait(result["executionArn"])
+    assert description["status"] == "SUCCEEDED", failure(local, result["executionArn"])
+    out = json.loads(description["output"])
+    assert out["zone"]["hosted_zone_id"] == zone_id
+    assert out["zone"]["zone_name"] == "example.com"
+    assert out["request"]["domain"] == "news.example.com"
+
+
+def test_invalid_custom_event_still_notifies(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    event = load_event("trigger_onboard_domain")
+    event["detail"] = {"domain": "not a domain"}
+
+    result = local.invoke("TriggerFunction", event)
+
+    assert result["status"] == "INVALID"
+    assert "spaces" in result["reason"]
+    assert local.wait(result["executionArn"])["status"] == "FAILED"
+
+
+def test_mail_from_label_outside_the_iam_policy_is_400(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()  # the template's default AllowedMailFromLabels is "mail"
+    status, body = post(local, {"domain": "example.com", "mail_from_subdomain": "bounce"})
+    assert status == 400
+    assert "bounce" in body["message"] and "AllowedMailFromLabels" in body["message"]
+
+
+def test_get_unknown_domain_is_404(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    event = load_event("api_get_domain")
+    event["pathParameters"] = {"domain": "unknown.example"}
+    event["path"] = "/domains/unknown.example"
+    response = local.invoke("ApiFunction", event)
+    assert response["statusCode"] == 404

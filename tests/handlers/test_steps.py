@@ -1,0 +1,392 @@
+"""Each workflow step's handler, invoked with its sample event against the embedded AWS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from mailauth.errors import (
+    ChangeNotInSyncError,
+    IdentityConflictError,
+    InvalidRequestError,
+    NoPublicZoneError,
+    PrivateZoneOnlyError,
+    RecordConflictError,
+)
+from mailauth_sandbox import LocalAws, SesBehaviour
+from tests.conftest import load_event
+from tests.workflow.helpers import zone_records
+
+Factory = Callable[..., LocalAws]
+
+
+def with_zone(event: dict[str, Any], zone_id: str) -> dict[str, Any]:
+    event["zone"]["hosted_zone_id"] = zone_id
+    return event
+
+
+def add_record(local: LocalAws, zone_id: str, name: str, rtype: str, *values: str) -> None:
+    local.client("route53").change_resource_record_sets(
+        HostedZoneId=zone_id,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": name,
+                        "Type": rtype,
+                        "TTL": 300,
+                        "ResourceRecords": [{"Value": v} for v in values],
+                    },
+                }
+            ]
+        },
+    )
+
+
+# ------------------------------------------------------------------------------------------ Resolve
+def test_resolve_finds_the_zone_and_checks_delegation(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+
+    out = local.invoke("ResolveFunction", load_event("resolve"))
+
+    assert out["zone"]["hosted_zone_id"] == zone_id
+    assert out["zone"]["delegation"] == "ok"
+    assert set(out["zone"]["public_name_servers"]) == set(out["zone"]["name_servers"])
+    assert out["request"]["domain"] == "example.com"
+
+
+def test_the_most_specific_public_zone_wins(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    sub = local.create_hosted_zone("news.example.com")
+    local.create_hosted_zone("deep.news.example.com", private=True)
+    event = load_event("resolve")
+    event["request"] = {"domain": "deep.news.example.com"}
+
+    out = local.invoke("ResolveFunction", event)
+
+    assert out["zone"]["hosted_zone_id"] == sub
+    assert out["zone"]["zone_name"] == "news.example.com"
+
+
+def test_public_zone_is_used_when_a_private_one_has_the_same_name(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com", private=True)
+    public = local.create_hosted_zone("example.com")
+    local.create_hosted_zone("example.com", private=True)
+
+    out = local.invoke("ResolveFunction", load_event("resolve"))
+
+    assert out["zone"]["hosted_zone_id"] == public
+
+
+def test_zone_lookup_pages_through_many_zones(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    for _ in range(12):  # more than one page (mailauth asks for 10 at a time) of same-named private zones
+        local.create_hosted_zone("example.com", private=True)
+    public = local.create_hosted_zone("example.com")
+
+    out = local.invoke("ResolveFunction", load_event("resolve"))
+
+    assert out["zone"]["hosted_zone_id"] == public
+    assert local.api_calls()["route53:ListHostedZonesByName"] == 2
+
+
+@pytest.mark.parametrize(
+    ("zones", "error", "words"),
+    [
+        ([], NoPublicZoneError, "no public Route 53 hosted zone"),
+        ([("example.com", True)], PrivateZoneOnlyError, "private"),
+        ([("example.com", False), ("example.com", False)], InvalidRequestError, "hosted_zone_id"),
+    ],
+)
+def test_resolve_refuses_with_the_reason(
+    local_aws_factory: Factory, zones: list[tuple[str, bool]], error: type[Exception], words: str
+) -> None:
+    local = local_aws_factory()
+    for name, private in zones:
+        local.create_hosted_zone(name, private=private)
+    with pytest.raises(error, match=words):
+        local.invoke("ResolveFunction", load_event("resolve"))
+
+
+def test_given_zone_must_be_public_and_contain_the_domain(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    other = local.create_hosted_zone("example.net")
+    private = local.create_hosted_zone("example.com", private=True)
+    event = load_event("resolve")
+    event["request"]["hosted_zone_id"] = other
+    with pytest.raises(InvalidRequestError, match=r"does not contain example\.com"):
+        local.invoke("ResolveFunction", event)
+    event["request"]["hosted_zone_id"] = private
+    with pytest.raises(PrivateZoneOnlyError):
+        local.invoke("ResolveFunction", event)
+
+
+def test_undelegated_zone_is_a_warning_not_an_error(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(undelegated_zones=["example.com"])
+    local.create_hosted_zone("example.com")
+
+    zone = local.invoke("ResolveFunction", load_event("resolve"))["zone"]
+
+    assert zone["delegation"] == "undelegated"
+    assert "registrar" in zone["warnings"][0]
+
+
+# ----------------------------------------------------------------------------------- EnsureIdentity
+def test_ensure_creates_a_2048_bit_easy_dkim_identity_with_mail_from(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(region="eu-west-1")
+    out = local.invoke("EnsureIdentityFunction", load_event("ensure_identity"))
+
+    assert out["adopted"] is False
+    assert len(out["dkim_tokens"]) == 3
+    assert out["signing_hosted_zone"] == "dkim.eu-west-1.amazonses.com"  # from SES, not hard-coded
+    assert out["identity_arn"] == "arn:aws:ses:eu-west-1:123456789012:identity/example.com"
+    identity = local.client("sesv2").get_email_identity(EmailIdentity="example.com")
+    assert identity["DkimAttributes"]["NextSigningKeyLength"] == "RSA_2048_BIT"
+    assert identity["MailFromAttributes"]["MailFromDomain"] == "mail.example.com"
+    assert local.api_calls() == {
+        "sesv2:CreateEmailIdentity": 1,
+        "sesv2:PutEmailIdentityMailFromAttributes": 1,
+    }
+
+
+def test_ensure_adopts_an_existing_identity_and_never_deletes_it(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    ses = local.client("sesv2")
+    ses.create_email_identity(EmailIdentity="example.com", Tags=[{"Key": "owner", "Value": "ops"}])
+    tokens = ses.get_email_identity(EmailIdentity="example.com")["DkimAttributes"]["Tokens"]
+
+    out = local.invoke("EnsureIdentityFunction", load_event("ensure_identity"))
+
+    assert out["adopted"] is True
+    assert out["dkim_tokens"] == tokens
+    tags = {t["Key"]: t["Value"] for t in ses.get_email_identity(EmailIdentity="example.com")["Tags"]}
+    assert tags == {"owner": "ops", "mailauth:managed-by": "mailauth (adopted)"}
+    assert "sesv2:DeleteEmailIdentity" not in local.api_calls()
+
+
+def test_ensure_will_not_move_a_working_mail_from_domain(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    ses = local.client("sesv2")
+    ses.create_email_identity(EmailIdentity="example.com")
+    ses.put_email_identity_mail_from_attributes(
+        EmailIdentity="example.com", MailFromDomain="bounce.example.com"
+    )
+
+    with pytest.raises(IdentityConflictError, match=r"bounce\.example\.com"):
+        local.invoke("EnsureIdentityFunction", load_event("ensure_identity"))
+    identity = ses.get_email_identity(EmailIdentity="example.com")
+    assert identity["MailFromAttributes"]["MailFromDomain"] == "bounce.example.com"
+
+
+def test_restart_dkim_issues_new_tokens(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    local.invoke("EnsureIdentityFunction", load_event("ensure_identity"))
+    event = load_event("ensure_identity_restart_dkim")
+    event["identity"] = local.invocations[-1].result
+
+    out = local.invoke("EnsureIdentityFunction", event)
+
+    assert out["dkim_restarts"] == 1
+    assert set(out["dkim_tokens"]).isdisjoint(event["identity"]["dkim_tokens"])
+    assert local.api_calls()["sesv2:PutEmailIdentityDkimSigningAttributes"] == 1
+
+
+# ----------------------------------------------------------------------------------- PublishRecords
+def test_publish_creates_in_one_batch_and_a_second_run_changes_nothing(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    event = with_zone(load_event("publish_records"), zone_id)
+
+    first = local.invoke("PublishRecordsFunction", event)
+    second = local.invoke("PublishRecordsFunction", event)
+
+    assert [c["action"] for c in first["changes"]] == ["CREATE"] * 6
+    assert first["change_id"]
+    assert second["changes"] == [] and second["change_id"] is None and len(second["kept"]) == 6
+    assert local.api_calls()["route53:ChangeResourceRecordSets"] == 1
+
+
+def test_publish_conflict_changes_nothing(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    add_record(local, zone_id, "mail.example.com.", "CNAME", "somewhere.example.net.")
+    before = zone_records(local, zone_id)
+
+    with pytest.raises(RecordConflictError, match="CNAME") as info:
+        local.invoke("PublishRecordsFunction", with_zone(load_event("publish_records"), zone_id))
+
+    assert "Fix:" in str(info.value)
+    assert zone_records(local, zone_id) == before
+    assert "route53:ChangeResourceRecordSets" not in local.api_calls()
+
+
+def test_a_record_appearing_after_the_read_is_not_clobbered(
+    local_aws_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CREATE, not UPSERT: Route 53 refuses the batch, and the newcomer survives."""
+    from mailauth.aws.route53 import Route53
+
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    real = Route53.records_at
+
+    def read_then_someone_writes(self: Route53, zone: str, names: Any) -> Any:
+        found = real(self, zone, names)
+        add_record(local, zone_id, "_dmarc.example.com.", "TXT", '"v=DMARC1; p=reject"')
+        return found
+
+    monkeypatch.setattr(Route53, "records_at", read_then_someone_writes)
+    with pytest.raises(RecordConflictError, match="nothing was changed"):
+        local.invoke("PublishRecordsFunction", with_zone(load_event("publish_records"), zone_id))
+    records = zone_records(local, zone_id)
+    assert records[("_dmarc.example.com", "TXT")] == ('"v=DMARC1; p=reject"',)
+    assert len(records) == 3  # NS, SOA, the newcomer: the batch was atomic
+
+
+# -------------------------------------------------------------------------------------- AwaitChange
+def test_await_change_raises_until_insync(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    published = local.invoke("PublishRecordsFunction", with_zone(load_event("publish_records"), zone_id))
+    event = load_event("await_change")
+    event["publish"] = published
+
+    with pytest.raises(ChangeNotInSyncError, match="PENDING"):
+        local.invoke("AwaitChangeFunction", event)
+    assert local.invoke("AwaitChangeFunction", event) == {
+        "change_id": published["change_id"],
+        "status": "INSYNC",
+    }
+
+
+def test_await_change_without_a_change_is_immediate(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    event = load_event("await_change")
+    event["publish"]["change_id"] = None
+    assert local.invoke("AwaitChangeFunction", event)["status"] == "NONE"
+    assert local.api_calls() == {}
+
+
+# -------------------------------------------------------------------------------- CheckVerification
+def _identity_and_records(local: LocalAws, *, publish: bool) -> dict[str, Any]:
+    zone_id = local.create_hosted_zone("example.com")
+    identity = local.invoke("EnsureIdentityFunction", load_event("ensure_identity"))
+    event = with_zone(load_event("check_verification"), zone_id)
+    event["identity"] = identity
+    if publish:
+        pub = with_zone(load_event("publish_records"), zone_id)
+        pub["identity"] = identity
+        local.invoke("PublishRecordsFunction", pub)
+    return event
+
+
+def test_check_pending_without_records_names_what_is_missing(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    event = _identity_and_records(local, publish=False)
+    event["zone"]["requested_at"] = local.clock.now().isoformat()
+
+    out = local.invoke("CheckVerificationFunction", event)
+
+    assert out["outcome"] == "pending"
+    assert 48 <= out["next_wait_seconds"] <= 60
+    assert out["dkim_status"] == "PENDING"
+    assert not any(c["ok"] for c in out["dns"])
+    assert any("_domainkey.example.com is not served" in line for line in out["diagnosis"])
+
+
+def test_check_verified_when_dns_serves_the_records(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    event = _identity_and_records(local, publish=True)
+    event["zone"]["requested_at"] = local.clock.now().isoformat()
+
+    out = local.invoke("CheckVerificationFunction", event)
+
+    assert (out["outcome"], out["dkim_status"], out["mail_from_status"]) == ("verified", "SUCCESS", "SUCCESS")
+    assert all(c["ok"] for c in out["dns"])
+
+
+def test_check_restarts_a_failed_mail_from_once_then_fails(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    event = _identity_and_records(local, publish=True)
+    zone_id = event["zone"]["hosted_zone_id"]
+    local.client("route53").change_resource_record_sets(  # the MX goes missing: MAIL FROM cannot verify
+        HostedZoneId=zone_id,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "DELETE",
+                    "ResourceRecordSet": {
+                        "Name": "mail.example.com.",
+                        "Type": "MX",
+                        "TTL": 300,
+                        "ResourceRecords": [{"Value": "10 feedback-smtp.us-east-1.amazonses.com"}],
+                    },
+                }
+            ]
+        },
+    )
+    event["zone"]["requested_at"] = local.clock.now().isoformat()
+    event["request"]["max_wait_hours"] = 72
+    local.invoke("CheckVerificationFunction", event)  # SES starts looking
+    local.clock.advance(timedelta(hours=72, minutes=5).total_seconds())  # SES gives up after 72 h
+    event["zone"]["requested_at"] = local.clock.now().isoformat()  # still inside our own budget
+
+    first = local.invoke("CheckVerificationFunction", event)
+
+    assert first["outcome"] == "pending"
+    assert first["mail_from_restarts"] == 1
+    assert local.api_calls()["sesv2:PutEmailIdentityMailFromAttributes"] == 2  # ensure + the restart
+    local.clock.advance(timedelta(hours=72, minutes=5).total_seconds())
+    event["verification"] = first
+    event["zone"]["requested_at"] = local.clock.now().isoformat()
+
+    second = local.invoke("CheckVerificationFunction", event)
+
+    assert second["outcome"] == "failed"
+    assert second["mail_from_status"] == "FAILED"
+    assert any("MX mail.example.com is not served" in line for line in second["diagnosis"])
+
+
+def test_check_times_out_at_the_deadline(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(ses=SesBehaviour(verify="never"))
+    event = _identity_and_records(local, publish=True)
+    event["zone"]["requested_at"] = (local.clock.now() - timedelta(hours=48)).isoformat()
+
+    out = local.invoke("CheckVerificationFunction", event)
+
+    assert out["outcome"] == "timeout"
+
+
+# ---------------------------------------------------------------------------------- Recommendations
+def test_report_without_vdm_says_so_and_audits_dns(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(ses=SesBehaviour(vdm_enabled=False))
+    event = _identity_and_records(local, publish=True)
+    event.pop("verification", None)
+
+    out = local.invoke("RecommendationsFunction", event)
+
+    assert out["recommendations"] == []
+    assert "Virtual Deliverability Manager" in out["recommendations_note"]
+    audit = {f["check"]: f["status"] for f in out["audit"]}
+    assert audit["dkim"] == "ok" and audit["mail_from.mx"] == "ok" and audit["mail_from.spf"] == "ok"
+    assert audit["dmarc.policy"] == "warn"  # p=none
+
+
+def test_report_lists_recommendations_and_failed_audit(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    event = _identity_and_records(local, publish=False)
+
+    out = local.invoke("RecommendationsFunction", event)
+
+    assert {r["type"] for r in out["recommendations"]} >= {"DKIM", "DMARC"}
+    assert out["recommendations_note"] is None
+    audit = {f["check"]: f for f in out["audit"]}
+    assert audit["dkim"]["status"] == "fail" and audit["dmarc"]["status"] == "fail"
+    assert audit["mail_from.mx"]["fix"]

@@ -1,0 +1,265 @@
+"""The real statemachine/onboard_domain.asl.json, run by moto's interpreter with the real handlers in-process.
+
+Each test asserts on the execution history (which states ran), on the zone's records, and on what was notified,
+not only on the final status. Waits run on the sandbox's simulated clock.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from mailauth_sandbox import LocalAws, SesBehaviour
+from tests.workflow.helpers import failure, last_input, notifications, output, results, zone_records
+
+HAPPY_STATES = [
+    "Resolve",
+    "EnsureIdentity",
+    "PublishRecords",
+    "AwaitChange",
+    "CheckVerification",
+    "VerificationDecision",
+    "BuildReport",
+    "Notify",
+    "OutcomeDecision",
+    "Onboarded",
+]
+Factory = Callable[..., LocalAws]
+
+
+def run(local: LocalAws, request: dict[str, Any], name: str = "run-1") -> tuple[str, dict[str, Any]]:
+    arn = local.start_execution({"request": request}, name=name)
+    return arn, local.wait(arn, timeout=120)
+
+
+def ses_identity(local: LocalAws, domain: str) -> dict[str, Any]:
+    return local.client("sesv2").get_email_identity(EmailIdentity=domain)
+
+
+def test_happy_path(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    before = zone_records(local, zone_id)
+
+    arn, result = run(
+        local, {"domain": "Example.COM.", "dmarc": {"policy": "quarantine", "rua": ["d@example.com"]}}
+    )
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    assert local.states_entered(arn) == HAPPY_STATES
+    assert local.transitions(arn) <= 20
+    identity = ses_identity(local, "example.com")
+    tokens = identity["DkimAttributes"]["Tokens"]
+    assert identity["DkimAttributes"]["NextSigningKeyLength"] == "RSA_2048_BIT"
+    assert identity["MailFromAttributes"]["MailFromDomain"] == "mail.example.com"
+    assert {t["Key"] for t in identity["Tags"]} == {"mailauth:managed-by"}
+    added = {k: v for k, v in zone_records(local, zone_id).items() if k not in before}
+    assert added == {
+        **{(f"{t}._domainkey.example.com", "CNAME"): (f"{t}.dkim.amazonses.com",) for t in tokens},
+        ("_dmarc.example.com", "TXT"): ('"v=DMARC1; p=quarantine; rua=mailto:d@example.com"',),
+        ("mail.example.com", "MX"): ("10 feedback-smtp.us-east-1.amazonses.com",),
+        ("mail.example.com", "TXT"): ('"v=spf1 include:amazonses.com ~all"',),
+    }
+    final = output(result)
+    assert final["verification"]["outcome"] == "verified"
+    assert all(check["ok"] for check in final["verification"]["dns"])
+    [message] = notifications(local)
+    assert message["attributes"]["outcome"]["Value"] == "success"
+    assert "example.com" in message["subject"]
+    # the fewest calls that do the job: everything but the verification polls
+    calls = local.api_calls()
+    calls.pop("sesv2:GetEmailIdentity", None)
+    assert sum(calls.values()) <= 14, calls
+    assert calls["route53:ChangeResourceRecordSets"] == 1
+
+
+def test_verification_after_several_polls_backs_off(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(ses=SesBehaviour(verify=("after", 3)))
+    local.create_hosted_zone("example.com")
+
+    arn, result = run(local, {"domain": "example.com"})
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    checks = results(local, "CheckVerificationFunction")
+    assert [c["outcome"] for c in checks][-1] == "verified"
+    assert len(checks) >= 5
+    waits = [c["next_wait_seconds"] for c in checks[:-1]]
+    assert 48 <= waits[0] <= 60  # about a minute first
+    assert all(b > a for a, b in itertools.pairwise(waits[:4]))  # then doubling (with jitter)
+    assert max(waits) <= 1800
+    assert local.states_entered(arn).count("WaitForVerification") == len(checks) - 1
+    assert timedelta(hours=3) <= local.clock.elapsed() < timedelta(hours=4)
+
+
+def test_timeout_at_the_deadline(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(ses=SesBehaviour(verify="never"))
+    zone_id = local.create_hosted_zone("example.com")
+
+    arn, result = run(local, {"domain": "example.com", "max_wait_hours": 48})
+
+    assert result["status"] == "FAILED"
+    assert failure(local, arn)["error"] == "VerificationTimedOut"
+    states = local.states_entered(arn)
+    assert states[-4:] == ["BuildReport", "Notify", "OutcomeDecision", "VerificationTimedOut"]
+    assert local.transitions(arn) <= 400
+    last = results(local, "CheckVerificationFunction")[-1]
+    assert last["outcome"] == "timeout"
+    # the last check lands at the deadline, not a poll interval past it
+    assert timedelta(hours=48) <= local.clock.elapsed() < timedelta(hours=48, minutes=2)
+    [message] = notifications(local)
+    assert message["attributes"]["outcome"]["Value"] == "timeout"
+    assert (
+        "48" in message["subject"] or "timed out" in message["subject"].lower() or "NOT" in message["subject"]
+    )
+    assert len(zone_records(local, zone_id)) == 2 + 6  # NS, SOA and the six record sets mailauth added
+
+
+def test_a_conflict_changes_nothing_and_says_why(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    local.client("route53").change_resource_record_sets(
+        HostedZoneId=zone_id,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": "mail.example.com.",
+                        "Type": "MX",
+                        "TTL": 300,
+                        "ResourceRecords": [{"Value": "10 inbound.mailhost.example."}],
+                    },
+                }
+            ]
+        },
+    )
+    before = zone_records(local, zone_id)
+
+    arn, result = run(local, {"domain": "example.com"})
+
+    assert result["status"] == "FAILED"
+    assert failure(local, arn)["error"] == "OnboardingFailed"
+    assert "PublishRecords" in local.states_entered(arn)
+    assert "AwaitChange" not in local.states_entered(arn)
+    assert zone_records(local, zone_id) == before
+    error = last_input(local, "NotifyFunction")["state"]["error"]
+    assert error["Error"] == "RecordConflictError"
+    assert "mail.example.com" in error["Cause"] and "must not receive" in error["Cause"]
+    [message] = notifications(local)
+    assert message["attributes"]["outcome"]["Value"] == "failure"
+    assert "inbound.mailhost.example" in message["email"]
+
+
+@pytest.mark.parametrize("domain", ["co.uk", "user@example.com", "*.example.com", ""])
+def test_an_invalid_domain_is_refused_and_notified(local_aws_factory: Factory, domain: str) -> None:
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+
+    arn, result = run(local, {"domain": domain})
+
+    assert result["status"] == "FAILED"
+    assert local.states_entered(arn) == ["Resolve", "Notify", "OutcomeDecision", "OnboardingFailed"]
+    error = last_input(local, "NotifyFunction")["state"]["error"]
+    assert error["Error"] == "InvalidRequestError"
+    assert "domain" in error["Cause"]
+    assert local.api_calls() == {"sns:Publish": 1}  # nothing created, nothing changed
+    assert notifications(local)[0]["attributes"]["outcome"]["Value"] == "failure"
+
+
+def test_dkim_failure_restarts_once_with_new_tokens(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(ses=SesBehaviour(dkim_fail_once=True))
+    zone_id = local.create_hosted_zone("example.com")
+
+    arn, result = run(local, {"domain": "example.com"})
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    states = local.states_entered(arn)
+    assert states.count("RestartDkim") == 1
+    assert states.count("PublishRecords") == 2
+    first, second = (i.result for i in local.invocations if i.function == "EnsureIdentityFunction")
+    assert set(first["dkim_tokens"]).isdisjoint(second["dkim_tokens"])
+    records = zone_records(local, zone_id)
+    dkim_names = {name for name, rtype in records if rtype == "CNAME"}
+    assert dkim_names == {f"{t}._domainkey.example.com" for t in second["dkim_tokens"]}  # old ones retired
+    assert output(result)["identity"]["dkim_restarts"] == 1
+
+
+def test_dkim_failing_twice_fails_with_a_diagnosis(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(ses=SesBehaviour(dkim_failures=2))
+    local.create_hosted_zone("example.com")
+
+    arn, result = run(local, {"domain": "example.com"})
+
+    assert result["status"] == "FAILED"
+    assert failure(local, arn)["error"] == "OnboardingFailed"
+    states = local.states_entered(arn)
+    assert states.count("RestartDkim") == 1  # restarted once, not forever
+    assert states[-4:] == ["BuildReport", "Notify", "OutcomeDecision", "OnboardingFailed"]
+    assert results(local, "CheckVerificationFunction")[-1]["outcome"] == "failed"
+    [message] = notifications(local)
+    assert message["attributes"]["outcome"]["Value"] == "failure"
+    assert "DKIM" in message["email"]
+
+
+def test_undelegated_zone_is_warned_early_and_diagnosed_at_the_end(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(undelegated_zones=["example.com"])
+    local.create_hosted_zone("example.com")
+
+    arn, result = run(local, {"domain": "example.com", "max_wait_hours": 2})
+
+    assert result["status"] == "FAILED"
+    assert failure(local, arn)["error"] == "VerificationTimedOut"
+    zone = results(local, "ResolveFunction")[0]["zone"]
+    assert zone["delegation"] == "undelegated"
+    assert "not delegated" in zone["warnings"][0]
+    last = results(local, "CheckVerificationFunction")[-1]
+    assert any("not delegated" in line for line in last["diagnosis"])
+    assert "not delegated" in notifications(local)[0]["email"]
+
+
+def test_private_zone_only_is_refused(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    local.create_hosted_zone("corp.example", private=True)
+
+    _, result = run(local, {"domain": "corp.example"})
+
+    assert result["status"] == "FAILED"
+    error = last_input(local, "NotifyFunction")["state"]["error"]
+    assert error["Error"] == "PrivateZoneOnlyError"
+    assert "private" in error["Cause"]
+    assert "sesv2:CreateEmailIdentity" not in local.api_calls()
+
+
+def test_throttling_is_absorbed(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    local.faults.add("route53", "ChangeResourceRecordSets", "Throttling", times=2)
+    local.faults.add("sesv2", "CreateEmailIdentity", "TooManyRequestsException", times=1, status=429)
+    local.faults.add("route53", "GetChange", "PriorRequestNotComplete", times=1)
+
+    arn, result = run(local, {"domain": "example.com"})
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    assert local.faults.pending() == []
+    errors = [i.error_type for i in local.invocations if not i.ok]
+    assert errors.count("AwsThrottledError") == 4
+    assert len([k for k in zone_records(local, zone_id) if k[1] == "CNAME"]) == 3  # nothing duplicated
+
+
+def test_rerun_after_success_changes_nothing(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    run(local, {"domain": "example.com"}, name="first")
+    before = zone_records(local, zone_id)
+
+    arn, result = run(local, {"domain": "example.com"}, name="second")
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    assert zone_records(local, zone_id) == before
+    publish = output(result)["publish"]
+    assert publish["changes"] == [] and len(publish["kept"]) == 6
+    assert output(result)["identity"]["adopted"] is True
