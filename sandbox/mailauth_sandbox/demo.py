@@ -67,10 +67,13 @@ def _describe(function: str, result: Any, error: str | None) -> str:
 
 
 def run(domain: str, out: Any = sys.stdout) -> int:
+    import logging
+
+    logging.getLogger("moto").setLevel(logging.CRITICAL)  # the interpreter logs every Fail state as ERROR
     wall = time.monotonic()
     quiet = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
     with LocalAws(ses=SesBehaviour(verify=("after", 2.0)), env=quiet) as local:
-        zone_id = local.create_hosted_zone(domain.split(".", 1)[-1] if domain.count(".") > 1 else domain)
+        zone_id = local.create_hosted_zone(domain)
         before = _records(local, zone_id)
         print(f"Embedded AWS ready: public hosted zone {zone_id}, DNS on {local.dns_address}", file=out)
         event = json.loads((ROOT / "events" / "api_post_domains.json").read_text())

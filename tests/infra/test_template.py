@@ -377,3 +377,17 @@ def test_cfn_lint_is_clean() -> None:
 
     matches = lint_file(TEMPLATE_PATH)
     assert [str(m) for m in matches if not m.rule.id.startswith("I")] == []
+
+
+def test_every_sample_event_is_used_by_a_test() -> None:
+    tests = "\n".join(p.read_text() for p in (ROOT / "tests").rglob("*.py"))
+    tests += (ROOT / "scripts" / "bench.py").read_text() + (
+        ROOT / "sandbox/mailauth_sandbox/demo.py"
+    ).read_text()
+
+    def used(stem: str) -> bool:  # by name, or as f"<prefix>_{name}" with the suffix quoted somewhere
+        prefix, _, suffix = stem.partition("_")
+        return f'"{stem}"' in tests or (f"{prefix}_{{" in tests and f'"{suffix}"' in tests)
+
+    unused = [p.stem for p in (ROOT / "events").glob("*.json") if not used(p.stem)]
+    assert not unused, f"events nobody loads: {unused}"

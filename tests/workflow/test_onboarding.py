@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from mailauth_sandbox import LocalAws, SesBehaviour
+from tests.conftest import load_event
 from tests.workflow.helpers import failure, last_input, notifications, output, results, zone_records
 
 HAPPY_STATES = [
@@ -253,10 +254,11 @@ def test_throttling_is_absorbed(local_aws_factory: Factory) -> None:
 def test_rerun_after_success_changes_nothing(local_aws_factory: Factory) -> None:
     local = local_aws_factory()
     zone_id = local.create_hosted_zone("example.com")
-    run(local, {"domain": "example.com"}, name="first")
+    request = load_event("workflow_input")["request"]
+    run(local, request, name="first")
     before = zone_records(local, zone_id)
 
-    arn, result = run(local, {"domain": "example.com"}, name="second")
+    arn, result = run(local, request, name="second")
 
     assert result["status"] == "SUCCEEDED", failure(local, arn)
     assert zone_records(local, zone_id) == before

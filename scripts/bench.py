@@ -1,0 +1,103 @@
+"""`make bench`: the performance figures of the onboarding workflow (printed, never asserted in tests).
+
+- cold import of each handler module, against `import boto3` plus one client (target: ratio <= 1.5)
+- AWS API calls on the happy path by operation, verification polls excluded (target: <= 14)
+- state transitions on the happy path with one poll (target: <= 20) and over a 48-hour timeout (<= 400)
+- wall time and peak memory of the embedded runs
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "layers" / "mailauth"), str(ROOT / "sandbox"), str(ROOT)]
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+ENV = {
+    **os.environ,
+    "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "mailauth"), str(ROOT)]),
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "POWERTOOLS_SERVICE_NAME": "mailauth",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+BASELINE = "import boto3; boto3.client('stepfunctions')"
+
+
+def cold(code: str) -> float:
+    """Median wall time of `code` in a fresh interpreter (bytecode cached, as in Lambda's image)."""
+    probe = f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"
+    times = []
+    for _ in range(RUNS):
+        out = subprocess.run(
+            [sys.executable, "-c", probe], env=ENV, capture_output=True, text=True, check=True
+        )
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+def handler_import(path: Path) -> str:
+    return (
+        "import importlib.util as u; "
+        f"s = u.spec_from_file_location('app', {str(path)!r}); m = u.module_from_spec(s); s.loader.exec_module(m)"
+    )
+
+
+def imports() -> None:
+    baseline = cold(BASELINE)
+    print(f"Cold import (median of {RUNS}), baseline `import boto3` + one client: {baseline * 1000:.0f} ms")
+    print(f"  {'handler':22} {'ms':>6} {'ratio':>6}  (target <= 1.5)")
+    for app in sorted((ROOT / "functions").glob("*/app.py")):
+        took = cold(handler_import(app))
+        flag = "" if took / baseline <= 1.5 else "  OVER"
+        print(f"  {app.parent.name:22} {took * 1000:6.0f} {took / baseline:6.2f}{flag}")
+
+
+def workflows() -> None:
+    import logging
+
+    from mailauth_sandbox import LocalAws, SesBehaviour
+
+    logging.getLogger("moto").setLevel(logging.CRITICAL)  # the interpreter logs every Fail state as ERROR
+
+    quiet = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
+    start = time.monotonic()
+    with LocalAws(env=quiet) as local:
+        local.create_hosted_zone("example.com")
+        arn = local.start_execution({"request": {"domain": "example.com"}}, name="bench-happy")
+        status = local.wait(arn, timeout=120)["status"]
+        calls = local.api_calls()
+        polls = calls.pop("sesv2:GetEmailIdentity", 0)
+        happy_transitions = local.transitions(arn)
+    happy_wall = time.monotonic() - start
+    print(f"\nHappy path ({status}, {polls} verification poll(s)), wall {happy_wall:.2f} s")
+    print(f"  AWS API calls excluding polls: {sum(calls.values())} (target <= 14)")
+    for key, count in sorted(calls.items()):
+        print(f"    {key:45} {count}")
+    print(f"  State transitions: {happy_transitions} (target <= 20)")
+
+    start = time.monotonic()
+    with LocalAws(ses=SesBehaviour(verify="never"), env=quiet) as local:
+        local.create_hosted_zone("example.com")
+        arn = local.start_execution({"request": {"domain": "example.com"}}, name="bench-timeout")
+        status = local.wait(arn, timeout=300)["status"]
+        checks = sum(1 for i in local.invocations if i.function == "CheckVerificationFunction")
+        print(
+            f"\n48-hour timeout ({status} after {local.clock.elapsed()} simulated, {checks} polls), "
+            f"wall {time.monotonic() - start:.2f} s"
+        )
+        print(f"  State transitions: {local.transitions(arn)} (target <= 400)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nPeak memory of this process: {peak:.0f} MiB")
+    print(json.dumps({"happy_transitions": happy_transitions, "happy_calls": sum(calls.values())}))
+
+
+if __name__ == "__main__":
+    imports()
+    workflows()
