@@ -20,18 +20,10 @@ from mailauth.errors import AwsThrottledError, ExecutionConflictError, InvalidRe
 from mailauth.models import OnboardRequest
 from mailauth.resolve import check_mail_from_allowed
 from mailauth.status import domain_status
-from mailauth.submission import Submitter
+from mailauth.submission import default_submitter
 
 logger = Logger()
 app = APIGatewayRestResolver(enable_validation=True)
-_submitter: Submitter | None = None
-
-
-def submitter() -> Submitter:
-    global _submitter
-    if _submitter is None:
-        _submitter = Submitter()
-    return _submitter
 
 
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[Any]:
@@ -44,7 +36,7 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
 def post_domain(request: OnboardRequest) -> Response[Any]:
     logger.append_keys(domain=request.domain)
     check_mail_from_allowed(request)
-    submission = submitter().submit(request)
+    submission = default_submitter().submit(request)
     logger.info("submitted", extra={"execution": submission.execution_arn, "started": submission.started})
     return _json(
         202,
@@ -63,7 +55,7 @@ def get_domain(domain: str) -> Response[Any]:
         name = normalise_domain(unquote(domain))
     except ValueError as exc:
         return _json(400, {"message": f"domain: {exc}"})
-    status = domain_status(name, submitter())
+    status = domain_status(name, default_submitter())
     if status["identity"] is None and status["execution"] is None:
         return _json(404, {"message": f"mailauth knows no onboarding of {name} and SES has no such identity"})
     return _json(200, status)

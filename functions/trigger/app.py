@@ -15,17 +15,9 @@ from pydantic import ValidationError
 
 from mailauth.models import OnboardRequest
 from mailauth.resolve import validation_message
-from mailauth.submission import Submitter
+from mailauth.submission import default_submitter
 
 logger = Logger()
-_submitter: Submitter | None = None
-
-
-def submitter() -> Submitter:
-    global _submitter
-    if _submitter is None:
-        _submitter = Submitter()
-    return _submitter
 
 
 def request_from(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -62,10 +54,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.error(
             "invalid request from event; starting it so the failure is notified", extra={"reason": reason}
         )
-        submission = submitter().start_unvalidated(raw, reason)
+        submission = default_submitter().start_unvalidated(raw, reason)
         return {"status": "INVALID", "executionArn": submission.execution_arn, "reason": reason}
     logger.append_keys(domain=request.domain)
-    submission = submitter().submit(request)
+    submission = default_submitter().submit(request)
     logger.info("submitted", extra={"execution": submission.execution_arn, "started": submission.started})
     return {
         "status": "STARTED" if submission.started else "ALREADY_RUNNING",

@@ -30,16 +30,6 @@ def _wait(seconds: int) -> str:
     return f"{seconds // 60}m" if seconds >= 60 else f"{seconds}s"
 
 
-def _records(local: LocalAws, zone_id: str) -> dict[tuple[str, str], tuple[str, ...]]:
-    out: dict[tuple[str, str], tuple[str, ...]] = {}
-    pages = local.client("route53").get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
-    for page in pages:
-        for item in page["ResourceRecordSets"]:
-            values = tuple(r["Value"] for r in item.get("ResourceRecords", []))
-            out[(item["Name"].rstrip("."), item["Type"])] = values
-    return out
-
-
 def _describe(function: str, result: Any, error: str | None) -> str:
     if error:
         return f"{function.removesuffix('Function')}: {error} (the state machine retries)"
@@ -74,7 +64,7 @@ def run(domain: str, out: Any = sys.stdout) -> int:
     quiet = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
     with LocalAws(ses=SesBehaviour(verify=("after", 2.0)), env=quiet) as local:
         zone_id = local.create_hosted_zone(domain)
-        before = _records(local, zone_id)
+        before = local.zone_records(zone_id)
         print(f"Embedded AWS ready: public hosted zone {zone_id}, DNS on {local.dns_address}", file=out)
         event = json.loads((ROOT / "events" / "api_post_domains.json").read_text())
         event["body"] = json.dumps(
@@ -97,7 +87,7 @@ def run(domain: str, out: Any = sys.stdout) -> int:
         print(f"\nExecution {result['status']} after {local.clock.elapsed()} simulated", file=out)
         print(f"States entered: {' > '.join(local.states_entered(arn))}", file=out)
         print("\nZone changes:", file=out)
-        after = _records(local, zone_id)
+        after = local.zone_records(zone_id)
         for key in sorted(set(before) | set(after)):
             if before.get(key) != after.get(key):
                 sign = "+" if key not in before else ("-" if key not in after else "~")
@@ -105,14 +95,13 @@ def run(domain: str, out: Any = sys.stdout) -> int:
                     f"  {sign} {key[1]:5} {key[0]:55} {' '.join(after.get(key, before.get(key, ())))}",
                     file=out,
                 )
-        from moto.sns.models import sns_backends
-
-        topic = sns_backends[local.account_id][local.region].topics[local.topic_arn]
-        for _id, message, subject, _attrs, _group in topic.sent_notifications:
-            body = json.loads(message)
-            chatbot = json.loads(body["default"])
-            print(f"\nE-mail: {subject}\n" + "-" * 78 + f"\n{body['email']}\n" + "-" * 78, file=out)
-            print(f"Slack: {chatbot['content']['title']}\n{chatbot['content']['description']}", file=out)
+        for message in local.notifications():
+            print(
+                f"\nE-mail: {message['subject']}\n" + "-" * 78 + f"\n{message['email']}\n" + "-" * 78,
+                file=out,
+            )
+            content = message["chatbot"]["content"]
+            print(f"Slack: {content['title']}\n{content['description']}", file=out)
         calls = local.api_calls()
         polls = calls.pop("sesv2:GetEmailIdentity", 0)
         print(

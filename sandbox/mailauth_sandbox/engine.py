@@ -648,6 +648,44 @@ class LocalAws:
         zone_id: str = self.client("route53").create_hosted_zone(**kwargs)["HostedZone"]["Id"]
         return zone_id.rsplit("/", 1)[-1]
 
+    def zone_records(self, zone_id: str) -> dict[tuple[str, str], tuple[str, ...]]:
+        """``{(name, type): values}`` of every record set in the zone (names without the trailing dot)."""
+        out: dict[tuple[str, str], tuple[str, ...]] = {}
+        pages = (
+            self.client("route53").get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
+        )
+        for page in pages:
+            for item in page["ResourceRecordSets"]:
+                values = tuple(sorted(r["Value"] for r in item.get("ResourceRecords", [])))
+                out[(item["Name"].rstrip("."), item["Type"])] = values
+        return out
+
+    def add_record(self, zone_id: str, name: str, rtype: str, *values: str, ttl: int = 300) -> None:
+        """CREATE a record set in the zone, as a person editing it would (not counted as a handler call)."""
+        change = {"Name": name, "Type": rtype, "TTL": ttl, "ResourceRecords": [{"Value": v} for v in values]}
+        self.client("route53").change_resource_record_sets(
+            HostedZoneId=zone_id,
+            ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": change}]},
+        )
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """Messages published to the notification topic: ``subject``, ``email``, ``chatbot``, ``attributes``."""
+        from moto.sns.models import sns_backends
+
+        topic = sns_backends[self.account_id][self.region].topics[self.topic_arn]
+        out = []
+        for _id, message, subject, attributes, _group in topic.sent_notifications:
+            body = json.loads(message)
+            out.append(
+                {
+                    "subject": subject,
+                    "email": body.get("email", ""),
+                    "chatbot": json.loads(body["default"]),
+                    "attributes": attributes,
+                }
+            )
+        return out
+
     @property
     def dns_address(self) -> str:
         """``127.0.0.1:<port>`` of the DNS server (what ``MAILAUTH_DNS_NAMESERVERS`` gets)."""

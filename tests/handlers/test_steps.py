@@ -28,25 +28,6 @@ def with_zone(event: dict[str, Any], zone_id: str) -> dict[str, Any]:
     return event
 
 
-def add_record(local: LocalAws, zone_id: str, name: str, rtype: str, *values: str) -> None:
-    local.client("route53").change_resource_record_sets(
-        HostedZoneId=zone_id,
-        ChangeBatch={
-            "Changes": [
-                {
-                    "Action": "CREATE",
-                    "ResourceRecordSet": {
-                        "Name": name,
-                        "Type": rtype,
-                        "TTL": 300,
-                        "ResourceRecords": [{"Value": v} for v in values],
-                    },
-                }
-            ]
-        },
-    )
-
-
 # ------------------------------------------------------------------------------------------ Resolve
 def test_resolve_finds_the_zone_and_checks_delegation(local_aws_factory: Factory) -> None:
     local = local_aws_factory()
@@ -216,7 +197,7 @@ def test_publish_creates_in_one_batch_and_a_second_run_changes_nothing(local_aws
 def test_publish_conflict_changes_nothing(local_aws_factory: Factory) -> None:
     local = local_aws_factory()
     zone_id = local.create_hosted_zone("example.com")
-    add_record(local, zone_id, "mail.example.com.", "CNAME", "somewhere.example.net.")
+    local.add_record(zone_id, "mail.example.com.", "CNAME", "somewhere.example.net.")
     before = zone_records(local, zone_id)
 
     with pytest.raises(RecordConflictError, match="CNAME") as info:
@@ -239,7 +220,7 @@ def test_a_record_appearing_after_the_read_is_not_clobbered(
 
     def read_then_someone_writes(self: Route53, zone: str, names: Any) -> Any:
         found = real(self, zone, names)
-        add_record(local, zone_id, "_dmarc.example.com.", "TXT", '"v=DMARC1; p=reject"')
+        local.add_record(zone_id, "_dmarc.example.com.", "TXT", '"v=DMARC1; p=reject"')
         return found
 
     monkeypatch.setattr(Route53, "records_at", read_then_someone_writes)

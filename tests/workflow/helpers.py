@@ -9,33 +9,11 @@ from mailauth_sandbox import LocalAws
 
 
 def zone_records(local: LocalAws, zone_id: str) -> dict[tuple[str, str], tuple[str, ...]]:
-    """{(name, type): values} of every record set in the zone, names without the trailing dot."""
-    client = local.client("route53")
-    out: dict[tuple[str, str], tuple[str, ...]] = {}
-    for page in client.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id):
-        for item in page["ResourceRecordSets"]:
-            values = tuple(sorted(r["Value"] for r in item.get("ResourceRecords", [])))
-            out[(item["Name"].rstrip("."), item["Type"])] = values
-    return out
+    return local.zone_records(zone_id)
 
 
 def notifications(local: LocalAws) -> list[dict[str, Any]]:
-    """Messages published to the notification topic: {'subject', 'email', 'chatbot', 'attributes'}."""
-    from moto.sns.models import sns_backends
-
-    topic = sns_backends[local.account_id][local.region].topics[local.topic_arn]
-    out = []
-    for _id, message, subject, attributes, _group in topic.sent_notifications:
-        body = json.loads(message)
-        out.append(
-            {
-                "subject": subject,
-                "email": body.get("email", ""),
-                "chatbot": json.loads(body["default"]),
-                "attributes": attributes,
-            }
-        )
-    return out
+    return local.notifications()
 
 
 def output(description: dict[str, Any]) -> dict[str, Any]:

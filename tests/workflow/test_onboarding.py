@@ -122,22 +122,7 @@ def test_timeout_at_the_deadline(local_aws_factory: Factory) -> None:
 def test_a_conflict_changes_nothing_and_says_why(local_aws_factory: Factory) -> None:
     local = local_aws_factory()
     zone_id = local.create_hosted_zone("example.com")
-    local.client("route53").change_resource_record_sets(
-        HostedZoneId=zone_id,
-        ChangeBatch={
-            "Changes": [
-                {
-                    "Action": "CREATE",
-                    "ResourceRecordSet": {
-                        "Name": "mail.example.com.",
-                        "Type": "MX",
-                        "TTL": 300,
-                        "ResourceRecords": [{"Value": "10 inbound.mailhost.example."}],
-                    },
-                }
-            ]
-        },
-    )
+    local.add_record(zone_id, "mail.example.com.", "MX", "10 inbound.mailhost.example.")
     before = zone_records(local, zone_id)
 
     arn, result = run(local, {"domain": "example.com"})

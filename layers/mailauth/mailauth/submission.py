@@ -160,3 +160,14 @@ class Submitter:
             arn = f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
             return Submission(str(raw)[:100], arn, name, False)
         return Submission(str(raw)[:100], started["executionArn"], name, True)
+
+
+_cache: dict[tuple[str, str], Submitter] = {}
+
+
+def default_submitter() -> Submitter:
+    """The container's Submitter for the configured state machine and table, built once and kept warm."""
+    key = (os.environ["MAILAUTH_STATE_MACHINE_ARN"], os.environ["MAILAUTH_TABLE_NAME"])
+    if key not in _cache:
+        _cache[key] = Submitter(state_machine_arn=key[0], table_name=key[1])
+    return _cache[key]
