@@ -35,6 +35,7 @@ from . import hooks
 from . import template as cfn
 from .clock import SimClock
 from .dns_server import DnsServer
+from .events import EventRouter
 from .faults import FaultInjector
 from .route53 import Route53Emulator
 from .ses import SesBehaviour, SesEmulator
@@ -112,6 +113,13 @@ class Invocation:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     request_id: str = ""
+    #: AWS API calls the handler made during this invocation, as ``"service:Operation"`` counts
+    calls: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def execution(self) -> str | None:
+        """The execution ARN the state machine passed (``execution`` key), if any."""
+        return self.event.get("execution") if isinstance(self.event, dict) else None
 
     @property
     def ok(self) -> bool:
@@ -136,6 +144,7 @@ class LocalAws:
         propagation_delay: float = 0.0,
         undelegated_zones: Iterable[str] = (),
         env: Mapping[str, str] | None = None,
+        parameters: Mapping[str, str] | None = None,
     ) -> None:
         self.root = Path(root) if root else REPO_ROOT
         if template == "auto":
@@ -151,6 +160,13 @@ class LocalAws:
         self.ses = SesEmulator(self.clock, account_id, ses)
         self.dns: DnsServer | None = DnsServer(self.route53, undelegated_zones) if dns else None
         self.env_overrides = dict(env or {})
+        #: template parameter values that replace their defaults (e.g. ``{"AutoOnboardNewZones": "false"}``)
+        self.parameters = dict(parameters or {})
+        #: the loaded template (empty without one) and callbacks run after every handler invocation
+        self.template: dict[str, Any] = {}
+        self.observers: list[Callable[[Invocation], None]] = []
+        #: EventBridge's default bus, with the template's rules once started (moto does not deliver to Lambda)
+        self.events = EventRouter(self)
         self.functions: dict[str, Function] = {}
         self.invocations: list[Invocation] = []
         self.topic_arn = ""
@@ -208,6 +224,7 @@ class LocalAws:
                 RoleName=ROLE_NAME, AssumeRolePolicyDocument="{}"
             )["Role"]["Arn"]
             self._create_resources()
+            self.events = EventRouter.from_template(self)
         except BaseException:
             self.stop()
             raise
@@ -307,6 +324,9 @@ class LocalAws:
         function = getattr(self._tls, "function", None)
         if function is not None:
             self._calls[(function, f"{service}:{operation}")] += 1
+            invocation = getattr(self._tls, "invocation", None)
+            if invocation is not None:
+                invocation.calls[f"{service}:{operation}"] += 1
         faulted = self.faults.check(service, operation)
         if faulted is not None:
             return faulted
@@ -380,6 +400,10 @@ class LocalAws:
         )
         self.functions[fn.name] = fn
 
+    def run_function(self, name: str, event: Any) -> Invocation:
+        """Invoke ``name`` and return the record of it (result or error, simulated times, AWS calls)."""
+        return self._run(name, event)
+
     def invoke(self, name: str, event: Any) -> Any:
         """Invoke ``name`` directly (as the API or a trigger would); re-raise the handler's exception."""
         inv = self._run(name, event)
@@ -420,6 +444,7 @@ class LocalAws:
             os.environ["AWS_LAMBDA_FUNCTION_NAME"] = name
             os.environ["_HANDLER"] = fn.handler_spec
             self._tls.function = name
+            self._tls.invocation = inv
             try:
                 result = fn.load(self._module_prefix)(event, ctx)
                 json.dumps(result)
@@ -434,12 +459,15 @@ class LocalAws:
                 self._fail(inv, exc)
             finally:
                 self._tls.function = None
+                self._tls.invocation = None
                 for key, value in saved.items():
                     if value is None:
                         os.environ.pop(key, None)
                     else:
                         os.environ[key] = value
                 inv.finished_at = self.clock.now()
+            for observe in self.observers:
+                observe(inv)
         return inv
 
     def _fail(self, inv: Invocation, exc: BaseException) -> None:
@@ -450,8 +478,9 @@ class LocalAws:
     # -- template ---------------------------------------------------------------------------------
     def _create_resources(self) -> None:
         tpl = cfn.load(self.template_path) if self.template_path else {}
+        self.template = tpl
         resources: dict[str, Any] = tpl.get("Resources") or {}
-        params: dict[str, Any] = tpl.get("Parameters") or {}
+        params: dict[str, Any] = self.parameter_definitions()
         globals_fn: dict[str, Any] = (tpl.get("Globals") or {}).get("Function") or {}
         # names and ARNs first: functions and the state machine refer to each other
         for logical, res in resources.items():
@@ -469,6 +498,15 @@ class LocalAws:
                 self._create_template_function(logical, res.get("Properties") or {}, globals_fn, params)
         for logical in machines:
             self._create_template_machine(logical, resources[logical].get("Properties") or {}, params)
+
+    def parameter_definitions(self) -> dict[str, Any]:
+        """The template's parameters, with this sandbox's ``parameters`` as their defaults."""
+        params: dict[str, Any] = {k: dict(v) for k, v in (self.template.get("Parameters") or {}).items()}
+        for key, value in self.parameters.items():
+            if key not in params:
+                raise KeyError(f"template.yaml has no parameter {key!r}")
+            params[key]["Default"] = value
+        return params
 
     def _declare(self, logical: str, rtype: str | None, props: Mapping[str, Any]) -> None:
         """Record the names/ARNs of a template resource; create topics and tables right away."""

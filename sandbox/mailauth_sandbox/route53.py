@@ -68,6 +68,8 @@ class Route53Emulator:
         #: simulated seconds after submission before GetChange may say INSYNC (besides the first PENDING)
         self.insync_after = insync_after
         self.changes: dict[str, ChangeRecord] = {}
+        #: ``(name, TYPE)`` record sets public DNS never serves (a broken secondary, a resolver that lags)
+        self.withheld: set[tuple[str, str]] = set()
         self._visible_at: dict[tuple[str, str], datetime] = {}
         self._lock = threading.Lock()
 
@@ -87,8 +89,14 @@ class Route53Emulator:
                 continue
         return []
 
+    def withhold(self, name: str, rtype: str) -> None:
+        """Public DNS never serves ``name``/``rtype``, although it is in the zone (SES cannot see it either)."""
+        self.withheld.add((norm(name), rtype.upper()))
+
     def visible(self, name: str, rtype: str) -> bool:
-        """Whether the DNS server may serve ``name``/``rtype`` yet (propagation delay)."""
+        """Whether the DNS server may serve ``name``/``rtype`` yet (propagation delay; never if withheld)."""
+        if (norm(name), rtype.upper()) in self.withheld:
+            return False
         with self._lock:
             when = self._visible_at.get((norm(name), rtype.upper()))
         return when is None or self.clock.now() >= when
@@ -138,7 +146,9 @@ class Route53Emulator:
             if change is None:
                 return None
             change.polls += 1
-            due = change.submitted_at + timedelta(seconds=max(self.insync_after, self.propagation_delay))
+            # INSYNC: Route 53's own servers have the change (about a minute in AWS); how long resolvers take
+            # to serve it (propagation_delay) is a different matter and does not hold the change PENDING
+            due = change.submitted_at + timedelta(seconds=self.insync_after)
             insync = change.polls > 1 and self.clock.now() >= due
         info: dict[str, Any] = {
             "Id": change.change_id,

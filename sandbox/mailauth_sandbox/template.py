@@ -41,6 +41,35 @@ def load(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def condition(name: str, params: Mapping[str, Any], conditions: Mapping[str, Any]) -> bool:
+    """Evaluate a template Condition (Fn::Equals/Not/And/Or/Condition) with the parameters' defaults."""
+
+    def value(node: Any) -> Any:
+        if isinstance(node, dict) and len(node) == 1:
+            ((key, arg),) = node.items()
+            if key == "Ref" and arg in params:
+                return str(params[arg].get("Default", ""))
+            if key in ("Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or", "Condition"):
+                return truth(node)
+        return node
+
+    def truth(node: Any) -> bool:
+        ((key, arg),) = node.items()
+        if key == "Fn::Equals":
+            return bool(str(value(arg[0])) == str(value(arg[1])))
+        if key == "Fn::Not":
+            return not truth(arg[0])
+        if key == "Fn::And":
+            return all(truth(a) for a in arg)
+        if key == "Fn::Or":
+            return any(truth(a) for a in arg)
+        if key == "Condition":
+            return truth(conditions[arg])
+        raise UnresolvedError(repr(node))
+
+    return truth(conditions[name])
+
+
 class UnresolvedError(Exception):
     """A value the sandbox cannot resolve; the variable is dropped."""
 

@@ -1,0 +1,162 @@
+"""EventBridge delivery, which moto does not do for Lambda targets: rules read from template.yaml.
+
+Every ``AWS::Events::Rule`` and every function's ``EventBridgeRule`` event in the template becomes a rule on the
+default bus: its pattern is matched with moto's own EventBridge pattern matcher, a disabled rule (``State``,
+including ``!If`` on a template Condition) is skipped, the target's ``Input``, ``InputPath`` or
+``InputTransformer`` is applied, and the target function is invoked in-process, as EventBridge invokes Lambda
+(asynchronously: a handler error is recorded, not raised to the sender).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import template as cfn
+
+if TYPE_CHECKING:
+    from .engine import Invocation, LocalAws
+
+
+@dataclass
+class Rule:
+    name: str
+    pattern: dict[str, Any]
+    function: str
+    enabled: bool = True
+    input: str | None = None
+    input_path: str | None = None
+    transformer: dict[str, Any] | None = None
+
+
+@dataclass
+class Delivery:
+    rule: str
+    function: str
+    event: dict[str, Any]
+    invocation: Invocation | None = None
+
+
+@dataclass
+class EventRouter:
+    local: LocalAws
+    rules: list[Rule] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    @classmethod
+    def from_template(cls, local: LocalAws) -> EventRouter:
+        router = cls(local)
+        tpl = local.template
+        params = local.parameter_definitions()
+        conditions = tpl.get("Conditions") or {}
+        for logical, res in (tpl.get("Resources") or {}).items():
+            props = res.get("Properties") or {}
+            if res.get("Type") == "AWS::Events::Rule":
+                enabled = _enabled(props.get("State", "ENABLED"), params, conditions)
+                for target in props.get("Targets") or []:
+                    arn = target.get("Arn")
+                    if isinstance(arn, dict) and "Fn::GetAtt" in arn:
+                        router.rules.append(
+                            Rule(
+                                name=logical,
+                                pattern=props.get("EventPattern") or {},
+                                function=str(arn["Fn::GetAtt"][0]),
+                                enabled=enabled,
+                                input=target.get("Input"),
+                                input_path=target.get("InputPath"),
+                                transformer=target.get("InputTransformer"),
+                            )
+                        )
+            if res.get("Type") == "AWS::Serverless::Function":
+                for name, event in (props.get("Events") or {}).items():
+                    if event.get("Type") not in ("EventBridgeRule", "CloudWatchEvent"):
+                        continue
+                    eprops = event.get("Properties") or {}
+                    router.rules.append(
+                        Rule(
+                            name=f"{logical}.{name}",
+                            pattern=eprops.get("Pattern") or {},
+                            function=logical,
+                            enabled=_enabled(eprops.get("State", "ENABLED"), params, conditions),
+                            input=eprops.get("Input"),
+                            input_path=eprops.get("InputPath"),
+                            transformer=eprops.get("InputTransformer"),
+                        )
+                    )
+        return router
+
+    def envelope(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """A PutEvents entry as EventBridge delivers it."""
+        detail = entry.get("Detail", "{}")
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": entry["DetailType"],
+            "source": entry["Source"],
+            "account": self.local.account_id,
+            "time": self.local.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self.local.region,
+            "resources": list(entry.get("Resources", [])),
+            "detail": json.loads(detail) if isinstance(detail, str) else detail,
+        }
+
+    def put_events(self, entries: list[dict[str, Any]]) -> list[Delivery]:
+        """PutEvents on the default bus: every matching enabled rule's target is invoked."""
+        out: list[Delivery] = []
+        for entry in entries:
+            out += self.deliver(self.envelope(entry))
+        return out
+
+    def deliver(self, event: dict[str, Any]) -> list[Delivery]:
+        """Deliver a complete event (e.g. a CloudTrail event AWS puts on the bus itself)."""
+        from moto.events.models import EventPattern, EventPatternParser
+
+        out = []
+        for rule in self.rules:
+            pattern = EventPattern(None, EventPatternParser(json.dumps(rule.pattern)).parse())
+            if not rule.enabled or not pattern.matches_event(event):  # type: ignore[arg-type]
+                continue
+            payload = _transform(rule, event)
+            delivery = Delivery(rule=rule.name, function=rule.function, event=payload)
+            delivery.invocation = self.local.run_function(rule.function, payload)
+            self.deliveries.append(delivery)
+            out.append(delivery)
+        return out
+
+
+def _enabled(state: Any, params: dict[str, Any], conditions: dict[str, Any]) -> bool:
+    if isinstance(state, dict) and "Fn::If" in state:
+        name, when_true, when_false = state["Fn::If"]
+        state = when_true if cfn.condition(str(name), params, conditions) else when_false
+    return str(state).upper() == "ENABLED"
+
+
+def _path(event: dict[str, Any], path: str) -> Any:
+    node: Any = event
+    for part in path.removeprefix("$").strip(".").split("."):
+        if not part:
+            continue
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _transform(rule: Rule, event: dict[str, Any]) -> Any:
+    if rule.input is not None:
+        return json.loads(rule.input)
+    if rule.input_path:
+        return _path(event, rule.input_path)
+    if rule.transformer:
+        values = {k: _path(event, v) for k, v in (rule.transformer.get("InputPathsMap") or {}).items()}
+        text = str(rule.transformer.get("InputTemplate", ""))
+
+        def fill(match: re.Match[str]) -> str:
+            value = values.get(match.group(1))
+            return value if isinstance(value, str) else json.dumps(value)
+
+        return json.loads(re.sub(r"<([\w.-]+)>", fill, text))
+    return event

@@ -1,0 +1,75 @@
+"""EventBridge delivery from the template's own rules (moto does not deliver to Lambda targets)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from mailauth_sandbox import LocalAws
+from mailauth_sandbox.events import Rule, _transform
+from tests.conftest import load_event
+
+Factory = Callable[..., LocalAws]
+
+
+def test_rules_come_from_the_template(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    rules = {r.name: r for r in local.events.rules}
+    assert set(rules) == {"HostedZoneCreatedRule", "TriggerFunction.OnboardDomainEventRule"}
+    assert rules["HostedZoneCreatedRule"].pattern["detail"]["eventName"] == ["CreateHostedZone"]
+    assert all(r.function == "TriggerFunction" and r.enabled for r in rules.values())
+
+
+def test_cloudtrail_event_reaches_the_trigger_and_starts_onboarding(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("shop.example.org")
+    event = load_event("trigger_create_hosted_zone")
+    event["detail"]["responseElements"]["hostedZone"]["id"] = f"/hostedzone/{zone_id}"
+
+    [delivery] = local.events.deliver(event)
+
+    assert delivery.rule == "HostedZoneCreatedRule"
+    assert delivery.invocation is not None and delivery.invocation.result["status"] == "STARTED"
+    assert local.wait(delivery.invocation.result["executionArn"])["status"] == "SUCCEEDED"
+
+
+def test_a_condition_can_disable_a_rule(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(parameters={"AutoOnboardNewZones": "false"})
+    assert not next(r for r in local.events.rules if r.name == "HostedZoneCreatedRule").enabled
+    assert local.events.deliver(load_event("trigger_create_hosted_zone")) == []
+
+
+def test_put_events_matches_the_custom_rule_only(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    other = {
+        "Source": "someone.else",
+        "DetailType": "OnboardDomain",
+        "Detail": json.dumps({"domain": "example.com"}),
+    }
+    mine = {
+        "Source": "mailauth",
+        "DetailType": "OnboardDomain",
+        "Detail": json.dumps({"domain": "example.com"}),
+    }
+
+    assert local.events.put_events([other]) == []
+    [delivery] = local.events.put_events([mine])
+
+    assert delivery.event["detail"] == {"domain": "example.com"}
+    assert delivery.event["account"] == local.account_id
+
+
+def test_input_transformations() -> None:
+    event: dict[str, Any] = {"detail": {"name": "example.com", "n": 3}, "source": "x"}
+    assert _transform(Rule("r", {}, "F", input='{"fixed": 1}'), event) == {"fixed": 1}
+    assert _transform(Rule("r", {}, "F", input_path="$.detail"), event) == {"name": "example.com", "n": 3}
+    transformer = {
+        "InputPathsMap": {"d": "$.detail.name", "n": "$.detail.n"},
+        "InputTemplate": '{"domain": "<d>", "count": <n>}',
+    }
+    assert _transform(Rule("r", {}, "F", transformer=transformer), event) == {
+        "domain": "example.com",
+        "count": 3,
+    }
