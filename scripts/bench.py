@@ -93,6 +93,17 @@ def workflows() -> None:
             f"wall {time.monotonic() - start:.2f} s"
         )
         print(f"  State transitions: {local.transitions(arn)} (target <= 400)")
+    import io
+
+    from mailauth_sandbox.demo import run as demo
+    from mailauth_sandbox.scenario import run_file
+
+    start = time.monotonic()
+    demo("example.com", out=io.StringIO())
+    print(f"\nDefault demo (after set-up): wall {time.monotonic() - start:.2f} s (target < 15 s)")
+    result = run_file(ROOT / "scenarios" / "twenty-domains.yaml")
+    ok = sum(1 for d in result["domains"] if d["status"] == "SUCCEEDED")
+    print(f"20-domain scenario: {ok}/20 succeeded, wall {result['wall_seconds']:.2f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nPeak memory of this process: {peak:.0f} MiB")
     print(json.dumps({"happy_transitions": happy_transitions, "happy_calls": sum(calls.values())}))

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .engine import LocalAws
+from .engine import Invocation, LocalAws
 from .ses import SesBehaviour
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,20 +70,24 @@ def run(domain: str, out: Any = sys.stdout) -> int:
         event["body"] = json.dumps(
             {"domain": domain, "dmarc": {"policy": "none", "rua": [f"mailto:dmarc@{domain}"]}}
         )
+        start = local.clock.start
+
+        def show(inv: Invocation) -> None:  # runs as each handler returns: progress as it happens
+            if inv.function != "ApiFunction":
+                when = _since(start, inv.started_at or start)
+                print(
+                    f"  {when:>8}  {_describe(inv.function, inv.result, inv.error_type)}",
+                    file=out,
+                    flush=True,
+                )
+
+        local.observers.append(show)
         response = local.invoke("ApiFunction", event)
         print(f"POST /domains -> {response['statusCode']} {response['body']}\n", file=out)
         if response["statusCode"] != 202:
             return 1
         arn = json.loads(response["body"])["executionArn"]
         result = local.wait(arn, timeout=120)
-        start = local.clock.start
-        for inv in local.invocations:
-            if inv.function == "ApiFunction":
-                continue
-            print(
-                f"  {_since(start, inv.started_at or start):>8}  {_describe(inv.function, inv.result, inv.error_type)}",
-                file=out,
-            )
         print(f"\nExecution {result['status']} after {local.clock.elapsed()} simulated", file=out)
         print(f"States entered: {' > '.join(local.states_entered(arn))}", file=out)
         print("\nZone changes:", file=out)

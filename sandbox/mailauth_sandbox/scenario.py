@@ -1,0 +1,358 @@
+"""Scenarios: a world (zones, SES, DNS, faults) and what arrives in it, run against the embedded AWS.
+
+A scenario file is YAML (docs/scenarios.md). Running one starts a :class:`LocalAws`, builds the zones (records
+given inline or as the JSON ``aws route53 list-resource-record-sets`` prints), submits every request the way AWS
+would deliver it (an API Gateway event to the API function, a CloudTrail event or a custom event through the
+template's EventBridge rules), waits for every execution, and reports per domain. ``expect`` blocks turn a
+scenario into a test.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from .engine import LocalAws
+from .ses import SesBehaviour
+
+ROOT = Path(__file__).resolve().parents[2]
+QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RecordSpec(_Spec):
+    name: str
+    type: str
+    ttl: int = 300
+    values: list[str]
+
+
+class ZoneSpec(_Spec):
+    name: str
+    private: bool = False
+    records: list[RecordSpec] = []
+    #: a file holding `aws route53 list-resource-record-sets` output (relative to the scenario file)
+    records_file: str | None = None
+    #: "start": exists before anything arrives; "cloudtrail": created when its CloudTrail event is submitted
+    created: Literal["start", "cloudtrail"] = "start"
+
+
+class SesSpec(_Spec):
+    verify: Literal["dns", "never"] = "dns"
+    verify_after_hours: float | None = None
+    dkim_fail_once: bool = False
+    vdm_enabled: bool = True
+
+
+class WithheldSpec(_Spec):
+    name: str
+    type: str
+
+
+class DnsSpec(_Spec):
+    propagation_delay_hours: float = 0
+    undelegated: list[str] = []
+    #: record sets public DNS never serves, although they are in the zone
+    withhold: list[WithheldSpec] = []
+
+
+class FaultSpec(_Spec):
+    service: str
+    operation: str
+    code: str
+    times: int = 1
+    status: int = 400
+
+
+class SubmitSpec(_Spec):
+    via: Literal["api", "cloudtrail", "event"] = "api"
+    #: the request (api, event); for cloudtrail, the zone name to create and announce
+    request: dict[str, Any] = {}
+    zone: str | None = None
+
+
+class Expect(_Spec):
+    status: Literal["SUCCEEDED", "FAILED"] | None = None
+    error: str | None = None  # the execution's failure error (VerificationTimedOut, OnboardingFailed, ...)
+    step_error: str | None = None  # the step error the notification reports (RecordConflictError, ...)
+    outcome: Literal["success", "timeout", "failure"] | None = None
+    api_status: int | None = None
+    max_transitions: int | None = None
+    min_hours: float | None = None
+    max_hours: float | None = None
+    records_added: int | None = None
+    zone_unchanged: bool | None = None
+    kept: list[str] = []  # "TYPE name" of records that must be kept unchanged
+    diagnosis_contains: list[str] = []
+    notification_contains: list[str] = []
+
+
+class Scenario(_Spec):
+    name: str
+    description: str = ""
+    region: str = "us-east-1"
+    parameters: dict[str, str] = {}
+    zones: list[ZoneSpec] = []
+    ses: SesSpec = SesSpec()
+    dns: DnsSpec = DnsSpec()
+    faults: list[FaultSpec] = []
+    submit: list[SubmitSpec] = Field(min_length=1)
+    #: per domain; the key "*" applies to every domain
+    expect: dict[str, Expect] = {}
+
+    @classmethod
+    def load(cls, path: Path) -> Scenario:
+        return cls.model_validate(yaml.safe_load(path.read_text()))
+
+
+def _records_from_cli_json(path: Path) -> list[RecordSpec]:
+    """`aws route53 list-resource-record-sets` output; apex NS/SOA are the sandbox's own, aliases skipped."""
+    data = json.loads(path.read_text())
+    out = []
+    for item in data.get("ResourceRecordSets", []):
+        if "ResourceRecords" not in item or item["Type"] in ("NS", "SOA"):
+            continue
+        out.append(
+            RecordSpec(
+                name=item["Name"],
+                type=item["Type"],
+                ttl=int(item.get("TTL", 300)),
+                values=[r["Value"] for r in item["ResourceRecords"]],
+            )
+        )
+    return out
+
+
+class Runner:
+    def __init__(self, scenario: Scenario, base_dir: Path) -> None:
+        self.scenario = scenario
+        self.base_dir = base_dir
+        self.zone_ids: dict[str, str] = {}
+        self.before: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {}
+        self.submissions: list[dict[str, Any]] = []
+
+    def behaviour(self) -> SesBehaviour:
+        ses = self.scenario.ses
+        verify: Any = ("after", ses.verify_after_hours) if ses.verify_after_hours is not None else ses.verify
+        return SesBehaviour(verify=verify, dkim_fail_once=ses.dkim_fail_once, vdm_enabled=ses.vdm_enabled)
+
+    def create_zone(self, local: LocalAws, spec: ZoneSpec) -> str:
+        zone_id = local.create_hosted_zone(spec.name, private=spec.private)
+        records = list(spec.records)
+        if spec.records_file:
+            records += _records_from_cli_json(self.base_dir / spec.records_file)
+        for record in records:
+            local.add_record(zone_id, record.name, record.type, *record.values, ttl=record.ttl)
+        if not spec.private:
+            self.zone_ids[spec.name] = zone_id
+        self.before[zone_id] = local.zone_records(zone_id)
+        return zone_id
+
+    def submit(self, local: LocalAws, spec: SubmitSpec) -> dict[str, Any]:
+        if spec.via == "api":
+            event = json.loads((ROOT / "events" / "api_post_domains.json").read_text())
+            event["body"] = json.dumps(spec.request)
+            invocation = local.run_function("ApiFunction", event)
+            if not invocation.ok:
+                raise RuntimeError(f"ApiFunction failed: {invocation.error_type}: {invocation.error_message}")
+            response = invocation.result
+            body = json.loads(response["body"])
+            return {
+                "_submission_calls": dict(invocation.calls),
+                "domain": body.get("domain") or str(spec.request.get("domain")),
+                "via": "api",
+                "api_status": response["statusCode"],
+                "api_response": body,
+                "execution_arn": body.get("executionArn"),
+            }
+        if spec.via == "cloudtrail":
+            name = spec.zone or str(spec.request.get("domain"))
+            zone_spec = next((z for z in self.scenario.zones if z.name == name), ZoneSpec(name=name))
+            zone_id = self.create_zone(local, zone_spec)
+            event = json.loads((ROOT / "events" / "trigger_create_hosted_zone.json").read_text())
+            event["time"] = local.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+            detail = event["detail"]
+            detail["requestParameters"]["name"] = name
+            detail["requestParameters"]["hostedZoneConfig"]["privateZone"] = zone_spec.private
+            detail["responseElements"]["hostedZone"].update(id=f"/hostedzone/{zone_id}", name=name + ".")
+            deliveries = local.events.deliver(event)
+        else:
+            deliveries = local.events.put_events(
+                [{"Source": "mailauth", "DetailType": "OnboardDomain", "Detail": json.dumps(spec.request)}]
+            )
+            name = str(spec.request.get("domain"))
+        results = [d.invocation.result for d in deliveries if d.invocation is not None and d.invocation.ok]
+        arn = next((r.get("executionArn") for r in results if isinstance(r, dict)), None)
+        calls: dict[str, int] = {}
+        for d in deliveries:
+            for key, count in (d.invocation.calls if d.invocation else {}).items():
+                calls[key] = calls.get(key, 0) + count
+        return {
+            "_submission_calls": calls,
+            "domain": name,
+            "via": spec.via,
+            "deliveries": len(deliveries),
+            "execution_arn": arn,
+        }
+
+    def run(self) -> dict[str, Any]:
+        wall = time.monotonic()
+        dns = self.scenario.dns
+        with LocalAws(
+            region=self.scenario.region,
+            ses=self.behaviour(),
+            propagation_delay=dns.propagation_delay_hours * 3600,
+            undelegated_zones=dns.undelegated,
+            parameters=self.scenario.parameters,
+            env=QUIET,
+        ) as local:
+            for withheld in dns.withhold:
+                local.route53.withhold(withheld.name, withheld.type)
+            for zone in self.scenario.zones:
+                if zone.created == "start":
+                    self.create_zone(local, zone)
+            for fault in self.scenario.faults:
+                local.faults.add(
+                    fault.service, fault.operation, fault.code, times=fault.times, status=fault.status
+                )
+            submitted = [self.submit(local, spec) for spec in self.scenario.submit]
+            for item in submitted:
+                if item.get("execution_arn"):
+                    local.wait(item["execution_arn"], timeout=300)
+            domains = [self.describe(local, item) for item in submitted]
+            result = {
+                "scenario": self.scenario.name,
+                "simulated_seconds": local.clock.elapsed().total_seconds(),
+                "wall_seconds": round(time.monotonic() - wall, 3),
+                "domains": domains,
+            }
+        result["expectations"] = check(self.scenario, domains)
+        return result
+
+    def describe(self, local: LocalAws, item: dict[str, Any]) -> dict[str, Any]:
+        arn = item.get("execution_arn")
+        submission_calls = item.pop("_submission_calls", {})
+        out: dict[str, Any] = {**item, "status": None, "error": None}
+        if not arn:
+            return out
+        description = local.client("stepfunctions").describe_execution(executionArn=arn)
+        state = json.loads(description.get("output") or "{}")
+        failed = next((e for e in reversed(local.history(arn)) if e["type"] == "ExecutionFailed"), None)
+        mine = [i for i in local.invocations if i.execution == arn]
+        notify = next((i for i in reversed(mine) if i.function == "NotifyFunction"), None)
+        if notify is not None and not state:
+            state = notify.event.get("state", {})
+        calls: dict[str, int] = dict(submission_calls)
+        for inv in mine:
+            for key, count in inv.calls.items():
+                calls[key] = calls.get(key, 0) + count
+        times = [t for i in mine for t in (i.started_at, i.finished_at) if t is not None]
+        zone_id = (state.get("zone") or {}).get("hosted_zone_id")
+        domain = (state.get("request") or {}).get("domain") or item["domain"]
+        out.update(
+            domain=domain,
+            status=description["status"],
+            error=failed["executionFailedEventDetails"].get("error") if failed else None,
+            step_error=(state.get("error") or {}).get("Error"),
+            outcome=(notify.result or {}).get("outcome") if notify is not None else None,
+            verification=state.get("verification"),
+            report=state.get("report"),
+            publish=state.get("publish"),
+            zone=self.zone_diff(local, zone_id),
+            notifications=[n for n in local.notifications() if _attr(n, "domain") == domain],
+            api_calls=dict(sorted(calls.items())),
+            state_transitions=local.transitions(arn),
+            simulated_seconds=(max(times) - min(times)).total_seconds() if times else 0.0,
+        )
+        return out
+
+    def zone_diff(self, local: LocalAws, zone_id: str | None) -> dict[str, Any] | None:
+        if zone_id is None or zone_id not in self.before:
+            return None
+        before, after = self.before[zone_id], local.zone_records(zone_id)
+
+        def rows(keys: Any, source: dict[tuple[str, str], tuple[str, ...]]) -> list[dict[str, Any]]:
+            return [{"name": k[0], "type": k[1], "values": list(source[k])} for k in sorted(keys)]
+
+        return {
+            "id": zone_id,
+            "added": rows(after.keys() - before.keys(), after),
+            "removed": rows(before.keys() - after.keys(), before),
+            "changed": [
+                {"name": k[0], "type": k[1], "before": list(before[k]), "after": list(after[k])}
+                for k in sorted(before.keys() & after.keys())
+                if before[k] != after[k]
+            ],
+        }
+
+
+def _attr(notification: dict[str, Any], key: str) -> str | None:
+    value = (notification.get("attributes") or {}).get(key)
+    return value.get("Value") if isinstance(value, dict) else None
+
+
+def _checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    out: list[tuple[str, bool, str]] = []
+    zone = d.get("zone") or {}
+    verification = d.get("verification") or {}
+    text = "\n".join(n["email"] for n in d.get("notifications", []))
+    hours = d.get("simulated_seconds", 0) / 3600
+    plain = {"status": "status", "error": "error", "step_error": "step_error", "outcome": "outcome"}
+    for field_name, key in plain.items():
+        wanted = getattr(expect, field_name)
+        if wanted is not None:
+            out.append((field_name, d.get(key) == wanted, f"{d.get(key)!r}, expected {wanted!r}"))
+    if expect.api_status is not None:
+        out.append(("api_status", d.get("api_status") == expect.api_status, f"{d.get('api_status')}"))
+    if expect.max_transitions is not None:
+        n = d.get("state_transitions", 0)
+        out.append(("max_transitions", n <= expect.max_transitions, f"{n} <= {expect.max_transitions}"))
+    if expect.min_hours is not None:
+        out.append(("min_hours", hours >= expect.min_hours, f"{hours:.2f} h >= {expect.min_hours}"))
+    if expect.max_hours is not None:
+        out.append(("max_hours", hours <= expect.max_hours, f"{hours:.2f} h <= {expect.max_hours}"))
+    if expect.records_added is not None:
+        n = len(zone.get("added", []))
+        out.append(("records_added", n == expect.records_added, f"{n}, expected {expect.records_added}"))
+    if expect.zone_unchanged is not None:
+        same = not (zone.get("added") or zone.get("removed") or zone.get("changed"))
+        out.append(("zone_unchanged", same == expect.zone_unchanged, f"diff: {zone}"))
+    kept = {
+        f"{k['record']['type']} {k['record']['name'].rstrip('.')}"
+        for k in (d.get("publish") or {}).get("kept", [])
+    }
+    for record in expect.kept:
+        out.append((f"kept {record}", record in kept, f"kept: {sorted(kept)}"))
+    for words in expect.diagnosis_contains:
+        found = any(words in line for line in verification.get("diagnosis", []))
+        out.append(
+            (f"diagnosis contains {words!r}", found, "; ".join(verification.get("diagnosis", []))[:300])
+        )
+    for words in expect.notification_contains:
+        out.append((f"notification contains {words!r}", words in text, text[:200]))
+    return out
+
+
+def check(scenario: Scenario, domains: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every expectation, per domain, as {domain, check, ok, detail}."""
+    results = []
+    for key, expect in scenario.expect.items():
+        targets = domains if key == "*" else [d for d in domains if d["domain"] == key]
+        if not targets:
+            results.append({"domain": key, "check": "submitted", "ok": False, "detail": "no such domain ran"})
+        for d in targets:
+            for name, ok, detail in _checks(expect, d):
+                results.append({"domain": d["domain"], "check": name, "ok": ok, "detail": detail})
+    return results
+
+
+def run_file(path: Path) -> dict[str, Any]:
+    return Runner(Scenario.load(path), path.parent).run()

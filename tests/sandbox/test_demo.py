@@ -1,0 +1,26 @@
+"""`make demo`: the whole job, shown as it happens, on the simulated clock."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from mailauth_sandbox.demo import run
+
+
+def test_demo_onboards_and_shows_each_part() -> None:
+    out = io.StringIO()
+
+    assert run("shop.example.org", out=out) == 0
+
+    text = out.getvalue()
+    assert "POST /domains -> 202" in text
+    assert re.search(r"\+\dh\d\dm  DKIM PENDING, MAIL FROM PENDING, next check in \d+m", text)
+    assert re.search(r"\+2h\d\dm  DKIM SUCCESS, MAIL FROM SUCCESS: verified", text)  # SES took ~2 h here
+    assert "Execution SUCCEEDED" in text
+    assert len(re.findall(r"^  \+ CNAME .*\._domainkey\.shop\.example\.org ", text, re.M)) == 3
+    assert re.search(
+        r"^  \+ MX +mail\.shop\.example\.org +10 feedback-smtp\.us-east-1\.amazonses\.com", text, re.M
+    )
+    assert "E-mail: mailauth: shop.example.org verified" in text
+    assert "WHAT TO DO NEXT" in text and "Slack:" in text
