@@ -1,4 +1,5 @@
-"""The API: ``POST /domains`` starts an onboarding; ``GET /domains/{domain}`` reports SES's and the workflow's state.
+"""The API: ``POST /domains`` starts an onboarding (or, with ``"dry_run": true``, returns its plan and changes
+nothing); ``GET /domains/{domain}`` reports SES's and the workflow's state.
 
 API Gateway authorises callers with IAM (SigV4). Validation is Powertools' (pydantic, from the same
 OnboardRequest model every trigger uses); a bad request gets 400 naming each problem and changes nothing.
@@ -16,6 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailauth.domain import normalise_domain
+from mailauth.dryrun import dry_run
 from mailauth.errors import AwsThrottledError, ExecutionConflictError, InvalidRequestError
 from mailauth.models import OnboardRequest
 from mailauth.resolve import check_mail_from_allowed
@@ -32,9 +34,19 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
     )
 
 
+class DomainRequest(OnboardRequest):
+    """The API's body: an onboarding request, or with ``dry_run`` only the plan of one (nothing changes)."""
+
+    dry_run: bool = False
+
+
 @app.post("/domains")
-def post_domain(request: OnboardRequest) -> Response[Any]:
-    logger.append_keys(domain=request.domain)
+def post_domain(body: DomainRequest) -> Response[Any]:
+    logger.append_keys(domain=body.domain)
+    if body.dry_run:
+        plan = dry_run(body.model_dump(mode="json", exclude={"dry_run"}))
+        return _json(200, plan.model_dump(mode="json"))
+    request = OnboardRequest.model_validate(body.model_dump(exclude={"dry_run"}))
     check_mail_from_allowed(request)
     submission = default_submitter().submit(request)
     logger.info("submitted", extra={"execution": submission.execution_arn, "started": submission.started})

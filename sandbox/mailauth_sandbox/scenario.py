@@ -10,7 +10,10 @@ scenario into a test.
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -203,8 +206,13 @@ class Runner:
             "execution_arn": arn,
         }
 
-    def run(self) -> dict[str, Any]:
-        wall = time.monotonic()
+    @contextmanager
+    def world(self) -> Iterator[LocalAws]:
+        """The scenario's world, before anything is submitted: zones, SES and DNS knobs, faults.
+
+        While it is open, plain boto3 clients talk to it and ``MAILAUTH_DNS_NAMESERVERS`` points at its DNS
+        server, so read-only tools (``mailauth plan --scenario``) run against it unchanged.
+        """
         dns = self.scenario.dns
         with LocalAws(
             region=self.scenario.region,
@@ -212,7 +220,7 @@ class Runner:
             propagation_delay=dns.propagation_delay_hours * 3600,
             undelegated_zones=dns.undelegated,
             parameters=self.scenario.parameters,
-            env=QUIET,
+            env={**QUIET},
         ) as local:
             for withheld in dns.withhold:
                 local.route53.withhold(withheld.name, withheld.type)
@@ -223,6 +231,19 @@ class Runner:
                 local.faults.add(
                     fault.service, fault.operation, fault.code, times=fault.times, status=fault.status
                 )
+            saved = os.environ.get("MAILAUTH_DNS_NAMESERVERS")
+            os.environ["MAILAUTH_DNS_NAMESERVERS"] = local.dns_address
+            try:
+                yield local
+            finally:
+                if saved is None:
+                    os.environ.pop("MAILAUTH_DNS_NAMESERVERS", None)
+                else:
+                    os.environ["MAILAUTH_DNS_NAMESERVERS"] = saved
+
+    def run(self) -> dict[str, Any]:
+        wall = time.monotonic()
+        with self.world() as local:
             submitted = [self.submit(local, spec) for spec in self.scenario.submit]
             for item in submitted:
                 if item.get("execution_arn"):

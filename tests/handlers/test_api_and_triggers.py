@@ -195,3 +195,39 @@ def test_get_unknown_domain_is_404(local_aws_factory: Factory) -> None:
     event["path"] = "/domains/unknown.example"
     response = local.invoke("ApiFunction", event)
     assert response["statusCode"] == 404
+
+
+def test_dry_run_returns_the_plan_and_changes_nothing(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    local.add_record(zone_id, "mail.example.com.", "TXT", '"v=spf1 ip4:192.0.2.1 -all"')
+    before = local.zone_records(zone_id)
+
+    status, body = post(local, {"domain": "example.com", "dry_run": True})
+
+    assert status == 200
+    assert body["verdict"] == "ready" and body["identity"] == "new"
+    actions = {(c["action"], c["record"]["type"], c["record"]["name"]) for c in body["plan"]["changes"]}
+    assert ("UPSERT", "TXT", "mail.example.com") in actions  # the include merged into the existing SPF
+    assert ("CREATE", "MX", "mail.example.com") in actions
+    assert local.zone_records(zone_id) == before
+    calls = local.api_calls()
+    assert not [
+        c for c in calls if c.split(":")[1].startswith(("Create", "Change", "Put", "Start", "Delete"))
+    ]
+    executions = local.client("stepfunctions").list_executions(stateMachineArn=local.state_machine_arn)
+    assert executions["executions"] == []
+
+
+def test_dry_run_reports_conflicts_and_a_missing_zone(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    local.add_record(zone_id, "mail.example.com.", "MX", "10 inbound.example.net.")
+
+    _, conflict = post(local, {"domain": "example.com", "dry_run": True})
+    _, missing = post(local, {"domain": "example.org", "dry_run": True})
+
+    assert conflict["verdict"] == "conflicts"
+    [item] = conflict["plan"]["conflicts"]
+    assert item["name"] == "mail.example.com" and item["fix"]
+    assert missing["verdict"] == "blocked" and "NoPublicZoneError" in missing["blocked"]

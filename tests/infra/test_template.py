@@ -41,7 +41,12 @@ STEP_FUNCTIONS = [
     "NotifyFunction",
 ]
 ENVIRONMENT = {
-    "ApiFunction": {"MAILAUTH_STATE_MACHINE_ARN", "MAILAUTH_TABLE_NAME", "MAILAUTH_ALLOWED_MAIL_FROM_LABELS"},
+    "ApiFunction": {
+        "MAILAUTH_STATE_MACHINE_ARN",
+        "MAILAUTH_TABLE_NAME",
+        "MAILAUTH_ALLOWED_MAIL_FROM_LABELS",
+        "MAILAUTH_DNS_NAMESERVERS",
+    },
     "TriggerFunction": {"MAILAUTH_STATE_MACHINE_ARN", "MAILAUTH_TABLE_NAME", "MAILAUTH_AUTO_ONBOARD"},
     "ResolveFunction": {"MAILAUTH_DNS_NAMESERVERS", "MAILAUTH_ALLOWED_MAIL_FROM_LABELS"},
     "CheckVerificationFunction": {
@@ -251,6 +256,10 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
                 "ses:GetEmailIdentity",
+                # dry runs: read-only
+                "route53:ListHostedZonesByName",
+                "route53:GetHostedZone",
+                "route53:ListResourceRecordSets",
             },
         ),
         (

@@ -37,7 +37,7 @@ def _info(
     )
 
 
-def _check_adoptable(request: OnboardRequest, existing: dict[str, Any]) -> None:
+def check_adoptable(request: OnboardRequest, existing: dict[str, Any]) -> None:
     dkim = existing.get("DkimAttributes") or {}
     if dkim.get("SigningAttributesOrigin") == "EXTERNAL":
         raise IdentityConflictError(
@@ -70,7 +70,7 @@ def ensure_identity(request: OnboardRequest, *, account_id: str, ses: Ses | None
     if created is None or not (created.get("DkimAttributes") or {}).get("SigningHostedZone"):
         existing = ses.get_identity(request.domain) or {}
         if adopted:
-            _check_adoptable(request, existing)
+            check_adoptable(request, existing)
             ses.tag(arn, {MANAGED_BY_TAG: "mailauth (adopted)", **request.tags})
         dkim = existing.get("DkimAttributes") or {}
         mail_from = existing.get("MailFromAttributes") or {}

@@ -43,6 +43,8 @@ class DmarcSettings(_Strict):
     ruf: tuple[str, ...] = ()
     adkim: Literal["r", "s"] | None = None
     aspf: Literal["r", "s"] | None = None
+    #: replace an existing DMARC record at _dmarc (otherwise it is kept unchanged, whatever its policy)
+    replace_existing: bool = False
 
     @field_validator("rua", "ruf", mode="before")
     @classmethod

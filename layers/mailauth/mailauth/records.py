@@ -166,11 +166,14 @@ class _Planner:
             return
         values = [unquote(v) for v in txt.values]
         found = [v for v in values if dmarc.is_dmarc(v)]
+        if found and self.request_dmarc.replace_existing:
+            self.replace_dmarc(txt, wanted, found, settings_text)
+            return
         if len(found) > 1:
             self.keep("dmarc", txt, "kept unchanged")
             self.notes.append(
-                f"{fqdn(wanted.name)} has {len(found)} DMARC records, so receivers apply none of them; "
-                "delete all but one (mailauth does not choose for you)"
+                f"{fqdn(wanted.name)} has {len(found)} DMARC records, so receivers apply none of them; delete "
+                "all but one, or pass dmarc.replace_existing to have mailauth publish only the requested one"
             )
             return
         if found:
@@ -179,7 +182,7 @@ class _Planner:
             if found[0].replace(" ", "") != settings_text.replace(" ", ""):
                 self.notes.append(
                     f"existing DMARC at {fqdn(wanted.name)} kept: {found[0]!r} (requested {settings_text!r}; "
-                    f"the existing policy is {strength})"
+                    f"the existing policy is {strength}; pass dmarc.replace_existing to replace it)"
                 )
             return
         merged = RecordSet(name=txt.name, type="TXT", ttl=txt.ttl, values=(*txt.values, *wanted.values))
@@ -191,6 +194,23 @@ class _Planner:
                 reason="DMARC value added beside existing TXT values",
             )
         )
+
+    def replace_dmarc(self, txt: RecordSet, wanted: RecordSet, found: list[str], settings_text: str) -> None:
+        """dmarc.replace_existing: the requested DMARC value instead of the existing one(s); other TXT kept."""
+        if [v.replace(" ", "") for v in found] == [settings_text.replace(" ", "")]:
+            self.keep("dmarc", txt, "already the requested DMARC record")
+            return
+        others = tuple(v for v in txt.values if not dmarc.is_dmarc(unquote(v)))
+        replaced = RecordSet(name=txt.name, type="TXT", ttl=txt.ttl, values=(*others, *wanted.values))
+        self.changes.append(
+            RecordChange(
+                action="UPSERT",
+                record=replaced,
+                purpose="dmarc",
+                reason=f"replaces {len(found)} existing DMARC record(s), as dmarc.replace_existing asks",
+            )
+        )
+        self.notes.append(f"DMARC at {fqdn(wanted.name)} replaced; it was {' | '.join(found)!r}")
 
     def mail_from_mx(self, wanted: RecordSet) -> None:
         if self.cname_blocks("mail_from_mx", wanted):

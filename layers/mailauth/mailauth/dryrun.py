@@ -1,0 +1,132 @@
+"""A dry run: what onboarding would change in the zone, and why, using read-only calls only.
+
+Used by ``mailauth plan`` (against a live account or a scenario) and by ``POST /domains`` with
+``"dry_run": true``. It finds the zone and checks delegation as Resolve does, reads the SES identity if it
+exists (GetEmailIdentity), reads the zone's records at every name mailauth touches, and runs the same
+planner the workflow runs. It creates, changes and deletes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from mailauth import records
+from mailauth.aws.route53 import Route53
+from mailauth.aws.ses import Ses
+from mailauth.errors import MailauthError
+from mailauth.identity import check_adoptable
+from mailauth.models import IdentityInfo, OnboardRequest, Plan, ZoneInfo
+from mailauth.resolve import check_mail_from_allowed, parse_request, resolve
+
+PLACEHOLDER_TOKENS = ("token1", "token2", "token3")
+PLACEHOLDER_ZONE = "signing-zone-issued-by-ses"
+
+
+class DryRun(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    domain: str
+    verdict: Literal["ready", "conflicts", "blocked"]
+    blocked: str | None = None  # why onboarding could not even start (no zone, invalid request, ...)
+    identity: Literal["new", "adopt", "n/a"] = "n/a"
+    zone: ZoneInfo | None = None
+    plan: Plan | None = None
+    notes: tuple[str, ...] = ()
+
+
+def dry_run(
+    raw: Any,
+    *,
+    route53: Route53 | None = None,
+    ses: Ses | None = None,
+    nameservers: str | None = None,
+) -> DryRun:
+    """Plan an onboarding without changing anything."""
+    domain = str(raw.get("domain")) if isinstance(raw, dict) else str(raw)
+    try:
+        request = parse_request(raw)
+        check_mail_from_allowed(request)
+        zone = resolve(request.model_dump(mode="json"), route53=route53, nameservers=nameservers)
+    except MailauthError as exc:
+        return DryRun(domain=domain, verdict="blocked", blocked=f"{type(exc).__name__}: {exc}")
+    ses = ses or Ses()
+    existing = ses.get_identity(request.domain)
+    notes = list(zone.warnings)
+    if existing is None:
+        identity = _placeholder_identity(request, ses.region)
+        notes.append(
+            "the SES identity does not exist yet: SES issues the three DKIM tokens (and the CNAME target zone) "
+            f"when it is created, so the DKIM names are shown as {PLACEHOLDER_TOKENS[0]}... and not checked"
+        )
+    else:
+        try:
+            check_adoptable(request, existing)
+        except MailauthError as exc:
+            return DryRun(
+                domain=request.domain, verdict="blocked", blocked=f"{type(exc).__name__}: {exc}", zone=zone
+            )
+        dkim = existing.get("DkimAttributes") or {}
+        identity = IdentityInfo(
+            domain=request.domain,
+            identity_arn="",
+            region=ses.region,
+            adopted=True,
+            dkim_tokens=tuple(dkim.get("Tokens") or ()),
+            signing_hosted_zone=str(dkim.get("SigningHostedZone") or "dkim.amazonses.com"),
+            mail_from_domain=request.mail_from_domain,
+        )
+    names = records.record_names(request, identity)
+    if existing is None:
+        names = {n for n in names if "._domainkey." not in n}
+    plan = records.plan(request, identity, (route53 or Route53()).records_at(zone.hosted_zone_id, names))
+    return DryRun(
+        domain=request.domain,
+        verdict="conflicts" if plan.conflicts else "ready",
+        identity="new" if existing is None else "adopt",
+        zone=zone,
+        plan=plan,
+        notes=tuple(notes),
+    )
+
+
+def _placeholder_identity(request: OnboardRequest, region: str) -> IdentityInfo:
+    return IdentityInfo(
+        domain=request.domain,
+        identity_arn="",
+        region=region,
+        adopted=False,
+        dkim_tokens=PLACEHOLDER_TOKENS,
+        signing_hosted_zone=PLACEHOLDER_ZONE,
+        mail_from_domain=request.mail_from_domain,
+    )
+
+
+def render_text(result: DryRun) -> str:
+    """The plan for people: what changes, what stays, what is in the way and how to fix it."""
+    lines = [f"Plan for {result.domain}: {result.verdict.upper()}"]
+    if result.blocked:
+        return "\n".join([*lines, f"  cannot onboard: {result.blocked}"])
+    assert result.zone is not None and result.plan is not None
+    zone = result.zone
+    lines.append(f"  zone {zone.zone_name} ({zone.hosted_zone_id}), delegation {zone.delegation}")
+    lines.append(
+        f"  SES identity: {'will be created' if result.identity == 'new' else 'exists, will be adopted'}"
+    )
+    plan = result.plan
+    lines.append(f"\n  Changes ({len(plan.changes)}, submitted as one atomic batch):")
+    for c in plan.changes:
+        lines.append(f"    {c.action:6} {c.record.type:5} {c.record.name}  {' '.join(c.record.values)}")
+        lines.append(f"           why: {c.reason}")
+    lines.append(f"\n  Kept as they are ({len(plan.kept)}):")
+    for k in plan.kept:
+        lines.append(f"    {k.record.type:5} {k.record.name}  {' '.join(k.record.values)}  ({k.reason})")
+    if plan.conflicts:
+        lines.append(f"\n  Conflicts ({len(plan.conflicts)}): onboarding would change nothing and stop")
+        for conflict in plan.conflicts:
+            lines.append(f"    {conflict.type:5} {conflict.name}: {conflict.explanation}")
+            lines.append(f"           fix: {conflict.fix}")
+    for note in (*result.notes, *plan.notes):
+        lines.append(f"  note: {note}")
+    return "\n".join(lines)

@@ -1,0 +1,216 @@
+"""One test per row of docs/merge-rules.md, and a check that the table and these rows agree."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mailauth import records
+from mailauth.models import IdentityInfo, OnboardRequest, Plan, RecordSet
+from mailauth.txt import quote, unquote
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = "example.com"
+MAIL = "mail.example.com"
+DMARC = "_dmarc.example.com"
+DKIM1 = "tok1._domainkey.example.com"
+SES_MX = "10 feedback-smtp.eu-west-1.amazonses.com"
+IDENTITY = IdentityInfo(
+    domain=DOMAIN,
+    identity_arn="arn:aws:ses:eu-west-1:123456789012:identity/example.com",
+    region="eu-west-1",
+    adopted=False,
+    dkim_tokens=("tok1", "tok2", "tok3"),
+    signing_hosted_zone="dkim.eu-west-1.amazonses.com",
+    mail_from_domain=MAIL,
+)
+
+
+def rs(name: str, rtype: str, *values: str) -> RecordSet:
+    return RecordSet(name=name, type=rtype, values=values)
+
+
+def plan(*existing: RecordSet, replace: bool = False, retired: tuple[RecordSet, ...] = ()) -> Plan:
+    request = OnboardRequest(domain=DOMAIN, dmarc={"policy": "quarantine", "replace_existing": replace})
+    zone: dict[str, list[RecordSet]] = {}
+    for record in existing:
+        zone.setdefault(records.fqdn(record.name), []).append(record)
+    return records.plan(request, IDENTITY, zone, retired)
+
+
+def change(p: Plan, name: str, rtype: str) -> tuple[str, tuple[str, ...]] | None:
+    for c in p.changes:
+        if records.fqdn(c.record.name) == name and c.record.type == rtype:
+            return c.action, c.record.values
+    return None
+
+
+def kept(p: Plan, name: str, rtype: str) -> str | None:
+    return next(
+        (k.reason for k in p.kept if records.fqdn(k.record.name) == name and k.record.type == rtype), None
+    )
+
+
+def conflict(p: Plan, name: str) -> str | None:
+    return next((c.explanation for c in p.conflicts if c.name == name), None)
+
+
+def r1() -> None:
+    p = plan()
+    assert {c.action for c in p.changes} == {"CREATE"}
+    assert {(records.fqdn(c.record.name), c.record.type) for c in p.changes} >= {
+        (DKIM1, "CNAME"),
+        (DMARC, "TXT"),
+        (MAIL, "MX"),
+        (MAIL, "TXT"),
+    }
+    assert len(p.changes) == 6
+
+
+def r2() -> None:
+    assert kept(plan(rs(DKIM1, "CNAME", "tok1.dkim.eu-west-1.amazonses.com")), DKIM1, "CNAME")
+
+
+def r3() -> None:
+    p = plan(rs(DKIM1, "CNAME", "tok1.dkim.amazonses.com"))
+    assert conflict(p, DKIM1) and change(p, DKIM1, "CNAME") is None
+
+
+def r4() -> None:
+    assert conflict(plan(rs(DKIM1, "TXT", '"v=DKIM1; p=MIGf"')), DKIM1)
+
+
+def r5() -> None:
+    p = plan(rs(DMARC, "TXT", '"v=DMARC1; p=none"'))
+    assert "weaker" in (kept(p, DMARC, "TXT") or "") and change(p, DMARC, "TXT") is None
+    assert "stronger" in (kept(plan(rs(DMARC, "TXT", '"v=DMARC1; p=reject"')), DMARC, "TXT") or "")
+
+
+def r6() -> None:
+    p = plan(rs(DMARC, "TXT", '"v=DMARC1; p=none"', '"other=1"'), replace=True)
+    assert change(p, DMARC, "TXT") == ("UPSERT", ('"other=1"', '"v=DMARC1; p=quarantine"'))
+
+
+def r7() -> None:
+    p = plan(rs(DMARC, "TXT", '"v=DMARC1; p=none"', '"v=DMARC1; p=reject"'))
+    assert kept(p, DMARC, "TXT") and any("2 DMARC records" in n for n in p.notes)
+
+
+def r8() -> None:
+    p = plan(rs(DMARC, "TXT", '"v=DMARC1; p=none"', '"v=DMARC1; p=reject"'), replace=True)
+    assert change(p, DMARC, "TXT") == ("UPSERT", ('"v=DMARC1; p=quarantine"',))
+
+
+def r9() -> None:
+    assert "delegated" in (
+        kept(plan(rs(DMARC, "CNAME", "example.com.dmarc.example.net")), DMARC, "CNAME") or ""
+    )
+
+
+def r10() -> None:
+    p = plan(rs(DMARC, "TXT", '"note=1"'))
+    assert change(p, DMARC, "TXT") == ("UPSERT", ('"note=1"', '"v=DMARC1; p=quarantine"'))
+
+
+def r11() -> None:
+    assert kept(plan(rs(MAIL, "MX", SES_MX)), MAIL, "MX")
+
+
+def r12() -> None:
+    assert "must not receive" in (conflict(plan(rs(MAIL, "MX", "10 mx.example.net")), MAIL) or "")
+    assert conflict(plan(rs(MAIL, "MX", SES_MX, "20 backup.example.net")), MAIL)
+
+
+def r13() -> None:
+    p = plan(rs(MAIL, "CNAME", "elsewhere.example.net"))
+    assert len(p.conflicts) == 1 and "CNAME" in p.conflicts[0].explanation
+
+
+def r14() -> None:
+    p = plan(rs(MAIL, "TXT", '"verify=1"'))
+    assert change(p, MAIL, "TXT") == ("UPSERT", ('"verify=1"', '"v=spf1 include:amazonses.com ~all"'))
+
+
+def r15() -> None:
+    assert kept(plan(rs(MAIL, "TXT", '"v=spf1 include:amazonses.com -all"')), MAIL, "TXT")
+
+
+def r16() -> None:
+    p = plan(rs(MAIL, "TXT", '"v=spf1 mx -all"'))
+    assert change(p, MAIL, "TXT") == ("UPSERT", ('"v=spf1 mx include:amazonses.com -all"',))
+
+
+def r17() -> None:
+    spf = "v=spf1 " + " ".join(f"include:s{i}.example.net" for i in range(10)) + " -all"
+    assert "11 DNS lookups" in (conflict(plan(rs(MAIL, "TXT", quote(spf))), MAIL) or "")
+
+
+def r18() -> None:
+    assert "2 SPF records" in (
+        conflict(plan(rs(MAIL, "TXT", '"v=spf1 -all"', '"v=spf1 mx -all"')), MAIL) or ""
+    )
+
+
+def r19() -> None:
+    spf = "v=spf1 " + " ".join(f"ip4:192.0.2.{i}" for i in range(1, 25)) + " -all"
+    assert len(spf) > 200
+    action, values = change(plan(rs(MAIL, "TXT", quote(spf))), MAIL, "TXT")  # type: ignore[misc]
+    strings = re.findall(r'"((?:[^"\\]|\\.)*)"', values[0])
+    assert action == "UPSERT" and len(strings) == 2
+    assert all(len(s.encode()) <= 255 for s in strings)
+    assert unquote(values[0]) == spf.replace(" -all", " include:amazonses.com -all")
+
+
+def r20() -> None:
+    p = plan(
+        rs("TOK1._DOMAINKEY.Example.COM.", "CNAME", "TOK1.DKIM.EU-WEST-1.amazonses.com."),
+        rs("Mail.Example.com.", "MX", "10 FEEDBACK-SMTP.eu-west-1.amazonses.com."),
+        rs("mail.example.com.", "TXT", '"v=spf1 include:amazonses.com" " ~all"'),
+    )
+    assert kept(p, DKIM1, "CNAME") and kept(p, MAIL, "MX") and kept(p, MAIL, "TXT")
+    assert not p.conflicts
+
+
+def r21() -> None:
+    old = RecordSet(
+        name="old._domainkey.example.com",
+        type="CNAME",
+        ttl=1800,
+        values=("old.dkim.eu-west-1.amazonses.com",),
+    )
+    assert change(plan(old, retired=(old,)), "old._domainkey.example.com", "CNAME") == ("DELETE", old.values)
+
+
+def r22() -> None:
+    old = RecordSet(
+        name="old._domainkey.example.com",
+        type="CNAME",
+        ttl=1800,
+        values=("old.dkim.eu-west-1.amazonses.com",),
+    )
+    edited = old.model_copy(update={"values": ("somewhere.example.net",)})
+    p = plan(edited, retired=(old,))
+    assert change(p, "old._domainkey.example.com", "CNAME") is None
+    assert any("changed since mailauth created it" in n for n in p.notes)
+
+
+ROWS: dict[str, Callable[[], None]] = {
+    f"R{i}": f
+    for i, f in enumerate(
+        [r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19, r20, r21, r22],
+        start=1,
+    )
+}
+
+
+@pytest.mark.parametrize("row", list(ROWS))
+def test_row(row: str) -> None:
+    ROWS[row]()
+
+
+def test_the_table_and_the_tests_agree() -> None:
+    table = (ROOT / "docs" / "merge-rules.md").read_text()
+    assert set(re.findall(r"^\| (R\d+) \|", table, re.M)) == set(ROWS)
