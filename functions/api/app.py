@@ -1,5 +1,6 @@
 """The API: ``POST /domains`` starts an onboarding (or, with ``"dry_run": true``, returns its plan and changes
-nothing); ``GET /domains/{domain}`` reports SES's and the workflow's state.
+nothing); ``GET /domains/{domain}`` reports SES's and the workflow's state; ``DELETE /domains/{domain}``
+(``?keep_identity=true`` to keep the SES identity) starts offboarding.
 
 API Gateway authorises callers with IAM (SigV4). Validation is Powertools' (pydantic, from the same
 OnboardRequest model every trigger uses); a bad request gets 400 naming each problem and changes nothing.
@@ -71,6 +72,30 @@ def get_domain(domain: str) -> Response[Any]:
     if status["identity"] is None and status["execution"] is None:
         return _json(404, {"message": f"mailauth knows no onboarding of {name} and SES has no such identity"})
     return _json(200, status)
+
+
+@app.delete("/domains/<domain>")
+def delete_domain(domain: str) -> Response[Any]:
+    try:
+        name = normalise_domain(unquote(domain))
+    except ValueError as exc:
+        return _json(400, {"message": f"domain: {exc}"})
+    keep = (app.current_event.get_query_string_value("keep_identity") or "false").lower() in (
+        "true",
+        "1",
+        "yes",
+    )
+    submission = default_submitter().offboard(name, keep_identity=keep)
+    logger.info("offboarding", extra={"execution": submission.execution_arn, "keep_identity": keep})
+    return _json(
+        202,
+        {
+            "domain": name,
+            "executionArn": submission.execution_arn,
+            "executionName": submission.execution_name,
+            "status": "STARTED" if submission.started else "ALREADY_RUNNING",
+        },
+    )
 
 
 @app.exception_handler(RequestValidationError)

@@ -32,6 +32,10 @@ def _sns_client() -> Any:
 
 
 def _record_metrics(state: NotifyInput, message: Message) -> None:
+    if state.operation == "offboard":
+        name = "DomainsOffboarded" if message.outcome == "success" else "OffboardingsFailed"
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        return
     metrics.add_metric(name=_METRIC_BY_OUTCOME[message.outcome], unit=MetricUnit.Count, value=1)
     if message.outcome == "success" and state.verification is not None and state.zone is not None:
         elapsed = state.verification.checked_at - state.zone.requested_at

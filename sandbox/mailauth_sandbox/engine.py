@@ -534,8 +534,6 @@ class LocalAws:
         """Create a template function: its declared environment resolved, with the sandbox's overrides."""
         overrides = {
             "MAILAUTH_TOPIC_ARN": self.topic_arn,
-            "MAILAUTH_TABLE_NAME": self.table_name,
-            "MAILAUTH_STATE_MACHINE_ARN": self.state_machine_arn,
             "MAILAUTH_DNS_NAMESERVERS": self.dns_address,
         }
         variables = {

@@ -76,10 +76,12 @@ class FaultSpec(_Spec):
 
 
 class SubmitSpec(_Spec):
-    via: Literal["api", "cloudtrail", "event"] = "api"
-    #: the request (api, event); for cloudtrail, the zone name to create and announce
+    via: Literal["api", "cloudtrail", "event", "offboard"] = "api"
+    #: the request (api, event); for cloudtrail, the zone name to create and announce; for offboard, the
+    #: domain (DELETE /domains/{domain}, after every earlier submission has finished)
     request: dict[str, Any] = {}
     zone: str | None = None
+    keep_identity: bool = False
 
 
 class Expect(_Spec):
@@ -160,6 +162,21 @@ class Runner:
         return zone_id
 
     def submit(self, local: LocalAws, spec: SubmitSpec) -> dict[str, Any]:
+        if spec.via == "offboard":
+            domain = str(spec.request.get("domain"))
+            event = json.loads((ROOT / "events" / "api_delete_domain.json").read_text())
+            event.update(path=f"/domains/{domain}", pathParameters={"domain": domain})
+            event["queryStringParameters"] = {"keep_identity": "true"} if spec.keep_identity else None
+            invocation = local.run_function("ApiFunction", event)
+            body = json.loads(invocation.result["body"]) if invocation.ok else {}
+            return {
+                "_submission_calls": dict(invocation.calls),
+                "domain": domain,
+                "via": "offboard",
+                "api_status": invocation.result["statusCode"] if invocation.ok else None,
+                "api_response": body,
+                "execution_arn": body.get("executionArn"),
+            }
         if spec.via == "api":
             event = json.loads((ROOT / "events" / "api_post_domains.json").read_text())
             event["body"] = json.dumps(spec.request)
@@ -244,10 +261,12 @@ class Runner:
     def run(self) -> dict[str, Any]:
         wall = time.monotonic()
         with self.world() as local:
-            submitted = [self.submit(local, spec) for spec in self.scenario.submit]
-            for item in submitted:
-                if item.get("execution_arn"):
-                    local.wait(item["execution_arn"], timeout=300)
+            submitted: list[dict[str, Any]] = []
+            for spec in self.scenario.submit:
+                if spec.via == "offboard":  # offboarding follows what came before it
+                    self.wait_all(local, submitted)
+                submitted.append(self.submit(local, spec))
+            self.wait_all(local, submitted)
             domains = [self.describe(local, item) for item in submitted]
             result = {
                 "scenario": self.scenario.name,
@@ -257,6 +276,12 @@ class Runner:
             }
         result["expectations"] = check(self.scenario, domains)
         return result
+
+    @staticmethod
+    def wait_all(local: LocalAws, submitted: list[dict[str, Any]]) -> None:
+        for item in submitted:
+            if item.get("execution_arn"):
+                local.wait(item["execution_arn"], timeout=300)
 
     def describe(self, local: LocalAws, item: dict[str, Any]) -> dict[str, Any]:
         arn = item.get("execution_arn")
@@ -276,7 +301,9 @@ class Runner:
             for key, count in inv.calls.items():
                 calls[key] = calls.get(key, 0) + count
         times = [t for i in mine for t in (i.started_at, i.finished_at) if t is not None]
-        zone_id = (state.get("zone") or {}).get("hosted_zone_id")
+        zone_id = (state.get("zone") or {}).get("hosted_zone_id") or (state.get("publish") or {}).get(
+            "hosted_zone_id"
+        )
         domain = (state.get("request") or {}).get("domain") or item["domain"]
         out.update(
             domain=domain,

@@ -30,6 +30,8 @@ FUNCTIONS = {
     "RecommendationsFunction": "recommendations",
     "NotifyFunction": "notify",
     "SlackWebhookFunction": "slack_webhook",
+    "UnpublishRecordsFunction": "unpublish_records",
+    "RemoveIdentityFunction": "remove_identity",
 }
 STEP_FUNCTIONS = [
     "ResolveFunction",
@@ -46,7 +48,10 @@ ENVIRONMENT = {
         "MAILAUTH_TABLE_NAME",
         "MAILAUTH_ALLOWED_MAIL_FROM_LABELS",
         "MAILAUTH_DNS_NAMESERVERS",
+        "MAILAUTH_OFFBOARD_STATE_MACHINE_ARN",
     },
+    "UnpublishRecordsFunction": {"MAILAUTH_LEDGER_TABLE_NAME"},
+    "RemoveIdentityFunction": {"MAILAUTH_LEDGER_TABLE_NAME"},
     "TriggerFunction": {"MAILAUTH_STATE_MACHINE_ARN", "MAILAUTH_TABLE_NAME", "MAILAUTH_AUTO_ONBOARD"},
     "ResolveFunction": {"MAILAUTH_DNS_NAMESERVERS", "MAILAUTH_ALLOWED_MAIL_FROM_LABELS"},
     "CheckVerificationFunction": {
@@ -56,6 +61,7 @@ ENVIRONMENT = {
     },
     "RecommendationsFunction": {"MAILAUTH_DNS_NAMESERVERS"},
     "NotifyFunction": {"MAILAUTH_TOPIC_ARN"},
+    "PublishRecordsFunction": {"MAILAUTH_LEDGER_TABLE_NAME"},
     "SlackWebhookFunction": {"MAILAUTH_SLACK_WEBHOOK_PARAMETER"},
 }
 # The only actions granted on Resource "*": they have no resource type (or none a request names).
@@ -219,14 +225,19 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
         for name, s in statements(resources)
         if "route53:ChangeResourceRecordSets" in as_list(s["Action"])
     ]
-    assert [name for name, _ in granted] == ["PublishRecordsFunction"]
-    condition = granted[0][1]["Condition"]
-    names = condition["ForAllValues:StringLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"]
-    rendered = str(names)
-    assert "*._domainkey.*" in rendered and "_dmarc.*" in rendered and "AllowedMailFromLabels" in rendered
-    equals = condition["ForAllValues:StringEquals"]
-    assert sorted(equals["route53:ChangeResourceRecordSetsRecordTypes"]) == ["CNAME", "MX", "TXT"]
-    assert sorted(equals["route53:ChangeResourceRecordSetsActions"]) == ["CREATE", "DELETE", "UPSERT"]
+    assert [name for name, _ in granted] == ["PublishRecordsFunction", "UnpublishRecordsFunction"]
+    actions = {
+        "PublishRecordsFunction": ["CREATE", "DELETE", "UPSERT"],
+        "UnpublishRecordsFunction": ["DELETE", "UPSERT"],
+    }
+    for name, statement in granted:
+        condition = statement["Condition"]
+        names = condition["ForAllValues:StringLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"]
+        rendered = str(names)
+        assert "*._domainkey.*" in rendered and "_dmarc.*" in rendered and "AllowedMailFromLabels" in rendered
+        equals = condition["ForAllValues:StringEquals"]
+        assert sorted(equals["route53:ChangeResourceRecordSetsRecordTypes"]) == ["CNAME", "MX", "TXT"]
+        assert sorted(equals["route53:ChangeResourceRecordSetsActions"]) == actions[name]
 
 
 @pytest.mark.parametrize(
@@ -243,7 +254,15 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
                 "ses:TagResource",
             },
         ),
-        ("PublishRecordsFunction", {"route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets"}),
+        (
+            "PublishRecordsFunction",
+            {
+                "route53:ListResourceRecordSets",
+                "route53:ChangeResourceRecordSets",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+            },
+        ),
         ("AwaitChangeFunction", {"route53:GetChange"}),
         ("CheckVerificationFunction", {"ses:GetEmailIdentity", "ses:PutEmailIdentityMailFromAttributes"}),
         ("RecommendationsFunction", {"ses:ListRecommendations"}),
@@ -267,6 +286,19 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
             {"states:StartExecution", "states:DescribeExecution", "dynamodb:GetItem", "dynamodb:PutItem"},
         ),
         ("SlackWebhookFunction", {"ssm:GetParameter"}),
+        (
+            "UnpublishRecordsFunction",
+            {
+                "route53:ListResourceRecordSets",
+                "route53:ChangeResourceRecordSets",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+            },
+        ),
+        (
+            "RemoveIdentityFunction",
+            {"ses:DeleteEmailIdentity", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+        ),
     ],
 )
 def test_each_function_gets_exactly_its_actions(
@@ -278,11 +310,17 @@ def test_each_function_gets_exactly_its_actions(
 def test_describe_execution_names_the_state_machine(resources: dict[str, Any]) -> None:
     name = resources["OnboardStateMachine"]["Properties"]["Name"]
     assert name == {"Fn::Sub": "${AWS::StackName}-onboard-domain"}
-    for logical_id in ("ApiFunction", "TriggerFunction"):
-        (statement,) = [
-            s for s in function_statements(resources, logical_id) if s["Action"] == "states:DescribeExecution"
-        ]
-        assert statement["Resource"]["Fn::Sub"].endswith(":execution:${AWS::StackName}-onboard-domain:*")
+    assert resources["OffboardStateMachine"]["Properties"]["Name"] == {
+        "Fn::Sub": "${AWS::StackName}-offboard-domain"
+    }
+    expected = {"ApiFunction": ["offboard", "onboard"], "TriggerFunction": ["onboard"]}
+    for logical_id, kinds in expected.items():
+        found = sorted(
+            s["Resource"]["Fn::Sub"].rsplit(":execution:${AWS::StackName}-", 1)[1].removesuffix("-domain:*")
+            for s in function_statements(resources, logical_id)
+            if s["Action"] == "states:DescribeExecution"
+        )
+        assert found == kinds
 
 
 # ------------------------------------------------------------------------------ state machine
@@ -362,22 +400,38 @@ def test_api_uses_iam_auth(resources: dict[str, Any]) -> None:
     assert auth["DefaultAuthorizer"] == "AWS_IAM"
     events = resources["ApiFunction"]["Properties"]["Events"]
     routes = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events.values()}
-    assert routes == {("POST", "/domains"), ("GET", "/domains/{domain}")}
+    assert routes == {("POST", "/domains"), ("GET", "/domains/{domain}"), ("DELETE", "/domains/{domain}")}
     assert all(e["Properties"]["RestApiId"] == {"Ref": "MailauthApi"} for e in events.values())
 
 
 def test_table_topic_and_alarm(resources: dict[str, Any], template: dict[str, Any]) -> None:
-    table = resources["DomainsTable"]["Properties"]
-    assert table["BillingMode"] == "PAY_PER_REQUEST"
-    assert table["KeySchema"] == [{"AttributeName": "domain", "KeyType": "HASH"}]
-    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
-    assert table["SSESpecification"] == {"SSEEnabled": True}
+    for name in ("DomainsTable", "LedgerTable"):
+        table = resources[name]["Properties"]
+        assert table["BillingMode"] == "PAY_PER_REQUEST"
+        assert table["KeySchema"] == [{"AttributeName": "domain", "KeyType": "HASH"}]
+        assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert table["SSESpecification"] == {"SSEEnabled": True}
+        assert resources[name]["DeletionPolicy"] == "Retain"
     assert "KmsMasterKeyId" in resources["NotificationTopic"]["Properties"]
     alarm = resources["FailedExecutionsAlarm"]["Properties"]
     assert alarm["AlarmActions"] == [{"Ref": "NotificationTopic"}]
-    metric_names = {m["MetricStat"]["Metric"]["MetricName"] for m in alarm["Metrics"] if "MetricStat" in m}
-    assert metric_names == {"ExecutionsFailed", "ExecutionsTimedOut"}
-    assert set(template["Outputs"]) == {"ApiUrl", "StateMachineArn", "TopicArn", "TableName"}
+    watched = {
+        (m["MetricStat"]["Metric"]["MetricName"], m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"])
+        for m in alarm["Metrics"]
+        if "MetricStat" in m
+    }
+    assert watched == {
+        ("ExecutionsFailed", "OnboardStateMachine"),
+        ("ExecutionsTimedOut", "OnboardStateMachine"),
+        ("ExecutionsFailed", "OffboardStateMachine"),
+    }
+    assert set(template["Outputs"]) == {
+        "ApiUrl",
+        "StateMachineArn",
+        "OffboardStateMachineArn",
+        "TopicArn",
+        "TableName",
+    }
 
 
 def test_cfn_lint_is_clean() -> None:

@@ -2,6 +2,7 @@
 
 ``mailauth plan DOMAIN`` shows what onboarding would change, read-only, against the account of your AWS
 credentials, or offline against a scenario's world with ``--scenario FILE`` (docs/scenarios.md).
+``mailauth offboard DOMAIN --stack mailauth`` starts the offboarding workflow (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -34,6 +35,36 @@ def plan(args: argparse.Namespace) -> int:
     return {"ready": 0, "conflicts": 2}.get(result.verdict, 3)
 
 
+def _stack_outputs(stack: str) -> dict[str, str]:
+    from mailauth.aws import client
+
+    described = client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+
+def offboard(args: argparse.Namespace) -> int:
+    from mailauth.domain import normalise_domain
+    from mailauth.submission import Submitter
+
+    outputs = _stack_outputs(args.stack) if args.stack else {}
+    onboard_arn = args.state_machine_arn or outputs.get("StateMachineArn")
+    offboard_arn = args.offboard_state_machine_arn or outputs.get("OffboardStateMachineArn")
+    table = args.table or outputs.get("TableName")
+    if not (onboard_arn and offboard_arn and table):
+        print(
+            "error: give --stack, or all of --state-machine-arn, --offboard-state-machine-arn, --table",
+            file=sys.stderr,
+        )
+        return 3
+    submitter = Submitter(state_machine_arn=onboard_arn, table_name=table)
+    submission = submitter.offboard(
+        normalise_domain(args.domain), keep_identity=args.keep_identity, state_machine_arn=offboard_arn
+    )
+    status = "started" if submission.started else "already running"
+    print(f"offboarding of {submission.domain} {status}: {submission.execution_arn}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mailauth", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -44,8 +75,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--scenario", type=Path, help="plan offline against this scenario's world")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    o = sub.add_parser(
+        "offboard", help="remove what mailauth added for DOMAIN (starts the offboarding workflow)"
+    )
+    o.add_argument("domain")
+    o.add_argument("--keep-identity", action="store_true", help="keep the SES identity")
+    o.add_argument("--stack", help="the mailauth stack (its outputs name the state machines and table)")
+    o.add_argument("--state-machine-arn")
+    o.add_argument("--offboard-state-machine-arn")
+    o.add_argument("--table")
     args = parser.parse_args(argv)
-    return plan(args)
+    return plan(args) if args.command == "plan" else offboard(args)
 
 
 if __name__ == "__main__":

@@ -275,6 +275,19 @@ class Report(_Strict):
     audit: tuple[AuditFinding, ...] = ()
 
 
+class LeftRecord(_Strict):
+    """A record set offboarding did not touch, and why."""
+
+    name: str
+    type: str
+    reason: str
+
+
+class IdentityRemoval(_Strict):
+    deleted: bool
+    reason: str
+
+
 class NotificationResult(_Strict):
     outcome: Literal["success", "timeout", "failure"]
     subject: str
@@ -328,3 +341,6 @@ class NotifyInput(_Step):
     report_error: ErrorInfo | None = None  # the report step failed; the notification still goes out
     error: ErrorInfo | None = None
     execution: str | None = None
+    operation: Literal["onboard", "offboard"] = "onboard"
+    left: tuple[LeftRecord, ...] = ()  # offboarding: records left in place
+    identity_removal: IdentityRemoval | None = None  # offboarding: what happened to the SES identity

@@ -76,6 +76,8 @@ def outcome_of(state: NotifyInput) -> NotifyOutcome:
     """success (SES verified), timeout (deadline passed) or failure (an error, or SES said FAILED)."""
     if state.error is not None:
         return "failure"
+    if state.operation == "offboard":
+        return "success"
     outcome = state.verification.outcome if state.verification else None
     if outcome == "verified":
         return "success"
@@ -465,9 +467,62 @@ def chatbot_notification(
     }
 
 
+def offboard_message(state: NotifyInput, *, execution_arn: str | None, region: str) -> Message:
+    """What offboarding removed, what it left (and why), and what happened to the SES identity."""
+    domain = domain_of(state)
+    outcome = outcome_of(state)
+    link = console_link(execution_arn, region) if execution_arn else None
+    verb = "offboarded" if outcome == "success" else "offboarding failed"
+    subject = _clip(_ascii(f"mailauth: {domain} {verb}"), 100)
+    changes = state.publish.changes if state.publish else ()
+    lines = [
+        f"{domain} was {verb} in {region}." if outcome == "success" else f"Offboarding {domain} failed.",
+        "",
+    ]
+    lines.append(f"RECORDS REMOVED OR RESTORED ({len(changes)})")
+    lines += [
+        f"  {c.action} {c.record.name} {c.record.type} {' '.join(c.record.values)}  [{c.reason}]"
+        for c in changes
+    ]
+    lines += ["  none"] if not changes else []
+    lines += ["", f"LEFT IN PLACE ({len(state.left)})"]
+    lines += [f"  {r.type} {r.name}: {r.reason}" for r in state.left] or ["  none"]
+    if state.identity_removal is not None:
+        lines += ["", f"SES IDENTITY: {state.identity_removal.reason}"]
+    steps: list[str] = []
+    if state.error is not None:
+        steps.append(f"{_error_name(state.error)}: {state.error.message}. Re-running offboarding is safe.")
+    if state.left:
+        steps.append("Review the records left in place: someone changed them after mailauth wrote them.")
+    lines += [
+        "",
+        "WHAT TO DO NEXT",
+        *[f"  - {step}" for step in steps or ["Nothing: the zone holds no record of mailauth's."]],
+    ]
+    if link:
+        lines += ["", f"Execution: {execution_arn}", f"Console:   {link}"]
+    chatbot = {
+        "version": "1.0",
+        "source": "custom",
+        "content": {
+            "textType": "client-markdown",
+            "title": ("✅ " if outcome == "success" else "❌ ") + subject,
+            "description": f"**Removed or restored** {len(changes)} · **Left** {len(state.left)}"
+            + (f" · **Identity** {state.identity_removal.reason}" if state.identity_removal else ""),
+            "nextSteps": steps,
+        },
+        "metadata": {"threadId": domain, "summary": subject, "eventType": f"mailauth.offboard.{outcome}"},
+    }
+    return Message(
+        outcome=outcome, domain=domain, subject=subject, email_text="\n".join(lines), chatbot=chatbot
+    )
+
+
 def compose(state: NotifyInput, *, execution_arn: str | None, region: str) -> Message:
     """Subject, e-mail text and Chatbot notification for the state the workflow ended in."""
     execution_arn = execution_arn or state.execution
+    if state.operation == "offboard":
+        return offboard_message(state, execution_arn=execution_arn, region=region)
     outcome = outcome_of(state)
     subject = subject_for(state, outcome)
     return Message(

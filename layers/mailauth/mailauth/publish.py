@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from mailauth import records
+from mailauth import ledger, records
 from mailauth.aws.route53 import Route53
 from mailauth.errors import ChangeBatchTooLargeError, ChangeNotInSyncError, RecordConflictError
+from mailauth.ledger import LedgerStore
 from mailauth.models import (
     ChangeStatus,
     IdentityInfo,
@@ -37,14 +38,16 @@ def make_plan(
     identity: IdentityInfo,
     *,
     previous: PublishResult | None = None,
+    owned: ledger.Ledger | None = None,
     route53: Route53 | None = None,
-) -> Plan:
+) -> tuple[Plan, dict[str, list[RecordSet]]]:
     """Read what the zone holds at every name mailauth touches and plan against it (read-only)."""
     route53 = route53 or Route53()
     retired = retired_dkim(previous, identity)
     names = records.record_names(request, identity) | {r.name for r in retired}
     existing = route53.records_at(zone.hosted_zone_id, names)
-    return records.plan(request, identity, existing, retired)
+    ours = {k: e.after for k, e in (owned or {}).items()}
+    return records.plan(request, identity, existing, retired, ours=ours), existing
 
 
 def conflict_message(plan: Plan) -> str:
@@ -61,15 +64,30 @@ def publish(
     *,
     previous: PublishResult | None = None,
     route53: Route53 | None = None,
+    store: LedgerStore | None = None,
 ) -> PublishResult:
     route53 = route53 or Route53()
-    plan = make_plan(request, zone, identity, previous=previous, route53=route53)
+    store = store or LedgerStore()
+    owned = store.get(request.domain)
+    plan, existing = make_plan(
+        request, zone, identity, previous=previous, owned=owned.entries, route53=route53
+    )
     if plan.conflicts:
         raise RecordConflictError(conflict_message(plan))
     values = sum(len(c.record.values) * (2 if c.action == "UPSERT" else 1) for c in plan.changes)
     if values > MAX_BATCH_VALUES:
         raise ChangeBatchTooLargeError(
             f"{values} record values exceed Route 53's {MAX_BATCH_VALUES} per batch"
+        )
+    if plan.changes or owned.version == 0:  # write-ahead: the ledger knows before Route 53 does
+        store.put(
+            owned.model_copy(
+                update={
+                    "entries": ledger.record(owned.entries, plan.changes, existing),
+                    "hosted_zone_id": zone.hosted_zone_id,
+                    "identity_created": owned.identity_created or not identity.adopted,
+                }
+            )
         )
     change_id = None
     if plan.changes:

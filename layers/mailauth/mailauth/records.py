@@ -88,8 +88,14 @@ def record_names(
 
 
 class _Planner:
-    def __init__(self, existing: Mapping[str, Sequence[RecordSet]], request_dmarc: DmarcSettings) -> None:
+    def __init__(
+        self,
+        existing: Mapping[str, Sequence[RecordSet]],
+        request_dmarc: DmarcSettings,
+        ours: Mapping[str, Sequence[str]],
+    ) -> None:
         self.request_dmarc = request_dmarc
+        self.ours = {k.lower(): [host(v) for v in vs] for k, vs in ours.items()}
         self.existing = {fqdn(name): list(sets) for name, sets in existing.items()}
         self.changes: list[RecordChange] = []
         self.kept: list[KeptRecord] = []
@@ -144,6 +150,20 @@ class _Planner:
         cname = next((s for s in sets if s.type == "CNAME"), None)
         if cname and [host(v) for v in cname.values] == [host(v) for v in wanted.values]:
             self.keep("dkim", cname, "already points at the SES DKIM key")
+            return
+        if (
+            cname
+            and len(sets) == 1
+            and self.ours.get(f"{fqdn(wanted.name)}|cname") == [host(v) for v in cname.values]
+        ):
+            self.changes.append(
+                RecordChange(
+                    action="UPSERT",
+                    record=wanted.model_copy(update={"ttl": cname.ttl}),
+                    purpose="dkim",
+                    reason="mailauth's own DKIM record from an earlier identity of this domain (ownership ledger)",
+                )
+            )
             return
         found = cname.values if cname else tuple(f"{s.type} {v}" for s in sets for v in s.values)
         self.conflict(
@@ -309,9 +329,15 @@ def plan(
     identity: IdentityInfo,
     existing: Mapping[str, Sequence[RecordSet]],
     retired: Sequence[RecordSet] = (),
+    *,
+    ours: Mapping[str, Sequence[str]] | None = None,
 ) -> Plan:
-    """Compare the wanted records with the zone's; ``retired`` are DKIM records of replaced tokens."""
-    planner = _Planner(existing, request.dmarc)
+    """Compare the wanted records with the zone's.
+
+    ``retired``: DKIM records of replaced tokens. ``ours``: what the ownership ledger says mailauth wrote, by
+    ``name|TYPE`` (a DKIM name still holding mailauth's value from an earlier identity may be updated).
+    """
+    planner = _Planner(existing, request.dmarc, ours or {})
     for purpose, wanted in desired_records(request, identity):
         if purpose == "dkim":
             planner.dkim(wanted)

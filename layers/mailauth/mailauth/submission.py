@@ -23,9 +23,10 @@ from mailauth.models import OnboardRequest
 MAX_NAME = 80
 
 
-def execution_name(domain: str, generation: int) -> str:
-    """``<domain>-<generation>``; long domains are shortened with a hash (Step Functions allows 80 characters)."""
-    suffix = f"-{generation}"
+def execution_name(domain: str, generation: int, kind: str = "") -> str:
+    """``<domain>-<generation>`` (``<domain>-<kind>-<generation>`` for offboarding); long domains are shortened
+    with a hash (Step Functions allows 80 characters)."""
+    suffix = f"-{kind}-{generation}" if kind else f"-{generation}"
     if len(domain) + len(suffix) <= MAX_NAME:
         return domain + suffix
     digest = hashlib.sha256(domain.encode()).hexdigest()[:16]
@@ -93,24 +94,39 @@ class Submitter:
             raise
         return result
 
-    def submit(self, request: OnboardRequest, *, _retry: bool = True) -> Submission:
-        digest = request_hash(request)
-        latest = self.latest(request.domain)
+    def submit(self, request: OnboardRequest) -> Submission:
+        """Start onboarding ``request`` (or return the same request's running execution)."""
+        return self._start(
+            request.domain, request_hash(request), self.state_machine_arn, workflow_input(request), ""
+        )
+
+    def offboard(
+        self, domain: str, *, keep_identity: bool, state_machine_arn: str | None = None
+    ) -> Submission:
+        """Start offboarding ``domain`` (normalised) on the offboarding state machine."""
+        body = {"domain": domain, "keep_identity": keep_identity}
+        arn = state_machine_arn or os.environ["MAILAUTH_OFFBOARD_STATE_MACHINE_ARN"]
+        digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        return self._start(domain, digest, arn, json.dumps({"request": body}), "offboard")
+
+    def _start(
+        self, domain: str, digest: str, machine: str, body: str, kind: str, *, _retry: bool = True
+    ) -> Submission:
+        latest = self.latest(domain)
         generation = 0
         if latest:
             generation = int(latest.get("generation", "0"))
             running = self.describe(latest["execution_arn"])
             if running and running.get("status") == "RUNNING":
                 if latest.get("request_hash") == digest:
-                    return Submission(
-                        request.domain, latest["execution_arn"], latest["execution_name"], False
-                    )
+                    return Submission(domain, latest["execution_arn"], latest["execution_name"], False)
                 raise ExecutionConflictError(
-                    f"an onboarding of {request.domain} with different settings is running "
-                    f"({latest['execution_arn']}); wait for it to end or stop it, then submit again"
+                    f"an {latest.get('kind', 'onboard')}ing of "
+                    f"{domain} is running ({latest['execution_arn']}); wait for it to end or stop it, then "
+                    "submit again"
                 )
-        name = execution_name(request.domain, generation + 1)
-        arn = f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
+        name = execution_name(domain, generation + 1, kind)
+        arn = f"{machine.replace(':stateMachine:', ':execution:')}:{name}"
         guard: dict[str, Any] = (
             {
                 "ConditionExpression": "generation = :previous",
@@ -127,23 +143,24 @@ class Submitter:
                 self.dynamodb.put_item(
                     TableName=self.table_name,
                     Item={
-                        "domain": {"S": request.domain},
+                        "domain": {"S": domain},
                         "generation": {"N": str(generation + 1)},
                         "execution_name": {"S": name},
                         "execution_arn": {"S": arn},
                         "request_hash": {"S": digest},
+                        "kind": {"S": kind or "onboard"},
                     },
                     **guard,
                 )
         except Exception as exc:
             if error_code(exc) == "ConditionalCheckFailedException" and _retry:
-                return self.submit(request, _retry=False)  # someone else started one just now: look again
+                return self._start(
+                    domain, digest, machine, body, kind, _retry=False
+                )  # someone started one: look again
             raise
         with transient_as_throttled("StartExecution"):
-            started = self.sfn.start_execution(
-                stateMachineArn=self.state_machine_arn, name=name, input=workflow_input(request)
-            )
-        return Submission(request.domain, started["executionArn"], name, True)
+            started = self.sfn.start_execution(stateMachineArn=machine, name=name, input=body)
+        return Submission(domain, started["executionArn"], name, True)
 
     def start_unvalidated(self, raw: Any, reason: str) -> Submission:
         """An event with an invalid request still gets an execution, so its failure is notified."""

@@ -1,0 +1,38 @@
+"""Offboarding step 1 — UnpublishRecords: undo what the ownership ledger says mailauth added, in one batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from mailauth.errors import InvalidRequestError
+from mailauth.offboard import OffboardRequest, unpublish
+from mailauth.resolve import validation_message
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        request = OffboardRequest.model_validate(event.get("request"))
+    except ValidationError as exc:
+        raise InvalidRequestError(validation_message(exc)) from None
+    logger.append_keys(domain=request.domain, execution=event.get("execution"))
+    result = unpublish(request)
+    logger.info(
+        "records unpublished",
+        extra={
+            "changes": [f"{c.action} {c.record.type} {c.record.name}" for c in result.publish.changes],
+            "left": [f"{r.type} {r.name}" for r in result.left],
+        },
+    )
+    return {
+        "operation": "offboard",
+        "request": request.model_dump(mode="json"),
+        "execution": event.get("execution"),
+        **result.model_dump(mode="json"),
+    }

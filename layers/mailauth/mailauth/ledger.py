@@ -1,0 +1,233 @@
+"""The ownership ledger: every record value mailauth created or merged, so offboarding removes exactly that.
+
+One entry per record set mailauth touched (``name|TYPE``): the values the set held before mailauth's first
+change (``before``, empty when mailauth created it) and after its last (``after``). Undoing an entry takes out
+what mailauth added (``after - before``) and puts back what it replaced (``before - after``, e.g. the SPF value
+before ``include:amazonses.com`` was merged in) — but only while the set still holds everything mailauth added;
+a set someone changed since is left alone and reported. Entries are written before the change batch is
+submitted (write-ahead), so a crash between the two can only leave an entry for a change that never happened,
+which undo then skips as "not there".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from mailauth.models import LeftRecord, RecordChange, RecordSet
+from mailauth.records import fqdn, host
+from mailauth.txt import unquote
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    type: str
+    ttl: int
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+
+Ledger = dict[str, Entry]
+
+
+def key(name: str, rtype: str) -> str:
+    return f"{fqdn(name)}|{rtype.upper()}"
+
+
+def _same(rtype: str, a: str, b: str) -> bool:
+    if rtype == "TXT":
+        return unquote(a) == unquote(b)
+    return host(a) == host(b)
+
+
+def _contains(rtype: str, values: Iterable[str], value: str) -> bool:
+    return any(_same(rtype, v, value) for v in values)
+
+
+def _without(rtype: str, values: Iterable[str], remove: Iterable[str]) -> list[str]:
+    remove = list(remove)
+    return [v for v in values if not _contains(rtype, remove, v)]
+
+
+def record(
+    ledger: Mapping[str, Entry], changes: Sequence[RecordChange], existing: Mapping[str, Sequence[RecordSet]]
+) -> Ledger:
+    """The ledger after ``changes`` (planned against ``existing``) are applied."""
+    out = dict(ledger)
+    for change in changes:
+        k = key(change.record.name, change.record.type)
+        if change.action == "DELETE":
+            out.pop(k, None)  # mailauth removed its own record (retired DKIM): nothing left to undo
+            continue
+        current = next(
+            (s for s in existing.get(fqdn(change.record.name), []) if s.type == change.record.type), None
+        )
+        before = out[k].before if k in out else (current.values if current else ())
+        out[k] = Entry(
+            name=fqdn(change.record.name),
+            type=change.record.type,
+            ttl=change.record.ttl,
+            before=tuple(before),
+            after=change.record.values,
+        )
+    return out
+
+
+def undo(
+    ledger: Mapping[str, Entry], current: Mapping[str, Sequence[RecordSet]]
+) -> tuple[list[RecordChange], list[LeftRecord], Ledger]:
+    """Changes that take mailauth's values out of the zone, what is left (and why), and the remaining ledger."""
+    changes: list[RecordChange] = []
+    left: list[LeftRecord] = []
+    remaining: Ledger = {}
+    for k, entry in ledger.items():
+        now = next((s for s in current.get(entry.name, []) if s.type == entry.type), None)
+        added = _without(entry.type, entry.after, entry.before)
+        replaced = _without(entry.type, entry.before, entry.after)
+        if now is None:
+            if entry.before:
+                left.append(LeftRecord(name=entry.name, type=entry.type, reason="deleted by someone since"))
+            continue  # nothing of mailauth's is there any more
+        if entry.before and sorted(now.values) == sorted(entry.before):
+            continue  # already undone (a run that stopped after its change, before updating the ledger)
+        if not all(_contains(entry.type, now.values, v) for v in added):
+            left.append(
+                LeftRecord(
+                    name=entry.name,
+                    type=entry.type,
+                    reason="changed since mailauth wrote it; left as it is: " + " ".join(now.values),
+                )
+            )
+            remaining[k] = entry
+            continue
+        restored = [*_without(entry.type, now.values, added), *replaced]
+        if restored:
+            record_set = RecordSet(name=entry.name, type=entry.type, ttl=now.ttl, values=tuple(restored))
+            changes.append(
+                RecordChange(
+                    action="UPSERT", record=record_set, purpose=_purpose(entry), reason=_why(entry, added)
+                )
+            )
+        else:
+            changes.append(
+                RecordChange(
+                    action="DELETE", record=now, purpose=_purpose(entry), reason="mailauth created it"
+                )
+            )
+    return changes, left, remaining
+
+
+def _purpose(entry: Entry) -> Any:
+    if entry.type == "CNAME":
+        return "dkim"
+    if entry.type == "MX":
+        return "mail_from_mx"
+    return "dmarc" if entry.name.startswith("_dmarc.") else "mail_from_spf"
+
+
+def _why(entry: Entry, added: list[str]) -> str:
+    if entry.before:
+        return "mailauth's values taken out, the values that were there before kept or restored"
+    return f"mailauth's {len(added)} value(s) taken out; values others added since are kept"
+
+
+def dumps(ledger: Mapping[str, Entry]) -> str:
+    return "[" + ",".join(e.model_dump_json() for e in ledger.values()) + "]"
+
+
+def loads(text: str | None) -> Ledger:
+    import json
+
+    return {key(e["name"], e["type"]): Entry.model_validate(e) for e in json.loads(text or "[]")}
+
+
+class Owned(BaseModel):
+    """What mailauth owns for one domain: the ledger, the zone it wrote to, and whether it created the identity."""
+
+    model_config = ConfigDict(frozen=True)
+
+    domain: str
+    hosted_zone_id: str | None = None
+    identity_created: bool = False
+    entries: Ledger = {}
+    version: int = 0
+
+
+class LedgerStore:
+    """The ledger table (key ``domain``); writes are conditioned on the version read (optimistic locking)."""
+
+    def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
+        import os
+
+        self.table_name = table_name or os.environ["MAILAUTH_LEDGER_TABLE_NAME"]
+        self._dynamodb = dynamodb
+
+    @property
+    def dynamodb(self) -> Any:
+        if self._dynamodb is None:
+            from mailauth.aws import client
+
+            self._dynamodb = client("dynamodb")
+        return self._dynamodb
+
+    def get(self, domain: str) -> Owned:
+        from mailauth.aws import transient_as_throttled
+
+        with transient_as_throttled("GetItem"):
+            item = self.dynamodb.get_item(
+                TableName=self.table_name, Key={"domain": {"S": domain}}, ConsistentRead=True
+            ).get("Item")
+        if not item:
+            return Owned(domain=domain)
+        return Owned(
+            domain=domain,
+            hosted_zone_id=item.get("hosted_zone_id", {}).get("S"),
+            identity_created=item.get("identity_created", {}).get("BOOL", False),
+            entries=loads(item.get("records", {}).get("S")),
+            version=int(item.get("version", {}).get("N", "0")),
+        )
+
+    def put(self, owned: Owned) -> Owned:
+        """Store ``owned`` if nobody wrote since it was read; raises AwsThrottledError (retried) if someone did."""
+        from mailauth.aws import error_code, transient_as_throttled
+        from mailauth.errors import AwsThrottledError
+
+        item: dict[str, Any] = {
+            "domain": {"S": owned.domain},
+            "records": {"S": dumps(owned.entries)},
+            "identity_created": {"BOOL": owned.identity_created},
+            "version": {"N": str(owned.version + 1)},
+        }
+        if owned.hosted_zone_id:
+            item["hosted_zone_id"] = {"S": owned.hosted_zone_id}
+        guard: dict[str, Any] = (
+            {
+                "ConditionExpression": "version = :v",
+                "ExpressionAttributeValues": {":v": {"N": str(owned.version)}},
+            }
+            if owned.version
+            else {
+                "ConditionExpression": "attribute_not_exists(#d)",
+                "ExpressionAttributeNames": {"#d": "domain"},
+            }
+        )
+        try:
+            with transient_as_throttled("PutItem"):
+                self.dynamodb.put_item(TableName=self.table_name, Item=item, **guard)
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise AwsThrottledError(
+                    f"the ledger of {owned.domain} changed while it was updated; retrying"
+                ) from exc
+            raise
+        return owned.model_copy(update={"version": owned.version + 1})
+
+    def delete(self, domain: str) -> None:
+        from mailauth.aws import transient_as_throttled
+
+        with transient_as_throttled("DeleteItem"):
+            self.dynamodb.delete_item(TableName=self.table_name, Key={"domain": {"S": domain}})

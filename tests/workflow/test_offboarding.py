@@ -1,0 +1,158 @@
+"""Onboard, then offboard through the real offboard_domain.asl.json: the zone ends exactly as it began."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from mailauth_sandbox import LocalAws
+from tests.conftest import load_event
+from tests.workflow.helpers import failure
+
+Factory = Callable[..., LocalAws]
+
+
+def onboard(local: LocalAws, request: dict[str, Any]) -> None:
+    arn = local.start_execution({"request": request}, name="on-1")
+    assert local.wait(arn)["status"] == "SUCCEEDED", failure(local, arn)
+
+
+def offboard(local: LocalAws, domain: str, keep_identity: bool = False) -> tuple[str, dict[str, Any]]:
+    event = load_event("api_delete_domain")
+    event.update(path=f"/domains/{domain}", pathParameters={"domain": domain})
+    event["queryStringParameters"] = {"keep_identity": "true"} if keep_identity else None
+    response = local.invoke("ApiFunction", event)
+    assert response["statusCode"] == 202, response
+    arn = json.loads(response["body"])["executionArn"]
+    return arn, local.wait(arn)
+
+
+def identity_exists(local: LocalAws, domain: str) -> bool:
+    names = [i["IdentityName"] for i in local.client("sesv2").list_email_identities()["EmailIdentities"]]
+    return domain in names
+
+
+def test_offboarding_restores_the_zone_and_deletes_the_identity_it_created(
+    local_aws_factory: Factory,
+) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    local.add_record(zone_id, "mail.example.com.", "TXT", '"v=spf1 ip4:192.0.2.1 -all"', '"verify=1"')
+    local.add_record(zone_id, "_dmarc.example.com.", "TXT", '"note=kept"')
+    before = local.zone_records(zone_id)
+    onboard(local, {"domain": "example.com"})
+    assert local.zone_records(zone_id) != before
+
+    arn, result = offboard(local, "example.com")
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    assert local.states_entered(arn) == [
+        "UnpublishRecords",
+        "AwaitChange",
+        "RemoveIdentity",
+        "Notify",
+        "OutcomeDecision",
+        "Offboarded",
+    ]
+    assert local.zone_records(zone_id) == before  # the SPF include taken out, the merged values alone
+    assert not identity_exists(local, "example.com")
+    message = local.notifications()[-1]
+    assert message["subject"] == "mailauth: example.com offboarded"
+    assert "RECORDS REMOVED OR RESTORED (6)" in message["email"]
+    assert "deleted: mailauth created it" in message["email"]
+
+
+def test_keep_identity_and_adopted_identities_are_kept(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    local.client("sesv2").create_email_identity(EmailIdentity="example.com")  # existed before mailauth
+    onboard(local, {"domain": "example.com"})
+
+    _, result = offboard(local, "example.com")
+
+    assert result["status"] == "SUCCEEDED"
+    assert identity_exists(local, "example.com")
+    assert "kept: it existed before mailauth adopted it" in local.notifications()[-1]["email"]
+
+
+def upsert(local: LocalAws, zone_id: str, name: str, rtype: str, *values: str) -> None:
+    record = {"Name": name, "Type": rtype, "TTL": 300, "ResourceRecords": [{"Value": v} for v in values]}
+    local.client("route53").change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]}
+    )
+
+
+def test_a_record_changed_since_is_left_and_reported(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    onboard(local, {"domain": "example.com"})
+    upsert(local, zone_id, "mail.example.com.", "MX", "10 inbound.example.net.")  # mailauth's value replaced
+
+    arn, result = offboard(local, "example.com", keep_identity=True)
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    remaining = local.zone_records(zone_id)
+    assert remaining[("mail.example.com", "MX")] == ("10 inbound.example.net.",)  # left in place
+    assert not [k for k in remaining if k[1] == "CNAME" or k == ("mail.example.com", "TXT")]
+    email = local.notifications()[-1]["email"]
+    assert "LEFT IN PLACE (1)" in email and "MX mail.example.com: changed since mailauth wrote it" in email
+    assert identity_exists(local, "example.com")
+
+
+def test_values_someone_added_beside_mailauths_are_kept(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    onboard(local, {"domain": "example.com"})
+    [ours] = local.zone_records(zone_id)[("mail.example.com", "MX")]
+    upsert(local, zone_id, "mail.example.com.", "MX", ours, "20 backup.example.net.")
+
+    _, result = offboard(local, "example.com")
+
+    assert result["status"] == "SUCCEEDED"
+    assert local.zone_records(zone_id)[("mail.example.com", "MX")] == ("20 backup.example.net.",)
+    assert "LEFT IN PLACE (0)" in local.notifications()[-1]["email"]
+
+
+def test_offboarding_while_onboarding_runs_is_refused(local_aws_factory: Factory) -> None:
+    from tests.handlers.test_api_and_triggers import HeldMachine, post
+
+    local = local_aws_factory()
+    held = HeldMachine(local)
+    local.functions["ApiFunction"].environment["MAILAUTH_STATE_MACHINE_ARN"] = held.arn
+    assert post(local, {"domain": "example.com"})[0] == 202
+    event = load_event("api_get_domain")
+    event.update(httpMethod="DELETE")
+    event["requestContext"]["httpMethod"] = "DELETE"
+
+    response = local.invoke("ApiFunction", event)
+
+    assert response["statusCode"] == 409
+    assert "onboarding of example.com is running" in json.loads(response["body"])["message"]
+    held.release_all()
+
+
+def test_cli_offboard_starts_the_workflow(local_aws_factory: Factory, capsys: Any) -> None:
+    from mailauth.cli import main
+
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    before = local.zone_records(zone_id)
+    onboard(local, {"domain": "example.com"})
+    args = [
+        "offboard",
+        "Example.COM",
+        "--state-machine-arn",
+        local.state_machine_arn,
+        "--offboard-state-machine-arn",
+        local.resources["OffboardStateMachine"]["Arn"],
+        "--table",
+        local.resources["DomainsTable"]["Ref"],
+    ]
+
+    assert main(args) == 0
+
+    arn = capsys.readouterr().out.strip().rsplit(" ", 1)[-1]
+    assert arn.endswith(":example.com-offboard-1")
+    assert local.wait(arn)["status"] == "SUCCEEDED"
+    assert local.zone_records(zone_id) == before
