@@ -20,7 +20,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from .engine import LocalAws
+from .engine import Invocation, LocalAws
 from .ses import SesBehaviour
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +65,8 @@ class DnsSpec(_Spec):
     undelegated: list[str] = []
     #: record sets public DNS never serves, although they are in the zone
     withhold: list[WithheldSpec] = []
+    #: for "dns": "external" requests: the person at the other DNS provider creates the announced records
+    external_provider_acts: bool = False
 
 
 class FaultSpec(_Spec):
@@ -241,6 +243,8 @@ class Runner:
         ) as local:
             for withheld in dns.withhold:
                 local.route53.withhold(withheld.name, withheld.type)
+            if dns.external_provider_acts:
+                act_on_announcements(local)
             for zone in self.scenario.zones:
                 if zone.created == "start":
                     self.create_zone(local, zone)
@@ -340,6 +344,30 @@ class Runner:
                 if before[k] != after[k]
             ],
         }
+
+
+def act_on_announcements(local: LocalAws) -> list[str]:
+    """Play the person at an external DNS provider: create exactly the records mailauth announces.
+
+    The records go into a zone of the sandbox's DNS server (standing in for the provider's), so public DNS
+    serves them; Route 53 in the onboarding itself is never used. Returns the records created, as they happen.
+    """
+    created: list[str] = []
+
+    def observe(inv: Invocation) -> None:
+        if inv.function != "NotifyFunction" or not inv.ok or not inv.event.get("announce"):
+            return
+        state = inv.event["state"]
+        zone_id = local.create_hosted_zone(state["request"]["domain"])
+        for change in state["publish"]["changes"]:
+            record = change["record"]
+            local.add_record(
+                zone_id, record["name"] + ".", record["type"], *record["values"], ttl=record["ttl"]
+            )
+            created.append(f"{record['type']} {record['name']}")
+
+    local.observers.append(observe)
+    return created
 
 
 def _attr(notification: dict[str, Any], key: str) -> str | None:

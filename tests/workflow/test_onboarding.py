@@ -21,6 +21,7 @@ HAPPY_STATES = [
     "Resolve",
     "EnsureIdentity",
     "PublishRecords",
+    "PublishedWhere",
     "AwaitChange",
     "CheckVerification",
     "VerificationDecision",

@@ -120,3 +120,26 @@ def public_name_servers(
 ) -> tuple[tuple[str, ...], str | None]:
     """The NS set the internet sees for the zone apex."""
     return lookup(resolver, zone_name, "NS")
+
+
+def served_records(resolver: dns.resolver.Resolver, names: Iterable[str]) -> dict[str, list[RecordSet]]:
+    """What public DNS serves at each name (CNAME, TXT, MX), as record sets the planner can read.
+
+    For DNS hosted outside Route 53, this is the only view of the zone mailauth has.
+    """
+    from mailauth.txt import quote
+
+    out: dict[str, list[RecordSet]] = {}
+    for name in names:
+        sets: list[RecordSet] = []
+        cname, _ = lookup(resolver, name, "CNAME")
+        if cname:
+            sets.append(RecordSet(name=name, type="CNAME", values=cname))
+        else:
+            for rtype in ("TXT", "MX"):
+                values, _ = lookup(resolver, name, rtype)
+                if values:
+                    shown = tuple(quote(v) for v in values) if rtype == "TXT" else values
+                    sets.append(RecordSet(name=name, type=rtype, values=shown))
+        out[name] = sets
+    return out

@@ -66,6 +66,11 @@ class OnboardRequest(_Strict):
     configuration_set: str | None = Field(default=None, min_length=1, max_length=64)
     tags: dict[str, str] = Field(default_factory=dict)
     max_wait_hours: float = Field(default=48, gt=0, le=72, description="SES itself gives up after 72 h")
+    dns: Literal["route53", "external", "auto"] = Field(
+        default="route53",
+        description="route53: publish in the public hosted zone; external: DNS is hosted elsewhere, mailauth "
+        "sends the records to create and verifies; auto: route53 when a public zone exists, else external",
+    )
 
     @field_validator("domain", mode="before")
     @classmethod
@@ -141,7 +146,8 @@ class ZoneInfo(_Strict):
     """Resolve's output: where the domain's records go, and whether the internet can see them."""
 
     domain: str
-    hosted_zone_id: str
+    dns: Literal["route53", "external"] = "route53"
+    hosted_zone_id: str = ""  # empty when DNS is external
     zone_name: str
     name_servers: tuple[str, ...] = ()
     delegation: Literal["ok", "undelegated", "unknown"] = "unknown"
@@ -289,7 +295,7 @@ class IdentityRemoval(_Strict):
 
 
 class NotificationResult(_Strict):
-    outcome: Literal["success", "timeout", "failure"]
+    outcome: Literal["success", "timeout", "failure", "action_required"]
     subject: str
     message_id: str | None = None
 
@@ -343,4 +349,5 @@ class NotifyInput(_Step):
     execution: str | None = None
     operation: Literal["onboard", "offboard"] = "onboard"
     left: tuple[LeftRecord, ...] = ()  # offboarding: records left in place
+    announce: bool = False  # external DNS: the records to create, sent before the wait
     identity_removal: IdentityRemoval | None = None  # offboarding: what happened to the SES identity

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from mailauth.errors import AwsThrottledError
 from mailauth.models import DnsCheck, ErrorInfo, NotifyInput, RecordSet
 
-NotifyOutcome = Literal["success", "timeout", "failure"]
+NotifyOutcome = Literal["success", "timeout", "failure", "action_required"]
 
 SUBJECT_MAX = 100  # SNS: at most 100 printable ASCII characters, no line breaks
 DESCRIPTION_MAX = 4000  # Chatbot custom notification description (kept well inside Slack's limits)
@@ -467,6 +467,66 @@ def chatbot_notification(
     }
 
 
+def zone_file_lines(state: NotifyInput) -> list[str]:
+    """The records to create, as BIND zone-file lines (absolute names), for DNS hosted outside Route 53."""
+    lines = []
+    for change in state.publish.changes if state.publish else ():
+        record = change.record
+        for value in record.values:
+            target = value if record.type == "TXT" else value.rstrip(".") + "."
+            lines.append(f"{record.name}. {record.ttl} IN {record.type} {target}")
+    return lines
+
+
+def announce_message(state: NotifyInput, *, execution_arn: str | None, region: str) -> Message:
+    """External DNS: exactly which records to create, before mailauth starts waiting for them."""
+    domain = domain_of(state)
+    changes = state.publish.changes if state.publish else ()
+    subject = _clip(_ascii(f"mailauth: action required: create {len(changes)} DNS records for {domain}"), 100)
+    hours = state.request.get("max_wait_hours", 48)
+    hours_text = f"{hours:g}" if isinstance(hours, int | float) else str(hours)
+    lines = [
+        f"{domain}'s DNS is not in Route 53, so mailauth changed nothing.",
+        "Create these records at your DNS provider; mailauth checks public DNS and SES until they verify",
+        f"(at most {hours_text} hours) and then reports.",
+        "",
+        "RECORDS TO CREATE",
+    ]
+    for c in changes:
+        verb = "create" if c.action == "CREATE" else "set the record set to"
+        lines.append(f"  {verb}: {c.record.name}  {c.record.type}  TTL {c.record.ttl}")
+        lines += [f"      {v}" for v in c.record.values]
+        lines.append(f"      ({c.reason})")
+    lines += ["", "AS ZONE-FILE LINES", *[f"  {line}" for line in zone_file_lines(state)]]
+    kept = state.publish.kept if state.publish else ()
+    if kept:
+        lines += [
+            "",
+            "ALREADY RIGHT (leave as they are)",
+            *[f"  {k.record.type} {k.record.name}" for k in kept],
+        ]
+    if execution_arn:
+        lines += ["", f"Execution: {execution_arn}", f"Console:   {console_link(execution_arn, region)}"]
+    chatbot = {
+        "version": "1.0",
+        "source": "custom",
+        "content": {
+            "textType": "client-markdown",
+            "title": "📝 " + subject,
+            "description": "\n".join(f"`{line}`" for line in zone_file_lines(state)),
+            "nextSteps": [f"Create these {len(changes)} records at your DNS provider"],
+        },
+        "metadata": {"threadId": domain, "summary": subject, "eventType": "mailauth.action_required"},
+    }
+    return Message(
+        outcome="action_required",
+        domain=domain,
+        subject=subject,
+        email_text="\n".join(lines),
+        chatbot=chatbot,
+    )
+
+
 def offboard_message(state: NotifyInput, *, execution_arn: str | None, region: str) -> Message:
     """What offboarding removed, what it left (and why), and what happened to the SES identity."""
     domain = domain_of(state)
@@ -521,6 +581,8 @@ def offboard_message(state: NotifyInput, *, execution_arn: str | None, region: s
 def compose(state: NotifyInput, *, execution_arn: str | None, region: str) -> Message:
     """Subject, e-mail text and Chatbot notification for the state the workflow ended in."""
     execution_arn = execution_arn or state.execution
+    if state.announce:
+        return announce_message(state, execution_arn=execution_arn, region=region)
     if state.operation == "offboard":
         return offboard_message(state, execution_arn=execution_arn, region=region)
     outcome = outcome_of(state)

@@ -66,6 +66,8 @@ def publish(
     route53: Route53 | None = None,
     store: LedgerStore | None = None,
 ) -> PublishResult:
+    if zone.dns == "external":
+        return publish_external(request, identity)
     route53 = route53 or Route53()
     store = store or LedgerStore()
     owned = store.get(request.domain)
@@ -102,6 +104,23 @@ def publish(
         changes=(*carried, *plan.changes),
         kept=plan.kept,
         notes=plan.notes,
+        dkim_tokens=identity.dkim_tokens,
+    )
+
+
+def publish_external(request: OnboardRequest, identity: IdentityInfo) -> PublishResult:
+    """DNS hosted elsewhere: plan against what public DNS serves; change nothing; the changes are for a person."""
+    from mailauth import dnscheck
+
+    served = dnscheck.served_records(dnscheck.make_resolver(), records.record_names(request, identity))
+    plan = records.plan(request, identity, served)
+    if plan.conflicts:
+        raise RecordConflictError(conflict_message(plan).replace("nothing was changed", "nothing was sent"))
+    return PublishResult(
+        hosted_zone_id="",
+        changes=plan.changes,
+        kept=plan.kept,
+        notes=(*plan.notes, "DNS is hosted outside Route 53: create these records at your DNS provider"),
         dkim_tokens=identity.dkim_tokens,
     )
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from mailauth import clock, dnscheck
 from mailauth.aws.route53 import Route53
 from mailauth.domain import is_subdomain
-from mailauth.errors import InvalidRequestError, PrivateZoneOnlyError
+from mailauth.errors import InvalidRequestError, NoPublicZoneError, PrivateZoneOnlyError
 from mailauth.models import OnboardRequest, ZoneInfo
 
 
@@ -44,9 +44,23 @@ def check_mail_from_allowed(request: OnboardRequest, allowed: str | None = None)
         )
 
 
+def _external(request: OnboardRequest, why: str) -> ZoneInfo:
+    return ZoneInfo(
+        domain=request.domain,
+        dns="external",
+        zone_name=request.domain,
+        warnings=(why,),
+        requested_at=clock.now(),
+    )
+
+
 def resolve(raw: Any, *, route53: Route53 | None = None, nameservers: str | None = None) -> ZoneInfo:
     request = parse_request(raw)
     check_mail_from_allowed(request)
+    if request.dns == "external":
+        return _external(
+            request, "dns is external: mailauth publishes nothing and verifies what public DNS serves"
+        )
     route53 = route53 or Route53()
     if request.hosted_zone_id:
         zone = route53.get_zone(request.hosted_zone_id)
@@ -59,8 +73,14 @@ def resolve(raw: Any, *, route53: Route53 | None = None, nameservers: str | None
                 f"hosted zone {zone.id} is for {zone.name}, which does not contain {request.domain}"
             )
     else:
-        zone = route53.get_zone(route53.find_public_zone(request.domain).id)
-
+        try:
+            zone = route53.get_zone(route53.find_public_zone(request.domain).id)
+        except NoPublicZoneError as exc:
+            if request.dns != "auto":
+                raise
+            return _external(
+                request, f"{exc}; dns is auto, so mailauth sends the records to create elsewhere"
+            )
     warnings: list[str] = []
     public_ns, error = dnscheck.public_name_servers(dnscheck.make_resolver(nameservers), zone.name)
     if error is None and public_ns and set(public_ns) == set(zone.name_servers):

@@ -20,7 +20,7 @@ MAX_RESTARTS = 1
 
 def diagnose(zone: ZoneInfo, checks: tuple[DnsCheck, ...], error_type: str | None) -> tuple[str, ...]:
     """Plain sentences: what is missing or wrong, as a person would fix it."""
-    lines = list(zone.warnings) if zone.delegation != "ok" else []
+    lines = list(zone.warnings) if zone.dns == "route53" and zone.delegation != "ok" else []
     for check in checks:
         if check.ok:
             continue
