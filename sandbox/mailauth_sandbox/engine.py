@@ -45,6 +45,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 ROLE_NAME = "mailauth-sandbox-role"
 _MACHINE_TYPES = ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
 STACK_NAME = "mailauth"
+SANDBOX_ROLE_NAME = "sandbox-operator"
+MOTO_DEFAULT_ACCOUNT = "123456789012"
 
 
 @dataclass
@@ -205,7 +207,9 @@ class LocalAws:
                 "AWS_SESSION_TOKEN": "testing",
                 "AWS_DEFAULT_REGION": self.region,
                 "AWS_REGION": self.region,
-                "MOTO_ACCOUNT_ID": self.account_id,
+                # moto files a call under its access key's account; MOTO_ACCOUNT_ID would override that for
+                # every call, so it is set only for a non-default sandbox account (cross-account then off)
+                **({"MOTO_ACCOUNT_ID": self.account_id} if self.account_id != MOTO_DEFAULT_ACCOUNT else {}),
             }
         )
         hooks.activate(self)
@@ -257,9 +261,23 @@ class LocalAws:
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value
 
-    def client(self, service: str) -> Any:
-        """A boto3 client in the sandbox region (calls from the test/demo, not counted)."""
-        return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+    def client(self, service: str, account_id: str | None = None) -> Any:
+        """A boto3 client in the sandbox region (calls from the test/demo, not counted).
+
+        With ``account_id`` (another account's), the client uses the credentials of a role assumed in that
+        account (``SANDBOX_ROLE_NAME``), so moto files its calls there, as AWS would.
+        """
+        if account_id is None or account_id == self.account_id:
+            return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+        role = f"arn:aws:iam::{account_id}:role/{SANDBOX_ROLE_NAME}"
+        creds = self.client("sts").assume_role(RoleArn=role, RoleSessionName="sandbox")["Credentials"]
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            region_name=self.region,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
 
     # -- moto patches -----------------------------------------------------------------------------
     def _patch(self, obj: Any, attr: str, value: Any) -> None:
@@ -333,7 +351,7 @@ class LocalAws:
         if service == "sesv2":
             return self.ses.before_call(operation, params, context.get("client_region") or self.region)
         if service == "route53":
-            return self.route53.before_call(operation, params)
+            return self.route53.before_call(operation, params, context.get(hooks.ACCOUNT_KEY))
         return None
 
     def on_after_call(
@@ -675,31 +693,34 @@ class LocalAws:
                 sfn.stop_execution(executionArn=execution["executionArn"], cause="sandbox stopped")
 
     # -- Route 53 helpers -------------------------------------------------------------------------
-    def create_hosted_zone(self, name: str, private: bool = False) -> str:
-        """Create a hosted zone (public by default) and return its bare id."""
+    def create_hosted_zone(self, name: str, private: bool = False, account_id: str | None = None) -> str:
+        """Create a hosted zone (public by default; in another account with ``account_id``); return its id."""
         kwargs: dict[str, Any] = {"Name": name, "CallerReference": str(uuid.uuid4())}
         if private:
             kwargs["HostedZoneConfig"] = {"PrivateZone": True, "Comment": "sandbox private zone"}
             kwargs["VPC"] = {"VPCRegion": self.region, "VPCId": "vpc-0sandbox"}
-        zone_id: str = self.client("route53").create_hosted_zone(**kwargs)["HostedZone"]["Id"]
+        zone_id: str = self.client("route53", account_id).create_hosted_zone(**kwargs)["HostedZone"]["Id"]
         return zone_id.rsplit("/", 1)[-1]
 
-    def zone_records(self, zone_id: str) -> dict[tuple[str, str], tuple[str, ...]]:
+    def zone_records(
+        self, zone_id: str, account_id: str | None = None
+    ) -> dict[tuple[str, str], tuple[str, ...]]:
         """``{(name, type): values}`` of every record set in the zone (names without the trailing dot)."""
         out: dict[tuple[str, str], tuple[str, ...]] = {}
-        pages = (
-            self.client("route53").get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
-        )
+        client = self.client("route53", account_id)
+        pages = client.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
         for page in pages:
             for item in page["ResourceRecordSets"]:
                 values = tuple(sorted(r["Value"] for r in item.get("ResourceRecords", [])))
                 out[(item["Name"].rstrip("."), item["Type"])] = values
         return out
 
-    def add_record(self, zone_id: str, name: str, rtype: str, *values: str, ttl: int = 300) -> None:
+    def add_record(
+        self, zone_id: str, name: str, rtype: str, *values: str, ttl: int = 300, account_id: str | None = None
+    ) -> None:
         """CREATE a record set in the zone, as a person editing it would (not counted as a handler call)."""
         change = {"Name": name, "Type": rtype, "TTL": ttl, "ResourceRecords": [{"Value": v} for v in values]}
-        self.client("route53").change_resource_record_sets(
+        self.client("route53", account_id).change_resource_record_sets(
             HostedZoneId=zone_id,
             ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": change}]},
         )

@@ -69,10 +69,27 @@ def _before_parameter_build(params: dict[str, Any], context: dict[str, Any], **_
         context[PARAMS_KEY] = dict(params)
 
 
-def _before_call(model: Any, context: dict[str, Any], **_: Any) -> Response | None:
+ACCOUNT_KEY = "mailauth_sandbox_account"
+
+
+def _account_of(signer: Any) -> str | None:
+    """The account moto files this call under: the one its access key belongs to (an assumed role's, say)."""
+    credentials = getattr(signer, "_credentials", None)
+    access_key = getattr(credentials, "access_key", None)
+    if not access_key:
+        return None
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key)
+
+
+def _before_call(
+    model: Any, context: dict[str, Any], request_signer: Any = None, **_: Any
+) -> Response | None:
     active = _active
     if active is None:
         return None
+    context[ACCOUNT_KEY] = _account_of(request_signer)
     return active.on_before_call(
         model.service_model.service_name, model.name, context.get(PARAMS_KEY, {}), context
     )

@@ -74,17 +74,25 @@ class Route53Emulator:
         self._lock = threading.Lock()
 
     # -- moto's store ---------------------------------------------------------------------------
-    def backend(self) -> Any:
-        """moto's Route 53 backend for the sandbox account."""
+    def backend(self, account_id: str | None = None) -> Any:
+        """moto's Route 53 backend for an account (the sandbox's by default)."""
         from moto.route53.models import route53_backends
 
-        return route53_backends[self.account_id]["global"]
+        return route53_backends[account_id or self.account_id]["global"]
 
-    def zones(self) -> list[Any]:
-        """A snapshot of moto's hosted zones."""
+    def zones(self, account_id: str | None = None) -> list[Any]:
+        """A snapshot of moto's hosted zones: one account's, or (``None``) every account's, as public DNS sees."""
+        from moto.route53.models import route53_backends
+
         for _ in range(5):
             try:
-                return list(self.backend().zones.values())
+                if account_id is not None:
+                    return list(self.backend(account_id).zones.values())
+                return [
+                    z
+                    for a in list(route53_backends)
+                    for z in list(route53_backends[a]["global"].zones.values())
+                ]
             except RuntimeError:  # changed size during iteration
                 continue
         return []
@@ -102,14 +110,17 @@ class Route53Emulator:
         return when is None or self.clock.now() >= when
 
     # -- hooks ------------------------------------------------------------------------------------
-    def before_call(self, operation: str, params: dict[str, Any]) -> hooks.Response | None:
-        """AWS's answer or error for calls moto gets wrong; ``None`` lets moto answer."""
+    def before_call(
+        self, operation: str, params: dict[str, Any], account_id: str | None = None
+    ) -> hooks.Response | None:
+        """AWS's answer or error for calls moto gets wrong (in the caller's account); ``None`` lets moto answer."""
+        account = account_id or self.account_id
         if operation == "ChangeResourceRecordSets":
-            return self._validate_batch(params)
+            return self._validate_batch(params, account)
         if operation == "GetChange":
             return self._get_change(params)
         if operation == "ListHostedZonesByName":
-            return self._list_by_name(params)
+            return self._list_by_name(params, account)
         return None
 
     def after_call(self, operation: str, params: dict[str, Any], status: int, parsed: dict[str, Any]) -> None:
@@ -159,8 +170,8 @@ class Route53Emulator:
             info["Comment"] = change.comment
         return hooks.response({"ChangeInfo": info})
 
-    def _validate_batch(self, params: dict[str, Any]) -> hooks.Response | None:
-        zone = self.backend().zones.get(zone_id_of(str(params.get("HostedZoneId", ""))))
+    def _validate_batch(self, params: dict[str, Any], account: str) -> hooks.Response | None:
+        zone = self.backend(account).zones.get(zone_id_of(str(params.get("HostedZoneId", ""))))
         if zone is None:
             return None  # moto raises NoSuchHostedZone
         current: dict[tuple[str, str, str | None], tuple[str, list[str]]] = {}
@@ -239,8 +250,8 @@ class Route53Emulator:
             )
         return errors
 
-    def _list_by_name(self, params: dict[str, Any]) -> hooks.Response:
-        zones = sorted(self.zones(), key=lambda z: (sort_key(z.name), z.id))
+    def _list_by_name(self, params: dict[str, Any], account: str) -> hooks.Response:
+        zones = sorted(self.zones(account), key=lambda z: (sort_key(z.name), z.id))
         start_name = params.get("DNSName")
         start_id = params.get("HostedZoneId")
         max_items = int(params.get("MaxItems") or 100)

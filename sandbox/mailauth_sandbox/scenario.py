@@ -41,6 +41,8 @@ class RecordSpec(_Spec):
 class ZoneSpec(_Spec):
     name: str
     private: bool = False
+    #: another AWS account holding the zone (reached through a role the request names)
+    account: str | None = None
     records: list[RecordSpec] = []
     #: a file holding `aws route53 list-resource-record-sets` output (relative to the scenario file)
     records_file: str | None = None
@@ -143,6 +145,7 @@ class Runner:
         self.scenario = scenario
         self.base_dir = base_dir
         self.zone_ids: dict[str, str] = {}
+        self.accounts: dict[str, str | None] = {}
         self.before: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {}
         self.submissions: list[dict[str, Any]] = []
 
@@ -152,15 +155,18 @@ class Runner:
         return SesBehaviour(verify=verify, dkim_fail_once=ses.dkim_fail_once, vdm_enabled=ses.vdm_enabled)
 
     def create_zone(self, local: LocalAws, spec: ZoneSpec) -> str:
-        zone_id = local.create_hosted_zone(spec.name, private=spec.private)
+        zone_id = local.create_hosted_zone(spec.name, private=spec.private, account_id=spec.account)
         records = list(spec.records)
         if spec.records_file:
             records += _records_from_cli_json(self.base_dir / spec.records_file)
         for record in records:
-            local.add_record(zone_id, record.name, record.type, *record.values, ttl=record.ttl)
+            local.add_record(
+                zone_id, record.name, record.type, *record.values, ttl=record.ttl, account_id=spec.account
+            )
         if not spec.private:
             self.zone_ids[spec.name] = zone_id
-        self.before[zone_id] = local.zone_records(zone_id)
+        self.accounts[zone_id] = spec.account
+        self.before[zone_id] = local.zone_records(zone_id, spec.account)
         return zone_id
 
     def submit(self, local: LocalAws, spec: SubmitSpec) -> dict[str, Any]:
@@ -329,7 +335,7 @@ class Runner:
     def zone_diff(self, local: LocalAws, zone_id: str | None) -> dict[str, Any] | None:
         if zone_id is None or zone_id not in self.before:
             return None
-        before, after = self.before[zone_id], local.zone_records(zone_id)
+        before, after = self.before[zone_id], local.zone_records(zone_id, self.accounts.get(zone_id))
 
         def rows(keys: Any, source: dict[tuple[str, str], tuple[str, ...]]) -> list[dict[str, Any]]:
             return [{"name": k[0], "type": k[1], "values": list(source[k])} for k in sorted(keys)]

@@ -49,11 +49,16 @@ ENVIRONMENT = {
         "MAILAUTH_ALLOWED_MAIL_FROM_LABELS",
         "MAILAUTH_DNS_NAMESERVERS",
         "MAILAUTH_OFFBOARD_STATE_MACHINE_ARN",
+        "MAILAUTH_ALLOWED_ROLE_ARNS",
     },
     "UnpublishRecordsFunction": {"MAILAUTH_LEDGER_TABLE_NAME"},
     "RemoveIdentityFunction": {"MAILAUTH_LEDGER_TABLE_NAME"},
     "TriggerFunction": {"MAILAUTH_STATE_MACHINE_ARN", "MAILAUTH_TABLE_NAME", "MAILAUTH_AUTO_ONBOARD"},
-    "ResolveFunction": {"MAILAUTH_DNS_NAMESERVERS", "MAILAUTH_ALLOWED_MAIL_FROM_LABELS"},
+    "ResolveFunction": {
+        "MAILAUTH_DNS_NAMESERVERS",
+        "MAILAUTH_ALLOWED_MAIL_FROM_LABELS",
+        "MAILAUTH_ALLOWED_ROLE_ARNS",
+    },
     "CheckVerificationFunction": {
         "MAILAUTH_DNS_NAMESERVERS",
         "MAILAUTH_POLL_FIRST_SECONDS",
@@ -105,8 +110,11 @@ def policy_documents(resources: dict[str, Any]) -> Iterator[tuple[str, dict[str,
 
 
 def statements(resources: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every statement; a conditional one (``!If [cond, statement, AWS::NoValue]``) counts as granted."""
     for name, document in policy_documents(resources):
         for statement in as_list(document["Statement"]):
+            if "Fn::If" in statement:
+                statement = statement["Fn::If"][1]
             yield name, statement
 
 
@@ -243,7 +251,7 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
 @pytest.mark.parametrize(
     ("logical_id", "actions"),
     [
-        ("ResolveFunction", {"route53:ListHostedZonesByName", "route53:GetHostedZone"}),
+        ("ResolveFunction", {"route53:ListHostedZonesByName", "route53:GetHostedZone", "sts:AssumeRole"}),
         (
             "EnsureIdentityFunction",
             {
@@ -261,9 +269,10 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
                 "route53:ChangeResourceRecordSets",
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
+                "sts:AssumeRole",
             },
         ),
-        ("AwaitChangeFunction", {"route53:GetChange"}),
+        ("AwaitChangeFunction", {"route53:GetChange", "sts:AssumeRole"}),
         ("CheckVerificationFunction", {"ses:GetEmailIdentity", "ses:PutEmailIdentityMailFromAttributes"}),
         ("RecommendationsFunction", {"ses:ListRecommendations"}),
         ("NotifyFunction", {"sns:Publish", "kms:GenerateDataKey*", "kms:Decrypt"}),
@@ -279,6 +288,7 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
                 "route53:ListHostedZonesByName",
                 "route53:GetHostedZone",
                 "route53:ListResourceRecordSets",
+                "sts:AssumeRole",
             },
         ),
         (
@@ -293,6 +303,7 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
                 "route53:ChangeResourceRecordSets",
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
+                "sts:AssumeRole",
             },
         ),
         (
@@ -454,3 +465,33 @@ def test_every_sample_event_is_used_by_a_test() -> None:
 
     unused = [p.stem for p in (ROOT / "events").glob("*.json") if not used(p.stem)]
     assert not unused, f"events nobody loads: {unused}"
+
+
+def test_roles_are_assumed_only_when_listed(resources: dict[str, Any]) -> None:
+    for name in (
+        "ResolveFunction",
+        "PublishRecordsFunction",
+        "AwaitChangeFunction",
+        "UnpublishRecordsFunction",
+        "ApiFunction",
+    ):
+        policies = resources[name]["Properties"]["Policies"]
+        conditional = [
+            st["Fn::If"]
+            for p in policies
+            if isinstance(p, dict)
+            for st in p.get("Statement", [])
+            if "Fn::If" in st
+        ]
+        assert conditional == [
+            [
+                "HasHostedZoneRoles",
+                {
+                    "Sid": "CrossAccountZones",
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Resource": {"Ref": "HostedZoneRoleArns"},
+                },
+                {"Ref": "AWS::NoValue"},
+            ]
+        ], name

@@ -80,7 +80,8 @@ def dry_run(
     names = records.record_names(request, identity)
     if existing is None:
         names = {n for n in names if "._domainkey." not in n}
-    plan = records.plan(request, identity, (route53 or Route53()).records_at(zone.hosted_zone_id, names))
+    route53 = route53 or Route53(role_arn=zone.role_arn)
+    plan = records.plan(request, identity, route53.records_at(zone.hosted_zone_id, names))
     return DryRun(
         domain=request.domain,
         verdict="conflicts" if plan.conflicts else "ready",

@@ -152,6 +152,7 @@ class Owned(BaseModel):
 
     domain: str
     hosted_zone_id: str | None = None
+    role_arn: str | None = None  # the zone's account's role, when it is not this account
     identity_created: bool = False
     entries: Ledger = {}
     version: int = 0
@@ -186,6 +187,7 @@ class LedgerStore:
         return Owned(
             domain=domain,
             hosted_zone_id=item.get("hosted_zone_id", {}).get("S"),
+            role_arn=item.get("role_arn", {}).get("S"),
             identity_created=item.get("identity_created", {}).get("BOOL", False),
             entries=loads(item.get("records", {}).get("S")),
             version=int(item.get("version", {}).get("N", "0")),
@@ -204,6 +206,8 @@ class LedgerStore:
         }
         if owned.hosted_zone_id:
             item["hosted_zone_id"] = {"S": owned.hosted_zone_id}
+        if owned.role_arn:
+            item["role_arn"] = {"S": owned.role_arn}
         guard: dict[str, Any] = (
             {
                 "ConditionExpression": "version = :v",

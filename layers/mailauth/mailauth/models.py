@@ -59,6 +59,12 @@ class OnboardRequest(_Strict):
 
     domain: str = Field(description="The sending domain, e.g. example.com or news.example.com")
     hosted_zone_id: str | None = Field(default=None, description="Route 53 zone ID; found when absent")
+    hosted_zone_role_arn: str | None = Field(
+        default=None,
+        description="a role in the account that holds the hosted zone, assumed for every Route 53 call",
+        pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$",
+        max_length=600,
+    )
     mail_from_subdomain: str = Field(default="mail", description="Label(s) of the custom MAIL FROM domain")
     behavior_on_mx_failure: Literal["USE_DEFAULT_VALUE", "REJECT_MESSAGE"] = "USE_DEFAULT_VALUE"
     dmarc: DmarcSettings = DmarcSettings()
@@ -148,6 +154,7 @@ class ZoneInfo(_Strict):
     domain: str
     dns: Literal["route53", "external"] = "route53"
     hosted_zone_id: str = ""  # empty when DNS is external
+    role_arn: str | None = None  # assumed for Route 53 when the zone is in another account
     zone_name: str
     name_servers: tuple[str, ...] = ()
     delegation: Literal["ok", "undelegated", "unknown"] = "unknown"
@@ -218,6 +225,7 @@ class PublishResult(_Strict):
     """PublishRecords' output: what was changed, what was kept, and the Route 53 change to wait for."""
 
     hosted_zone_id: str
+    role_arn: str | None = None
     change_id: str | None = None
     changes: tuple[RecordChange, ...] = ()
     kept: tuple[KeptRecord, ...] = ()

@@ -50,7 +50,7 @@ def unpublish(
                 hosted_zone_id=owned.hosted_zone_id or "", notes=("the ledger lists no records",)
             )
         )
-    route53 = route53 or Route53()
+    route53 = route53 or Route53(role_arn=owned.role_arn)
     current = route53.records_at(owned.hosted_zone_id, {e.name for e in owned.entries.values()})
     changes, left, remaining = ledger.undo(owned.entries, current)
     change_id = (

@@ -68,7 +68,7 @@ def publish(
 ) -> PublishResult:
     if zone.dns == "external":
         return publish_external(request, identity)
-    route53 = route53 or Route53()
+    route53 = route53 or Route53(role_arn=zone.role_arn)
     store = store or LedgerStore()
     owned = store.get(request.domain)
     plan, existing = make_plan(
@@ -87,6 +87,7 @@ def publish(
                 update={
                     "entries": ledger.record(owned.entries, plan.changes, existing),
                     "hosted_zone_id": zone.hosted_zone_id,
+                    "role_arn": zone.role_arn,
                     "identity_created": owned.identity_created or not identity.adopted,
                 }
             )
@@ -100,6 +101,7 @@ def publish(
     carried = tuple(c for c in (previous.changes if previous else ()) if c.purpose != "dkim")
     return PublishResult(
         hosted_zone_id=zone.hosted_zone_id,
+        role_arn=zone.role_arn,
         change_id=change_id,
         changes=(*carried, *plan.changes),
         kept=plan.kept,
@@ -129,7 +131,7 @@ def await_change(result: PublishResult, *, route53: Route53 | None = None) -> Ch
     """INSYNC, or ChangeNotInSyncError for the state machine to retry with back-off."""
     if result.change_id is None:
         return ChangeStatus(change_id=None, status="NONE")
-    status = (route53 or Route53()).change_status(result.change_id)
+    status = (route53 or Route53(role_arn=result.role_arn)).change_status(result.change_id)
     if status != "INSYNC":
         raise ChangeNotInSyncError(f"change {result.change_id} is {status}")
     return ChangeStatus(change_id=result.change_id, status="INSYNC")

@@ -54,6 +54,19 @@ def _external(request: OnboardRequest, why: str) -> ZoneInfo:
     )
 
 
+def check_role_allowed(request: OnboardRequest, allowed: str | None = None) -> None:
+    """Only the cross-account roles this deployment lists (HostedZoneRoleArns) may be assumed."""
+    if request.hosted_zone_role_arn is None:
+        return
+    spec = allowed if allowed is not None else os.environ.get("MAILAUTH_ALLOWED_ROLE_ARNS", "")
+    roles = {r.strip() for r in spec.split(",") if r.strip()}
+    if request.hosted_zone_role_arn not in roles:
+        raise InvalidRequestError(
+            f"hosted_zone_role_arn {request.hosted_zone_role_arn} is not allowed by this deployment "
+            f"(HostedZoneRoleArns: {', '.join(sorted(roles)) or 'none'}); redeploy with it added"
+        )
+
+
 def resolve(raw: Any, *, route53: Route53 | None = None, nameservers: str | None = None) -> ZoneInfo:
     request = parse_request(raw)
     check_mail_from_allowed(request)
@@ -61,7 +74,8 @@ def resolve(raw: Any, *, route53: Route53 | None = None, nameservers: str | None
         return _external(
             request, "dns is external: mailauth publishes nothing and verifies what public DNS serves"
         )
-    route53 = route53 or Route53()
+    check_role_allowed(request)
+    route53 = route53 or Route53(role_arn=request.hosted_zone_role_arn)
     if request.hosted_zone_id:
         zone = route53.get_zone(request.hosted_zone_id)
         if zone.private:
@@ -98,6 +112,7 @@ def resolve(raw: Any, *, route53: Route53 | None = None, nameservers: str | None
         warnings.append(f"could not check the delegation of {zone.name}: {error}")
     return ZoneInfo(
         domain=request.domain,
+        role_arn=request.hosted_zone_role_arn,
         hosted_zone_id=zone.id,
         zone_name=zone.name,
         name_servers=zone.name_servers,

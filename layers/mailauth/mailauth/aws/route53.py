@@ -33,14 +33,44 @@ def _zone_id(raw: str) -> str:
 
 
 class Route53:
-    def __init__(self, client: Any = None) -> None:
+    """Route 53 in this account, or, with ``role_arn``, in the account whose role mailauth assumes."""
+
+    def __init__(self, client: Any = None, *, role_arn: str | None = None, sts: Any = None) -> None:
         self._client = client
+        self.role_arn = role_arn
+        self._sts = sts
 
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = make_client("route53")
+            self._client = self._assumed() if self.role_arn else make_client("route53")
         return self._client
+
+    def _assumed(self) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        sts = self._sts or make_client("sts")
+        try:
+            with transient_as_throttled("AssumeRole"):
+                creds = sts.assume_role(
+                    RoleArn=self.role_arn, RoleSessionName="mailauth", DurationSeconds=900
+                )["Credentials"]
+        except Exception as exc:
+            if error_code(exc) == "AccessDenied":
+                raise InvalidRequestError(
+                    f"mailauth may not assume {self.role_arn}: {exc}. The role's trust policy must allow this "
+                    "stack's functions (docs/operations.md, cross-account zones)"
+                ) from exc
+            raise
+        factory: Any = boto3.client
+        return factory(
+            "route53",
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            config=Config(retries={"mode": "adaptive", "max_attempts": 5}),
+        )
 
     # ---------------------------------------------------------------------------------------- zones
     def zones_named(self, name: str) -> list[HostedZone]:

@@ -1,0 +1,61 @@
+"""A hosted zone in another AWS account, reached by assuming a role the deployment allows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mailauth_sandbox import LocalAws
+from tests.workflow.helpers import failure, last_input
+
+Factory = Callable[..., LocalAws]
+OTHER = "222222222222"
+ROLE = f"arn:aws:iam::{OTHER}:role/mailauth-dns"
+
+
+def test_onboarding_and_offboarding_in_another_accounts_zone(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(parameters={"HostedZoneRoleArns": ROLE})
+    zone_id = local.create_hosted_zone("example.com", account_id=OTHER)
+    assert local.client("route53").list_hosted_zones()["HostedZones"] == []  # not in the stack's account
+    before = local.zone_records(zone_id, OTHER)
+
+    arn = local.start_execution(
+        {"request": {"domain": "example.com", "hosted_zone_role_arn": ROLE}}, name="x-1"
+    )
+    result = local.wait(arn)
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    added = set(local.zone_records(zone_id, OTHER)) - set(before)
+    assert len(added) == 6
+    assert local.api_calls()["sts:AssumeRole"] >= 3  # each step that touches Route 53 assumes the role
+
+    off = local.start_execution(
+        {"request": {"domain": "example.com"}},
+        name="x-off",
+        state_machine_arn=local.resources["OffboardStateMachine"]["Arn"],
+    )
+    assert local.wait(off)["status"] == "SUCCEEDED", failure(local, off)
+    assert local.zone_records(zone_id, OTHER) == before  # the ledger remembered the role
+
+
+def test_a_role_the_deployment_does_not_list_is_refused(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()  # HostedZoneRoleArns empty
+    local.create_hosted_zone("example.com", account_id=OTHER)
+
+    arn = local.start_execution(
+        {"request": {"domain": "example.com", "hosted_zone_role_arn": ROLE}}, name="x-2"
+    )
+
+    assert local.wait(arn)["status"] == "FAILED"
+    error = last_input(local, "NotifyFunction")["state"]["error"]
+    assert error["Error"] == "InvalidRequestError"
+    assert "HostedZoneRoleArns" in error["Cause"]
+    assert "sts:AssumeRole" not in local.api_calls()
+
+
+def test_a_malformed_role_arn_is_a_validation_error(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(parameters={"HostedZoneRoleArns": ROLE})
+    arn = local.start_execution(
+        {"request": {"domain": "example.com", "hosted_zone_role_arn": "mailauth-dns"}}, name="x-3"
+    )
+    assert local.wait(arn)["status"] == "FAILED"
+    assert "hosted_zone_role_arn" in last_input(local, "NotifyFunction")["state"]["error"]["Cause"]
