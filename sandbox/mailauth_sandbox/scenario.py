@@ -80,7 +80,7 @@ class FaultSpec(_Spec):
 
 
 class SubmitSpec(_Spec):
-    via: Literal["api", "cloudtrail", "event", "offboard"] = "api"
+    via: Literal["api", "plan", "cloudtrail", "event", "offboard"] = "api"
     #: the request (api, event); for cloudtrail, the zone name to create and announce; for offboard, the
     #: domain (DELETE /domains/{domain}, after every earlier submission has finished)
     request: dict[str, Any] = {}
@@ -94,6 +94,7 @@ class Expect(_Spec):
     step_error: str | None = None  # the step error the notification reports (RecordConflictError, ...)
     outcome: Literal["success", "timeout", "failure"] | None = None
     api_status: int | None = None
+    plan_verdict: Literal["ready", "conflicts", "blocked"] | None = None  # via: plan (a dry run)
     max_transitions: int | None = None
     min_hours: float | None = None
     max_hours: float | None = None
@@ -185,9 +186,9 @@ class Runner:
                 "api_response": body,
                 "execution_arn": body.get("executionArn"),
             }
-        if spec.via == "api":
+        if spec.via in ("api", "plan"):
             event = json.loads((ROOT / "events" / "api_post_domains.json").read_text())
-            event["body"] = json.dumps(spec.request)
+            event["body"] = json.dumps({**spec.request, **({"dry_run": True} if spec.via == "plan" else {})})
             invocation = local.run_function("ApiFunction", event)
             if not invocation.ok:
                 raise RuntimeError(f"ApiFunction failed: {invocation.error_type}: {invocation.error_message}")
@@ -196,7 +197,7 @@ class Runner:
             return {
                 "_submission_calls": dict(invocation.calls),
                 "domain": body.get("domain") or str(spec.request.get("domain")),
-                "via": "api",
+                "via": spec.via,
                 "api_status": response["statusCode"],
                 "api_response": body,
                 "execution_arn": body.get("executionArn"),
@@ -297,6 +298,16 @@ class Runner:
         arn = item.get("execution_arn")
         submission_calls = item.pop("_submission_calls", {})
         out: dict[str, Any] = {**item, "status": None, "error": None}
+        if item["via"] == "plan":
+            plan = item.get("api_response", {})
+            zone_id = (plan.get("zone") or {}).get("hosted_zone_id")
+            out.update(
+                plan=plan,
+                plan_verdict=plan.get("verdict"),
+                api_calls=submission_calls,
+                zone=self.zone_diff(local, zone_id),
+            )
+            return out
         if not arn:
             return out
         description = local.client("stepfunctions").describe_execution(executionArn=arn)
@@ -381,29 +392,37 @@ def _attr(notification: dict[str, Any], key: str) -> str | None:
     return value.get("Value") if isinstance(value, dict) else None
 
 
-def _checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, str]]:
+def _value_checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    """Expectations on single values: statuses, counts, simulated hours."""
+    out: list[tuple[str, bool, str]] = []
+    for key in ("status", "error", "step_error", "outcome", "api_status", "plan_verdict"):
+        wanted = getattr(expect, key)
+        if wanted is not None:
+            out.append((key, d.get(key) == wanted, f"{d.get(key)!r}, expected {wanted!r}"))
+    hours = d.get("simulated_seconds", 0) / 3600
+    transitions = d.get("state_transitions", 0)
+    added = len((d.get("zone") or {}).get("added", []))
+    bounds = [
+        (
+            "max_transitions",
+            expect.max_transitions,
+            transitions <= (expect.max_transitions or 0),
+            transitions,
+        ),
+        ("min_hours", expect.min_hours, hours >= (expect.min_hours or 0), f"{hours:.2f} h"),
+        ("max_hours", expect.max_hours, hours <= (expect.max_hours or 0), f"{hours:.2f} h"),
+        ("records_added", expect.records_added, added == expect.records_added, added),
+    ]
+    out += [
+        (name, ok, f"{seen}, expected {wanted}") for name, wanted, ok, seen in bounds if wanted is not None
+    ]
+    return out
+
+
+def _content_checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    """Expectations on contents: the zone diff, kept records, diagnosis and notification text."""
     out: list[tuple[str, bool, str]] = []
     zone = d.get("zone") or {}
-    verification = d.get("verification") or {}
-    text = "\n".join(n["email"] for n in d.get("notifications", []))
-    hours = d.get("simulated_seconds", 0) / 3600
-    plain = {"status": "status", "error": "error", "step_error": "step_error", "outcome": "outcome"}
-    for field_name, key in plain.items():
-        wanted = getattr(expect, field_name)
-        if wanted is not None:
-            out.append((field_name, d.get(key) == wanted, f"{d.get(key)!r}, expected {wanted!r}"))
-    if expect.api_status is not None:
-        out.append(("api_status", d.get("api_status") == expect.api_status, f"{d.get('api_status')}"))
-    if expect.max_transitions is not None:
-        n = d.get("state_transitions", 0)
-        out.append(("max_transitions", n <= expect.max_transitions, f"{n} <= {expect.max_transitions}"))
-    if expect.min_hours is not None:
-        out.append(("min_hours", hours >= expect.min_hours, f"{hours:.2f} h >= {expect.min_hours}"))
-    if expect.max_hours is not None:
-        out.append(("max_hours", hours <= expect.max_hours, f"{hours:.2f} h <= {expect.max_hours}"))
-    if expect.records_added is not None:
-        n = len(zone.get("added", []))
-        out.append(("records_added", n == expect.records_added, f"{n}, expected {expect.records_added}"))
     if expect.zone_unchanged is not None:
         same = not (zone.get("added") or zone.get("removed") or zone.get("changed"))
         out.append(("zone_unchanged", same == expect.zone_unchanged, f"diff: {zone}"))
@@ -411,16 +430,18 @@ def _checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, str]]:
         f"{k['record']['type']} {k['record']['name'].rstrip('.')}"
         for k in (d.get("publish") or {}).get("kept", [])
     }
-    for record in expect.kept:
-        out.append((f"kept {record}", record in kept, f"kept: {sorted(kept)}"))
+    out += [(f"kept {r}", r in kept, f"kept: {sorted(kept)}") for r in expect.kept]
+    diagnosis = (d.get("verification") or {}).get("diagnosis", [])
     for words in expect.diagnosis_contains:
-        found = any(words in line for line in verification.get("diagnosis", []))
-        out.append(
-            (f"diagnosis contains {words!r}", found, "; ".join(verification.get("diagnosis", []))[:300])
-        )
-    for words in expect.notification_contains:
-        out.append((f"notification contains {words!r}", words in text, text[:200]))
+        found = any(words in line for line in diagnosis)
+        out.append((f"diagnosis contains {words!r}", found, "; ".join(diagnosis)[:300]))
+    text = "\n".join(n["email"] for n in d.get("notifications", []))
+    out += [(f"notification contains {w!r}", w in text, text[:200]) for w in expect.notification_contains]
     return out
+
+
+def _checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    return _value_checks(expect, d) + _content_checks(expect, d)
 
 
 def check(scenario: Scenario, domains: list[dict[str, Any]]) -> list[dict[str, Any]]:

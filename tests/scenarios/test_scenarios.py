@@ -29,6 +29,7 @@ def test_scenario_meets_its_expectations(path: Path) -> None:
 def test_every_required_scenario_is_shipped() -> None:
     names = {p.stem for p in SCENARIOS}
     assert names >= {
+        "plan",
         "cross-account",
         "external-dns",
         "offboard",

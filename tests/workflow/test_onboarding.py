@@ -251,3 +251,16 @@ def test_rerun_after_success_changes_nothing(local_aws_factory: Factory) -> None
     publish = output(result)["publish"]
     assert publish["changes"] == [] and len(publish["kept"]) == 6
     assert output(result)["identity"]["adopted"] is True
+
+
+def test_an_internationalised_domain_is_onboarded_as_punycode(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("xn--bcher-kva.example")
+
+    arn, result = run(local, {"domain": "Bücher.Example."})
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    assert output(result)["request"]["domain"] == "xn--bcher-kva.example"
+    names = {name for name, _ in zone_records(local, zone_id)}
+    assert "_dmarc.xn--bcher-kva.example" in names and "mail.xn--bcher-kva.example" in names
+    assert ses_identity(local, "xn--bcher-kva.example")["VerifiedForSendingStatus"] is True
