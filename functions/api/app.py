@@ -23,7 +23,7 @@ from mailauth.errors import AwsThrottledError, ExecutionConflictError, InvalidRe
 from mailauth.models import OnboardRequest
 from mailauth.resolve import check_mail_from_allowed
 from mailauth.status import domain_status
-from mailauth.submission import default_submitter
+from mailauth.submission import Submission, default_submitter
 
 logger = Logger()
 app = APIGatewayRestResolver(enable_validation=True)
@@ -33,6 +33,26 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
     return Response(
         status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
     )
+
+
+def _accepted(submission: Submission) -> Response[Any]:
+    return _json(
+        202,
+        {
+            "domain": submission.domain,
+            "executionArn": submission.execution_arn,
+            "executionName": submission.execution_name,
+            "status": "STARTED" if submission.started else "ALREADY_RUNNING",
+        },
+    )
+
+
+def _path_domain(domain: str) -> str:
+    """The {domain} path parameter, URL-decoded and normalised (an InvalidRequestError becomes 400)."""
+    try:
+        return normalise_domain(unquote(domain))
+    except ValueError as exc:
+        raise InvalidRequestError(f"domain: {exc}") from None
 
 
 class DomainRequest(OnboardRequest):
@@ -51,23 +71,12 @@ def post_domain(body: DomainRequest) -> Response[Any]:
     check_mail_from_allowed(request)
     submission = default_submitter().submit(request)
     logger.info("submitted", extra={"execution": submission.execution_arn, "started": submission.started})
-    return _json(
-        202,
-        {
-            "domain": submission.domain,
-            "executionArn": submission.execution_arn,
-            "executionName": submission.execution_name,
-            "status": "STARTED" if submission.started else "ALREADY_RUNNING",
-        },
-    )
+    return _accepted(submission)
 
 
 @app.get("/domains/<domain>")
 def get_domain(domain: str) -> Response[Any]:
-    try:
-        name = normalise_domain(unquote(domain))
-    except ValueError as exc:
-        return _json(400, {"message": f"domain: {exc}"})
+    name = _path_domain(domain)
     status = domain_status(name, default_submitter())
     if status["identity"] is None and status["execution"] is None:
         return _json(404, {"message": f"mailauth knows no onboarding of {name} and SES has no such identity"})
@@ -76,26 +85,11 @@ def get_domain(domain: str) -> Response[Any]:
 
 @app.delete("/domains/<domain>")
 def delete_domain(domain: str) -> Response[Any]:
-    try:
-        name = normalise_domain(unquote(domain))
-    except ValueError as exc:
-        return _json(400, {"message": f"domain: {exc}"})
-    keep = (app.current_event.get_query_string_value("keep_identity") or "false").lower() in (
-        "true",
-        "1",
-        "yes",
-    )
+    name = _path_domain(domain)
+    keep = (app.current_event.get_query_string_value("keep_identity") or "").lower() in ("true", "1", "yes")
     submission = default_submitter().offboard(name, keep_identity=keep)
     logger.info("offboarding", extra={"execution": submission.execution_arn, "keep_identity": keep})
-    return _json(
-        202,
-        {
-            "domain": name,
-            "executionArn": submission.execution_arn,
-            "executionName": submission.execution_name,
-            "status": "STARTED" if submission.started else "ALREADY_RUNNING",
-        },
-    )
+    return _accepted(submission)
 
 
 @app.exception_handler(RequestValidationError)

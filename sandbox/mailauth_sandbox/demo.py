@@ -32,7 +32,7 @@ def _wait(seconds: int) -> str:
 
 def _describe(function: str, result: Any, error: str | None) -> str:
     if error:
-        return f"{function.removesuffix('Function')}: {error} (the state machine retries)"
+        return f"{error} (the state machine retries)"
     if function == "ResolveFunction":
         zone = result["zone"]
         return f"zone {zone['zone_name']} ({zone['hosted_zone_id']}), delegation {zone['delegation']}"
@@ -72,14 +72,20 @@ def run(domain: str, out: Any = sys.stdout) -> int:
         )
         start = local.clock.start
 
+        seen: dict[str, int] = {}
+
         def show(inv: Invocation) -> None:  # runs as each handler returns: progress as it happens
-            if inv.function != "ApiFunction":
-                when = _since(start, inv.started_at or start)
-                print(
-                    f"  {when:>8}  {_describe(inv.function, inv.result, inv.error_type)}",
-                    file=out,
-                    flush=True,
-                )
+            arn = inv.execution
+            if inv.function == "ApiFunction" or arn is None:
+                return
+            states = local.states_entered(
+                arn
+            )  # every state entered since the previous step, Choices and Waits too
+            path = " > ".join(states[seen.get(arn, 0) :]) or "(retried in the same state)"
+            seen[arn] = len(states)
+            when = _since(start, inv.started_at or start)
+            line = f"  {when:>8}  {path}: {_describe(inv.function, inv.result, inv.error_type)}"
+            print(line, file=out, flush=True)
 
         local.observers.append(show)
         response = local.invoke("ApiFunction", event)

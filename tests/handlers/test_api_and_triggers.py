@@ -231,3 +231,18 @@ def test_dry_run_reports_conflicts_and_a_missing_zone(local_aws_factory: Factory
     [item] = conflict["plan"]["conflicts"]
     assert item["name"] == "mail.example.com" and item["fix"]
     assert missing["verdict"] == "blocked" and "NoPublicZoneError" in missing["blocked"]
+
+
+def test_an_invalid_domain_in_the_path_is_400(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    for method, name in (("api_get_domain", "co.uk"), ("api_delete_domain", "not%20a%20domain")):
+        event = load_event(method)
+        event["pathParameters"] = {"domain": name}
+        event["path"] = f"/domains/{name}"
+        response = local.invoke("ApiFunction", event)
+        assert response["statusCode"] == 400, response
+        assert json.loads(response["body"])["message"].startswith("domain: ")
+    assert (
+        local.client("stepfunctions").list_executions(stateMachineArn=local.state_machine_arn)["executions"]
+        == []
+    )

@@ -15,8 +15,12 @@ def test_demo_onboards_and_shows_each_part() -> None:
 
     text = out.getvalue()
     assert "POST /domains -> 202" in text
-    assert re.search(r"\+\dh\d\dm  DKIM PENDING, MAIL FROM PENDING, next check in \d+m", text)
-    assert re.search(r"\+2h\d\dm  DKIM SUCCESS, MAIL FROM SUCCESS: verified", text)  # SES took ~2 h here
+    assert re.search(r"\+0h00m  Resolve: zone shop\.example\.org \(\w+\), delegation ok", text)
+    polls = r"VerificationDecision > WaitForVerification > CheckVerification: DKIM PENDING, MAIL FROM PENDING"
+    assert re.search(rf"\+\dh\d\dm  {polls}, next check in \d+m", text)  # every state entered, as it happens
+    assert re.search(
+        r"\+2h\d\dm  .*CheckVerification: DKIM SUCCESS, MAIL FROM SUCCESS: verified", text
+    )  # ~2 h
     assert "Execution SUCCEEDED" in text
     assert len(re.findall(r"^  \+ CNAME .*\._domainkey\.shop\.example\.org ", text, re.M)) == 3
     assert re.search(

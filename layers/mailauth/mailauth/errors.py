@@ -53,6 +53,8 @@ TRANSIENT_AWS_CODES = frozenset(
     {
         "Throttling",
         "Throttled",
+        "ThrottledException",
+        "KMSThrottling",
         "ThrottlingException",
         "TooManyRequestsException",
         "PriorRequestNotComplete",

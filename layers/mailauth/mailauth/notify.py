@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from mailauth.errors import AwsThrottledError
 from mailauth.models import DnsCheck, ErrorInfo, NotifyInput, RecordSet
 
 NotifyOutcome = Literal["success", "timeout", "failure", "action_required"]
@@ -26,7 +25,6 @@ DESCRIPTION_MAX = 4000  # Chatbot custom notification description (kept well ins
 NEXT_STEP_MAX = 800
 EMAIL_MAX = 200_000  # SNS messages are at most 256 KiB, the Chatbot JSON travels in the same publish
 NO_DOMAIN = "(no domain)"
-SNS_THROTTLING_CODES = frozenset({"Throttled", "ThrottledException", "KMSThrottling"})
 EMOJI: dict[NotifyOutcome, str] = {"success": "✅", "timeout": "⏰", "failure": "❌"}
 RERUN_SAFE = (
     "Re-running is safe: mailauth adopts the existing identity and keeps records that are already right."
@@ -413,6 +411,36 @@ def _problems(state: NotifyInput) -> list[str]:
     return problems
 
 
+def custom_notification(
+    *,
+    title: str,
+    description: str,
+    next_steps: list[str],
+    domain: str,
+    summary: str,
+    event_type: str,
+    related: tuple[str | None, ...] = (),
+    context: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An AWS Chatbot custom notification (version 1.0, client-markdown): what Slack shows."""
+    metadata: dict[str, Any] = {"threadId": domain, "summary": summary, "eventType": event_type}
+    if any(related):
+        metadata["relatedResources"] = [r for r in related if r]
+    if context:
+        metadata["additionalContext"] = context
+    return {
+        "version": "1.0",
+        "source": "custom",
+        "content": {
+            "textType": "client-markdown",
+            "title": title,
+            "description": _clip(description, DESCRIPTION_MAX),
+            "nextSteps": [_clip(step, NEXT_STEP_MAX) for step in next_steps],
+        },
+        "metadata": metadata,
+    }
+
+
 def chatbot_notification(
     state: NotifyInput, outcome: NotifyOutcome, subject: str, *, execution_arn: str | None, region: str
 ) -> dict[str, Any]:
@@ -440,31 +468,22 @@ def chatbot_notification(
         lines += ["", "**Problems**", *(f"- {_clip(p, 600)}" for p in problems)]
     if link:
         lines += ["", f"[Execution]({link})"]
-    description = _clip("\n".join(lines), DESCRIPTION_MAX)
-    steps = [_clip(s, NEXT_STEP_MAX) for s in next_steps(state, outcome, link)]
     identity_arn = state.identity.identity_arn if state.identity else None
     context = {"domain": domain, "outcome": outcome, "region": region}
     if state.zone is not None:
         context["hostedZoneId"] = state.zone.hosted_zone_id
     if state.error is not None:
         context["error"] = _error_name(state.error)
-    return {
-        "version": "1.0",
-        "source": "custom",
-        "content": {
-            "textType": "client-markdown",
-            "title": f"{EMOJI[outcome]} {subject}",
-            "description": description,
-            "nextSteps": steps,
-        },
-        "metadata": {
-            "threadId": domain,
-            "summary": subject,
-            "eventType": f"mailauth.{outcome}",
-            "relatedResources": [r for r in (identity_arn, execution_arn) if r],
-            "additionalContext": context,
-        },
-    }
+    return custom_notification(
+        title=f"{EMOJI[outcome]} {subject}",
+        description="\n".join(lines),
+        next_steps=next_steps(state, outcome, link),
+        domain=domain,
+        summary=subject,
+        event_type=f"mailauth.{outcome}",
+        related=(identity_arn, execution_arn),
+        context=context,
+    )
 
 
 def zone_file_lines(state: NotifyInput) -> list[str]:
@@ -507,17 +526,15 @@ def announce_message(state: NotifyInput, *, execution_arn: str | None, region: s
         ]
     if execution_arn:
         lines += ["", f"Execution: {execution_arn}", f"Console:   {console_link(execution_arn, region)}"]
-    chatbot = {
-        "version": "1.0",
-        "source": "custom",
-        "content": {
-            "textType": "client-markdown",
-            "title": "📝 " + subject,
-            "description": "\n".join(f"`{line}`" for line in zone_file_lines(state)),
-            "nextSteps": [f"Create these {len(changes)} records at your DNS provider"],
-        },
-        "metadata": {"threadId": domain, "summary": subject, "eventType": "mailauth.action_required"},
-    }
+    chatbot = custom_notification(
+        title="📝 " + subject,
+        description="\n".join(f"`{line}`" for line in zone_file_lines(state)),
+        next_steps=[f"Create these {len(changes)} records at your DNS provider"],
+        domain=domain,
+        summary=subject,
+        event_type="mailauth.action_required",
+        related=(execution_arn,),
+    )
     return Message(
         outcome="action_required",
         domain=domain,
@@ -561,18 +578,16 @@ def offboard_message(state: NotifyInput, *, execution_arn: str | None, region: s
     ]
     if link:
         lines += ["", f"Execution: {execution_arn}", f"Console:   {link}"]
-    chatbot = {
-        "version": "1.0",
-        "source": "custom",
-        "content": {
-            "textType": "client-markdown",
-            "title": ("✅ " if outcome == "success" else "❌ ") + subject,
-            "description": f"**Removed or restored** {len(changes)} · **Left** {len(state.left)}"
-            + (f" · **Identity** {state.identity_removal.reason}" if state.identity_removal else ""),
-            "nextSteps": steps,
-        },
-        "metadata": {"threadId": domain, "summary": subject, "eventType": f"mailauth.offboard.{outcome}"},
-    }
+    identity = f" · **Identity** {state.identity_removal.reason}" if state.identity_removal else ""
+    chatbot = custom_notification(
+        title=("✅ " if outcome == "success" else "❌ ") + subject,
+        description=f"**Removed or restored** {len(changes)} · **Left** {len(state.left)}{identity}",
+        next_steps=steps,
+        domain=domain,
+        summary=subject,
+        event_type=f"mailauth.offboard.{outcome}",
+        related=(execution_arn,),
+    )
     return Message(
         outcome=outcome, domain=domain, subject=subject, email_text="\n".join(lines), chatbot=chatbot
     )
@@ -597,23 +612,6 @@ def compose(state: NotifyInput, *, execution_arn: str | None, region: str) -> Me
 
 
 # -------------------------------------------------------------------------------------------- publish
-@contextlib.contextmanager
-def _sns_throttling_as_throttled() -> Iterator[None]:
-    """SNS throttles with code ``Throttled`` and HTTP 429, which ``errors.is_transient`` does not list."""
-    try:
-        yield
-    except AwsThrottledError:
-        raise
-    except Exception as exc:
-        response = getattr(exc, "response", None)
-        if isinstance(response, dict) and (
-            response.get("Error", {}).get("Code") in SNS_THROTTLING_CODES
-            or response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 429
-        ):
-            raise AwsThrottledError(f"Publish: throttled by SNS: {exc}") from exc
-        raise
-
-
 def publish(message: Message, *, topic_arn: str, sns_client: Any = None) -> str:
     """One SNS publish: ``email`` gets the text, every other protocol (``default``) the Chatbot JSON.
 
@@ -625,7 +623,7 @@ def publish(message: Message, *, topic_arn: str, sns_client: Any = None) -> str:
     sns = sns_client if sns_client is not None else make_client("sns")
     chatbot = json.dumps(message.chatbot, ensure_ascii=False)
     body = json.dumps({"default": chatbot, "email": message.email_text}, ensure_ascii=False)
-    with _sns_throttling_as_throttled(), transient_as_throttled("Publish"):
+    with transient_as_throttled("Publish"):
         response = sns.publish(
             TopicArn=topic_arn,
             MessageStructure="json",

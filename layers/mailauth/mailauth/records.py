@@ -124,6 +124,11 @@ class _Planner:
     def create(self, purpose: Purpose, wanted: RecordSet, reason: str) -> None:
         self.changes.append(RecordChange(action="CREATE", record=wanted, purpose=purpose, reason=reason))
 
+    def upsert(self, purpose: Purpose, current: RecordSet, values: tuple[str, ...], reason: str) -> None:
+        """Replace the set at ``current``'s name and type with ``values`` (its TTL kept)."""
+        record = RecordSet(name=current.name, type=current.type, ttl=current.ttl, values=values)
+        self.changes.append(RecordChange(action="UPSERT", record=record, purpose=purpose, reason=reason))
+
     def keep(self, purpose: Purpose, record: RecordSet, reason: str) -> None:
         self.kept.append(KeptRecord(record=record, purpose=purpose, reason=reason))
 
@@ -156,14 +161,8 @@ class _Planner:
             and len(sets) == 1
             and self.ours.get(f"{fqdn(wanted.name)}|cname") == [host(v) for v in cname.values]
         ):
-            self.changes.append(
-                RecordChange(
-                    action="UPSERT",
-                    record=wanted.model_copy(update={"ttl": cname.ttl}),
-                    purpose="dkim",
-                    reason="mailauth's own DKIM record from an earlier identity of this domain (ownership ledger)",
-                )
-            )
+            why = "mailauth's own DKIM record from an earlier identity of this domain (ownership ledger)"
+            self.upsert("dkim", cname, wanted.values, why)
             return
         found = cname.values if cname else tuple(f"{s.type} {v}" for s in sets for v in s.values)
         self.conflict(
@@ -205,14 +204,8 @@ class _Planner:
                     f"the existing policy is {strength}; pass dmarc.replace_existing to replace it)"
                 )
             return
-        merged = RecordSet(name=txt.name, type="TXT", ttl=txt.ttl, values=(*txt.values, *wanted.values))
-        self.changes.append(
-            RecordChange(
-                action="UPSERT",
-                record=merged,
-                purpose="dmarc",
-                reason="DMARC value added beside existing TXT values",
-            )
+        self.upsert(
+            "dmarc", txt, (*txt.values, *wanted.values), "DMARC value added beside existing TXT values"
         )
 
     def replace_dmarc(self, txt: RecordSet, wanted: RecordSet, found: list[str], settings_text: str) -> None:
@@ -221,15 +214,8 @@ class _Planner:
             self.keep("dmarc", txt, "already the requested DMARC record")
             return
         others = tuple(v for v in txt.values if not dmarc.is_dmarc(unquote(v)))
-        replaced = RecordSet(name=txt.name, type="TXT", ttl=txt.ttl, values=(*others, *wanted.values))
-        self.changes.append(
-            RecordChange(
-                action="UPSERT",
-                record=replaced,
-                purpose="dmarc",
-                reason=f"replaces {len(found)} existing DMARC record(s), as dmarc.replace_existing asks",
-            )
-        )
+        why = f"replaces {len(found)} existing DMARC record(s), as dmarc.replace_existing asks"
+        self.upsert("dmarc", txt, (*others, *wanted.values), why)
         self.notes.append(f"DMARC at {fqdn(wanted.name)} replaced; it was {' | '.join(found)!r}")
 
     def mail_from_mx(self, wanted: RecordSet) -> None:
@@ -272,14 +258,11 @@ class _Planner:
             )
             return
         if not spfs:
-            merged = RecordSet(name=txt.name, type="TXT", ttl=txt.ttl, values=(*txt.values, *wanted.values))
-            self.changes.append(
-                RecordChange(
-                    action="UPSERT",
-                    record=merged,
-                    purpose="mail_from_spf",
-                    reason="SPF value added beside existing TXT values",
-                )
+            self.upsert(
+                "mail_from_spf",
+                txt,
+                (*txt.values, *wanted.values),
+                "SPF value added beside existing TXT values",
             )
             return
         index, current = spfs[0]
@@ -299,14 +282,11 @@ class _Planner:
             return
         new_values = list(txt.values)
         new_values[index] = quote(new_value)
-        merged = RecordSet(name=txt.name, type="TXT", ttl=txt.ttl, values=tuple(new_values))
-        self.changes.append(
-            RecordChange(
-                action="UPSERT",
-                record=merged,
-                purpose="mail_from_spf",
-                reason="include:amazonses.com merged into the existing SPF record",
-            )
+        self.upsert(
+            "mail_from_spf",
+            txt,
+            tuple(new_values),
+            "include:amazonses.com merged into the existing SPF record",
         )
 
     def retire(self, old: RecordSet) -> None:
