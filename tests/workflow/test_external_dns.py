@@ -53,3 +53,23 @@ def test_route53_mode_still_refuses_a_missing_zone(local_aws_factory: Factory) -
     arn = local.start_execution({"request": {"domain": "example.com"}}, name="r53-1")
     assert local.wait(arn)["status"] == "FAILED"
     assert local.states_entered(arn)[:2] == ["Resolve", "Notify"]
+
+
+def test_offboarding_an_external_domain_deletes_the_identity_mailauth_created(
+    local_aws_factory: Factory,
+) -> None:
+    local = local_aws_factory()
+    act_on_announcements(local)
+    arn = local.start_execution({"request": {"domain": "example.com", "dns": "external"}}, name="ext-2")
+    assert local.wait(arn)["status"] == "SUCCEEDED", failure(local, arn)
+
+    off = local.start_execution(
+        {"request": {"domain": "example.com"}},
+        name="ext-off",
+        state_machine_arn=local.resources["OffboardStateMachine"]["Arn"],
+    )
+
+    assert local.wait(off)["status"] == "SUCCEEDED", failure(local, off)
+    email = local.notifications()[-1]["email"]
+    assert "RECORDS REMOVED OR RESTORED (0)" in email  # mailauth wrote none: the DNS is someone else's
+    assert "deleted: mailauth created it" in email

@@ -66,10 +66,10 @@ def publish(
     route53: Route53 | None = None,
     store: LedgerStore | None = None,
 ) -> PublishResult:
-    if zone.dns == "external":
-        return publish_external(request, identity)
-    route53 = route53 or Route53(role_arn=zone.role_arn)
     store = store or LedgerStore()
+    if zone.dns == "external":
+        return publish_external(request, identity, store)
+    route53 = route53 or Route53(role_arn=zone.role_arn)
     owned = store.get(request.domain)
     plan, existing = make_plan(
         request, zone, identity, previous=previous, owned=owned.entries, route53=route53
@@ -110,9 +110,19 @@ def publish(
     )
 
 
-def publish_external(request: OnboardRequest, identity: IdentityInfo) -> PublishResult:
-    """DNS hosted elsewhere: plan against what public DNS serves; change nothing; the changes are for a person."""
+def publish_external(request: OnboardRequest, identity: IdentityInfo, store: LedgerStore) -> PublishResult:
+    """DNS hosted elsewhere: plan against what public DNS serves; change nothing; the changes are for a person.
+
+    The ledger still records whether mailauth created the SES identity (offboarding needs it); it lists no
+    records, since mailauth wrote none.
+    """
     from mailauth import dnscheck
+
+    owned = store.get(request.domain)
+    if owned.version == 0 or (not identity.adopted and not owned.identity_created):
+        store.put(
+            owned.model_copy(update={"identity_created": owned.identity_created or not identity.adopted})
+        )
 
     served = dnscheck.served_records(dnscheck.make_resolver(), records.record_names(request, identity))
     plan = records.plan(request, identity, served)
