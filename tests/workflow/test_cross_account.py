@@ -59,3 +59,25 @@ def test_a_malformed_role_arn_is_a_validation_error(local_aws_factory: Factory) 
     )
     assert local.wait(arn)["status"] == "FAILED"
     assert "hosted_zone_role_arn" in last_input(local, "NotifyFunction")["state"]["error"]["Cause"]
+
+
+def test_a_cross_account_dry_run_assumes_the_role_once_and_changes_nothing(
+    local_aws_factory: Factory,
+) -> None:
+    import json
+
+    from tests.conftest import load_event
+
+    local = local_aws_factory(parameters={"HostedZoneRoleArns": ROLE})
+    zone_id = local.create_hosted_zone("example.com", account_id=OTHER)
+    before = local.zone_records(zone_id, OTHER)
+    event = load_event("api_post_domains")
+    event["body"] = json.dumps({"domain": "example.com", "hosted_zone_role_arn": ROLE, "dry_run": True})
+
+    response = local.invoke("ApiFunction", event)
+
+    body = json.loads(response["body"])
+    assert response["statusCode"] == 200 and body["verdict"] == "ready"
+    assert body["zone"]["hosted_zone_id"] == zone_id and body["zone"]["role_arn"] == ROLE
+    assert local.api_calls()["sts:AssumeRole"] == 1
+    assert local.zone_records(zone_id, OTHER) == before

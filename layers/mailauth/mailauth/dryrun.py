@@ -18,7 +18,7 @@ from mailauth.aws.ses import Ses
 from mailauth.errors import MailauthError
 from mailauth.identity import check_adoptable
 from mailauth.models import IdentityInfo, OnboardRequest, Plan, ZoneInfo
-from mailauth.resolve import check_mail_from_allowed, parse_request, resolve
+from mailauth.resolve import check_mail_from_allowed, check_role_allowed, parse_request, resolve
 
 PLACEHOLDER_TOKENS = ("token1", "token2", "token3")
 PLACEHOLDER_ZONE = "signing-zone-issued-by-ses"
@@ -48,6 +48,10 @@ def dry_run(
     try:
         request = parse_request(raw)
         check_mail_from_allowed(request)
+        check_role_allowed(request)
+        route53 = route53 or Route53(
+            role_arn=request.hosted_zone_role_arn
+        )  # one client (one AssumeRole) for all
         zone = resolve(request.model_dump(mode="json"), route53=route53, nameservers=nameservers)
     except MailauthError as exc:
         return DryRun(domain=domain, verdict="blocked", blocked=f"{type(exc).__name__}: {exc}")
@@ -80,7 +84,6 @@ def dry_run(
     names = records.record_names(request, identity)
     if existing is None:
         names = {n for n in names if "._domainkey." not in n}
-    route53 = route53 or Route53(role_arn=zone.role_arn)
     plan = records.plan(request, identity, route53.records_at(zone.hosted_zone_id, names))
     return DryRun(
         domain=request.domain,
