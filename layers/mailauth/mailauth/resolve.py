@@ -31,10 +31,15 @@ def parse_request(raw: Any) -> OnboardRequest:
         raise InvalidRequestError(validation_message(exc)) from None
 
 
+def _allowed(given: str | None, env: str) -> set[str]:
+    """A deployment's comma-separated allow-list: the argument, else the environment variable."""
+    spec = given if given is not None else os.environ.get(env, "")
+    return {item.strip() for item in spec.split(",") if item.strip()}
+
+
 def check_mail_from_allowed(request: OnboardRequest, allowed: str | None = None) -> None:
     """The deployment's IAM policy lets mailauth write only ``<label>.*`` names for its allowed MAIL FROM labels."""
-    spec = allowed if allowed is not None else os.environ.get("MAILAUTH_ALLOWED_MAIL_FROM_LABELS", "")
-    labels = {label.strip().lower() for label in spec.split(",") if label.strip()}
+    labels = {label.lower() for label in _allowed(allowed, "MAILAUTH_ALLOWED_MAIL_FROM_LABELS")}
     first = request.mail_from_subdomain.split(".")[0]
     if labels and first not in labels:
         raise InvalidRequestError(
@@ -58,8 +63,7 @@ def check_role_allowed(request: OnboardRequest, allowed: str | None = None) -> N
     """Only the cross-account roles this deployment lists (HostedZoneRoleArns) may be assumed."""
     if request.hosted_zone_role_arn is None:
         return
-    spec = allowed if allowed is not None else os.environ.get("MAILAUTH_ALLOWED_ROLE_ARNS", "")
-    roles = {r.strip() for r in spec.split(",") if r.strip()}
+    roles = _allowed(allowed, "MAILAUTH_ALLOWED_ROLE_ARNS")
     if request.hosted_zone_role_arn not in roles:
         raise InvalidRequestError(
             f"hosted_zone_role_arn {request.hosted_zone_role_arn} is not allowed by this deployment "

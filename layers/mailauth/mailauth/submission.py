@@ -34,6 +34,11 @@ def execution_name(domain: str, generation: int, kind: str = "") -> str:
     return f"{domain[:keep].rstrip('.-')}-{digest}{suffix}"
 
 
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """The ARN an execution named ``name`` of that state machine has (known before it is started)."""
+    return f"{state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
+
+
 def request_hash(request: OnboardRequest) -> str:
     canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -126,7 +131,7 @@ class Submitter:
                     "submit again"
                 )
         name = execution_name(domain, generation + 1, kind)
-        arn = f"{machine.replace(':stateMachine:', ':execution:')}:{name}"
+        arn = execution_arn(machine, name)
         guard: dict[str, Any] = (
             {
                 "ConditionExpression": "generation = :previous",
@@ -174,7 +179,7 @@ class Submitter:
         except Exception as exc:
             if error_code(exc) != "ExecutionAlreadyExists":
                 raise
-            arn = f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
+            arn = execution_arn(self.state_machine_arn, name)
             return Submission(str(raw)[:100], arn, name, False)
         return Submission(str(raw)[:100], started["executionArn"], name, True)
 
