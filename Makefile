@@ -95,10 +95,11 @@ build: venv tools
 test: venv tools lint lint-template build
 	$(TEST_ENV) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-demo: venv
+# The sandbox judges every call by the IAM roles SAM generates: it runs SAM's translator from the tools venv.
+demo: venv tools
 	@$(TEST_ENV) $(SRC_PATH) $(VENV)/bin/python -m mailauth_sandbox.demo $(if $(DOMAIN),--domain $(DOMAIN))
 
-bench: venv
+bench: venv tools build
 	@$(TEST_ENV) $(SRC_PATH) $(VENV)/bin/python scripts/bench.py
 
 lock: venv tools

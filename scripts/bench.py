@@ -4,6 +4,8 @@
 - AWS API calls on the happy path by operation, verification polls excluded (target: <= 14)
 - state transitions on the happy path with one poll (target: <= 20) and over a 48-hour timeout (<= 400)
 - wall time and peak memory of the embedded runs
+- the built layer's size (the layer ships its own pinned boto3/botocore) and a cold `import boto3` + client
+  from it, which is what the pinned SDK adds to a cold start besides the larger layer download
 """
 
 from __future__ import annotations
@@ -59,6 +61,39 @@ def imports() -> None:
         print(f"  {app.parent.name:22} {took * 1000:6.0f} {took / baseline:6.2f}{flag}")
 
 
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def layer() -> None:
+    import io
+    import zipfile
+
+    built = ROOT / ".aws-sam" / "build" / "MailauthLayer" / "python"
+    if not built.is_dir():
+        print("\nLayer: not built (make build)")
+        return
+    sdk = sum(_size(built / name) for name in ("boto3", "botocore", "s3transfer") if (built / name).is_dir())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in built.rglob("*"):
+            if path.is_file():
+                archive.write(path, path.relative_to(built.parent))
+    print(
+        f"\nLayer (built): {_size(built) / 2**20:.1f} MiB unzipped, {len(buffer.getvalue()) / 2**20:.1f} MiB "
+        f"zipped; the pinned SDK (boto3, botocore, s3transfer) is {sdk / 2**20:.1f} MiB of it"
+    )
+    env = {**ENV, "PYTHONPATH": str(built)}
+    times = []
+    for _ in range(RUNS):
+        probe = "import time; t = time.perf_counter(); import boto3; boto3.client('sesv2'); print(time.perf_counter() - t)"
+        out = subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+        )
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    print(f"  cold `import boto3` + an sesv2 client from the layer: {statistics.median(times) * 1000:.0f} ms")
+
+
 def workflows() -> None:
     import logging
 
@@ -111,4 +146,5 @@ def workflows() -> None:
 
 if __name__ == "__main__":
     imports()
+    layer()
     workflows()

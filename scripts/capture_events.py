@@ -1,7 +1,8 @@
 """Regenerate the per-step sample events in events/ from a real run in the embedded AWS.
 
 Each file is exactly what the state machine passed to that function, so `sam local invoke -e` and the handler
-tests see real shapes. Run: `.venv/bin/python scripts/capture_events.py`.
+tests see real shapes; events/slack_webhook.json carries what NotifyFunction publishes for
+events/notify_timeout.json. Run: `.venv/bin/python scripts/capture_events.py`.
 """
 
 from __future__ import annotations
@@ -46,6 +47,21 @@ def main() -> None:
     (ROOT / "events" / "workflow_input.json").write_text(
         json.dumps({"request": {"domain": "example.com", "dmarc": {"policy": "none"}}}, indent=2) + "\n"
     )
+    write_slack_event()
+
+
+def write_slack_event() -> None:
+    """The SNS event SlackWebhookFunction receives for the timeout sample: its Message is what Notify publishes."""
+    from mailauth.notify import compose, parse_state
+
+    state, _ = parse_state(json.loads((ROOT / "events" / "notify_timeout.json").read_text()))
+    message = compose(state, execution_arn=state.execution, region="us-east-1")
+    path = ROOT / "events" / "slack_webhook.json"
+    event = json.loads(path.read_text())
+    sns = event["Records"][0]["Sns"]
+    sns["Message"] = json.dumps(message.chatbot, ensure_ascii=False)
+    sns["Subject"] = message.subject
+    path.write_text(json.dumps(event, indent=2, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

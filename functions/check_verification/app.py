@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailauth.dnscheck import deadline_for
 from mailauth.models import CheckInput
 from mailauth.verification import check
 
@@ -17,7 +18,9 @@ logger = Logger()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = CheckInput.model_validate(event)
     logger.append_keys(domain=step.request.domain, execution=event.get("execution"))
-    state = check(step.request, step.zone, step.identity, step.verification)
+    # public DNS may be slow: the lookups stop in time for the step to answer inside its Lambda timeout
+    dns_deadline = deadline_for(context.get_remaining_time_in_millis())
+    state = check(step.request, step.zone, step.identity, step.verification, dns_deadline=dns_deadline)
     logger.info(
         "verification checked",
         extra={

@@ -1,4 +1,4 @@
-"""Step 2 — EnsureIdentity: create or adopt the SES identity; with ``restart_dkim``, issue new DKIM tokens."""
+"""Step 2 — EnsureIdentity: create or adopt the SES identity; with ``restart_dkim``, re-create it (new DKIM tokens)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,15 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if step.restart_dkim and step.identity is not None:
         identity = restart_dkim(step.request, step.identity)
         logger.warning(
-            "DKIM verification failed; restarted with new tokens", extra={"tokens": identity.dkim_tokens}
+            "DKIM verification failed; identity re-created with new tokens",
+            extra={"tokens": identity.dkim_tokens},
         )
     else:
-        identity = ensure_identity(step.request, account_id=context.invoked_function_arn.split(":")[4])
+        # arn:<partition>:lambda:<region>:<account>:function:<name>
+        _, partition, _, _, account_id = context.invoked_function_arn.split(":")[:5]
+        identity = ensure_identity(step.request, partition=partition, account_id=account_id)
         logger.info(
-            "identity ready", extra={"adopted": identity.adopted, "dkim_status": identity.dkim_status}
+            "identity ready",
+            extra={"adopted": identity.adopted, "dkim_status": identity.dkim_status, "notes": identity.notes},
         )
     return identity.model_dump(mode="json")

@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailauth.dnscheck import deadline_for
 from mailauth.models import RecommendationsInput
 from mailauth.report import build_report
 
@@ -17,7 +18,9 @@ logger = Logger()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = RecommendationsInput.model_validate(event)
     logger.append_keys(domain=step.request.domain, execution=event.get("execution"))
-    report = build_report(step.request, step.identity)
+    report = build_report(
+        step.request, step.identity, deadline=deadline_for(context.get_remaining_time_in_millis())
+    )
     logger.info(
         "report built", extra={"failed_checks": [f.check for f in report.audit if f.status == "fail"]}
     )

@@ -20,6 +20,23 @@ from mailauth.submission import default_submitter
 logger = Logger()
 
 
+def is_private_zone(detail: dict[str, Any]) -> bool:
+    """Whether a CloudTrail CreateHostedZone event created a private zone.
+
+    CreateHostedZone (route53 model documentation): ``HostedZoneConfig`` is "(Optional)", its ``PrivateZone``
+    element "optional", and ``VPC`` is "(Private hosted zones only)". A private zone may therefore be created
+    with a VPC and nothing else. Any of these marks it: a VPC in the request, ``hostedZoneConfig.privateZone``,
+    or the created zone's ``config.privateZone`` in the response.
+    """
+    params = detail.get("requestParameters") or {}
+    created = (detail.get("responseElements") or {}).get("hostedZone") or {}
+    flags = (
+        (params.get("hostedZoneConfig") or {}).get("privateZone"),
+        (created.get("config") or {}).get("privateZone"),
+    )
+    return bool(params.get("vPC")) or any(flag in (True, "true") for flag in flags)
+
+
 def request_from(event: dict[str, Any]) -> dict[str, Any] | None:
     """The raw request an event asks for, or None when the event must be skipped (reason logged)."""
     detail = event.get("detail") or {}
@@ -35,7 +52,7 @@ def request_from(event: dict[str, Any]) -> dict[str, Any] | None:
         logger.info("CreateHostedZone failed; nothing to onboard", extra={"errorCode": detail["errorCode"]})
         return None
     params = detail.get("requestParameters") or {}
-    if (params.get("hostedZoneConfig") or {}).get("privateZone") in (True, "true"):
+    if is_private_zone(detail):
         logger.info("private hosted zone skipped", extra={"zone": params.get("name")})
         return None
     zone_id = ((detail.get("responseElements") or {}).get("hostedZone") or {}).get("id")

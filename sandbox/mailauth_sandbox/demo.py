@@ -59,6 +59,8 @@ def _describe(function: str, result: Any, error: str | None) -> str:
 def run(domain: str, out: Any = sys.stdout) -> int:
     import logging
 
+    from mailauth.slack import payload_text, to_slack_payload
+
     logging.getLogger("moto").setLevel(logging.CRITICAL)  # the interpreter logs every Fail state as ERROR
     wall = time.monotonic()
     quiet = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
@@ -110,8 +112,10 @@ def run(domain: str, out: Any = sys.stdout) -> int:
                 f"\nE-mail: {message['subject']}\n" + "-" * 78 + f"\n{message['email']}\n" + "-" * 78,
                 file=out,
             )
-            content = message["chatbot"]["content"]
-            print(f"Slack: {content['title']}\n{content['description']}", file=out)
+            payload = to_slack_payload(json.dumps(message["chatbot"]), subject=message["subject"])
+            print(
+                f"Slack (mrkdwn, as the channel receives it):\n{payload_text(payload)}\n" + "-" * 78, file=out
+            )
         calls = local.api_calls()
         polls = calls.pop("sesv2:GetEmailIdentity", 0)
         print(

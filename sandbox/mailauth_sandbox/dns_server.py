@@ -31,6 +31,30 @@ PARKED_NAME_SERVERS = ("ns1.parked-registrar.example.", "ns2.parked-registrar.ex
 SERVED_TYPES = {"A", "AAAA", "TXT", "MX", "CNAME", "NS", "SOA", "CAA", "SRV", "PTR", "SPF"}
 
 
+def octal_to_decimal_escapes(value: str) -> str:
+    """``\\ooo`` (Route 53: a byte as three OCTAL digits) to ``\\ddd`` (RFC 1035 zone files: DECIMAL digits).
+
+    Route 53 Developer Guide, TXT record type, special characters
+    (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/ResourceRecordTypes.html#TXTFormat); dnspython
+    parses zone-file text, where ``\\DDD`` is decimal (RFC 1035 section 5.1).
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(value):
+        if value[i] == "\\" and i + 1 < len(value):
+            digits = value[i + 1 : i + 4]
+            if len(digits) == 3 and all(c in "01234567" for c in digits):
+                out.append(f"\\{int(digits, 8):03d}")
+                i += 4
+                continue
+            out.append(value[i : i + 2])
+            i += 2
+            continue
+        out.append(value[i])
+        i += 1
+    return "".join(out)
+
+
 class _Zone:
     """A snapshot of one hosted zone: ``{name: {type: (ttl, [values])}}``."""
 
@@ -198,10 +222,13 @@ class DnsServer:
 
     @staticmethod
     def _rrset(name: str, rtype: str, ttl: int, values: list[str]) -> dns.rrset.RRset:
+        """Route 53's presentation values as an RRset (TXT escapes turned from Route 53's octal to RFC 1035's)."""
         rdtype = dns.rdatatype.from_text(rtype)
         rrset = dns.rrset.RRset(dns.name.from_text(name), dns.rdataclass.IN, rdtype)
         for value in values:
             text = value if rtype not in ("NS", "CNAME", "PTR") or value.endswith(".") else value + "."
+            if rtype in ("TXT", "SPF"):
+                text = octal_to_decimal_escapes(text)
             rrset.add(
                 dns.rdata.from_text(dns.rdataclass.IN, rdtype, text, origin=dns.name.root, relativize=False),
                 ttl,

@@ -14,6 +14,7 @@ import contextlib
 import importlib.util
 import io
 import json
+import math
 import os
 import sys
 import threading
@@ -31,7 +32,7 @@ from typing import Any, Literal
 
 import boto3
 
-from . import hooks
+from . import constraints, hooks, iam
 from . import template as cfn
 from .clock import SimClock
 from .dns_server import DnsServer
@@ -49,6 +50,10 @@ SANDBOX_ROLE_NAME = "sandbox-operator"
 MOTO_DEFAULT_ACCOUNT = "123456789012"
 
 
+class SandboxTemplateError(RuntimeError):
+    """template.yaml lacks something AWS needs (a static check of the SAM-transformed template failed)."""
+
+
 @dataclass
 class LambdaContext:
     """The parts of Lambda's context object handlers use."""
@@ -62,12 +67,33 @@ class LambdaContext:
     log_group_name: str = ""
     log_stream_name: str = "2026/11/02/[$LATEST]sandbox"
 
+    started: float = field(default_factory=time.monotonic)
+
     def __post_init__(self) -> None:
         self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
 
     def get_remaining_time_in_millis(self) -> int:
-        """Always the full timeout: the sandbox does not time handlers out."""
-        return self.timeout_seconds * 1000
+        """The function's timeout less the (wall-clock) time this invocation has run; not enforced."""
+        return max(0, int(self.timeout_seconds * 1000 - (time.monotonic() - self.started) * 1000))
+
+
+@dataclass
+class InvocationFault:
+    """The next ``times`` invocations of ``function`` end as a Lambda timeout (or other unhandled error).
+
+    ``error_type`` is the error name the state machine's Retry/Catch see. For a function timeout the Step
+    Functions Developer Guide ("Handle Lambda service exceptions") says: "Unhandled errors in Lambda are reported
+    as Lambda.Unknown in the error output. These include out-of-memory errors and function timeouts"; Lambda's
+    own payload for a timeout names it ``Sandbox.Timedout``. Which one a Task that calls a function ARN reports
+    is assumption A10 in docs/local.md; the ASL retries both. With ``ran=True`` the handler runs first and its
+    result is lost, as when a function times out after its side effects.
+    """
+
+    function: str
+    error_type: str = "Lambda.Unknown"
+    times: int = 1
+    ran: bool = True
+    hits: int = 0
 
 
 @dataclass
@@ -156,6 +182,8 @@ class LocalAws:
             self.template_path = Path(template) if template else None
         self.region = region
         self.account_id = account_id
+        #: the partition of the region (aws, aws-cn, aws-us-gov), as botocore's endpoint data says
+        self.partition = boto3.session.Session().get_partition_for_region(region)
         self.clock = clock or SimClock(start_time)
         self.faults = FaultInjector()
         self.route53 = Route53Emulator(self.clock, account_id, propagation_delay=propagation_delay)
@@ -171,6 +199,8 @@ class LocalAws:
         self.events = EventRouter(self)
         self.functions: dict[str, Function] = {}
         self.invocations: list[Invocation] = []
+        #: planned Lambda timeouts (fail_invocations)
+        self.invocation_faults: list[InvocationFault] = []
         self.topic_arn = ""
         self.table_name = ""
         self.state_machine_arn = ""
@@ -184,6 +214,12 @@ class LocalAws:
         self._module_prefix = f"mailauth_sandbox_fn_{uuid.uuid4().hex[:8]}"
         self._started = False
         self._iam_role = ""
+        #: judges every handler call against its role as SAM transforms template.yaml (None without a template)
+        self.authorizer: Any = None
+        #: state machines that log to CloudWatch Logs (their execution names must be 0-9 A-Z a-z - _)
+        self._logging_machines: set[str] = set()
+        #: the role a handler assumed in another account, by that account (for refusal messages)
+        self._assumed_roles: dict[str, str] = {}
         self._last_exception: BaseException = RuntimeError("no invocation failed")
         self._last_trace: list[str] = []
 
@@ -228,6 +264,7 @@ class LocalAws:
                 RoleName=ROLE_NAME, AssumeRolePolicyDocument="{}"
             )["Role"]["Arn"]
             self._create_resources()
+            self._start_iam()
             self.events = EventRouter.from_template(self)
         except BaseException:
             self.stop()
@@ -269,7 +306,7 @@ class LocalAws:
         """
         if account_id is None or account_id == self.account_id:
             return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
-        role = f"arn:aws:iam::{account_id}:role/{SANDBOX_ROLE_NAME}"
+        role = f"arn:{self.partition}:iam::{account_id}:role/{SANDBOX_ROLE_NAME}"
         creds = self.client("sts").assume_role(RoleArn=role, RoleSessionName="sandbox")["Credentials"]
         return boto3.client(  # type: ignore[call-overload]
             service,
@@ -329,22 +366,172 @@ class LocalAws:
             now = sandbox.clock.now().replace(tzinfo=None)
             return int((when - now).total_seconds())
 
+        from moto.core.botocore_stubber import BotocoreStubber
+
+        moto_stub = BotocoreStubber.__call__
+
+        def stub_unless_answered(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+            """botocore calls every before-send handler; moto's must not also run an attempt the sandbox answered."""
+            if getattr(request, hooks.ANSWERED, False):
+                return None
+            return moto_stub(stubber, event_name, request, **kwargs)
+
+        self._patch(BotocoreStubber, "__call__", stub_unless_answered)
         self._patch(LambdaSimpleBackend, "invoke", invoke)
         self._patch(wait_function.WaitFunction, "_wait_interval", wait_interval)
         self._patch(timestamp.Timestamp, "_get_wait_seconds", timestamp_wait_seconds)
         self._patch(retrier_decl, "time", types.SimpleNamespace(sleep=self.clock.advance, time=time.time))
+        self._patch_sdk_time()
+
+    def _patch_sdk_time(self) -> None:
+        """botocore's retry back-off and adaptive rate limiter wait on the simulated clock, not in real time.
+
+        The retry loop sleeps with ``time.sleep`` in botocore/endpoint.py; the adaptive mode's token bucket
+        (botocore/retries/bucket.py) reads ``Clock.current_time`` and waits on a ``threading.Condition``. The
+        retry decisions and delays are botocore's own; only the waiting is simulated.
+        """
+        import botocore.endpoint
+        import botocore.retries.bucket as bucket
+
+        sandbox = self
+
+        def advance(seconds: float | None) -> None:
+            # the simulated clock counts whole microseconds: round up, or a bucket waiting for 3e-7 s of
+            # refill would wait forever without the clock moving
+            sandbox.clock.advance(math.ceil((seconds or 0) * 1_000_000) / 1_000_000)
+
+        class SimCondition:
+            """``threading.Condition`` whose ``wait`` advances the simulated clock instead of blocking."""
+
+            def __init__(self, lock: Any = None) -> None:
+                self._lock = lock or threading.Lock()
+
+            def __enter__(self) -> Any:
+                return self._lock.__enter__()
+
+            def __exit__(self, *exc: Any) -> Any:
+                return self._lock.__exit__(*exc)
+
+            def wait(self, timeout: float | None = None) -> bool:
+                advance(timeout)
+                return False
+
+            def notify(self, n: int = 1) -> None:
+                """Nothing waits for real."""
+
+            def notify_all(self) -> None:
+                """Nothing waits for real."""
+
+        self._patch(
+            botocore.endpoint, "time", types.SimpleNamespace(sleep=self.clock.advance, time=time.time)
+        )
+        self._patch(bucket, "threading", types.SimpleNamespace(Lock=threading.Lock, Condition=SimCondition))
+        self._patch(bucket.Clock, "sleep", lambda _clock, amount: sandbox.clock.advance(amount))
+        self._patch(bucket.Clock, "current_time", lambda _clock: sandbox.clock.now().timestamp())
 
     # -- botocore hooks (hooks.Dispatcher) -------------------------------------------------------
     def on_before_call(
         self, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]
     ) -> hooks.Response | None:
-        """Count handler calls, inject faults, answer SES v2 and strict Route 53."""
+        """Once per API call: count and judge by IAM a handler's calls; judge every call by the service's rules.
+
+        The service-model constraints and documented rules (``constraints``) apply to every request, the test's
+        and the demo's included, as AWS applies them to everyone; IAM applies to the handlers, whose roles the
+        template defines (a test's own calls stand for a person with their own permissions).
+        """
         function = getattr(self._tls, "function", None)
         if function is not None:
             self._calls[(function, f"{service}:{operation}")] += 1
             invocation = getattr(self._tls, "invocation", None)
             if invocation is not None:
                 invocation.calls[f"{service}:{operation}"] += 1
+            denied = self._authorize(function, service, operation, params, context)
+            if denied is not None:
+                return denied
+        violations = constraints.check_request(
+            service,
+            operation,
+            params,
+            strict_execution_names=params.get("stateMachineArn") in self._logging_machines,
+        )
+        if violations:
+            first = violations[0]
+            return hooks.error(first.code, "; ".join(v.message for v in violations), first.status)
+        return None
+
+    def _authorize(
+        self, function: str, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]
+    ) -> hooks.Response | None:
+        """AccessDenied as AWS words it, when the function's role (or the role it assumed) does not allow the call."""
+        if self.authorizer is None or function not in self.authorizer.function_roles:
+            return None  # no template, or a function registered by a test
+        account = context.get(hooks.ACCOUNT_KEY)
+        try:
+            if account and account != self.account_id:
+                denial = self._authorize_assumed(account, service, operation, params, context)
+            else:
+                denial = self.authorizer.check(
+                    function, service, operation, params, region=context.get("client_region") or self.region
+                )
+        except iam.UnmappedOperation as exc:
+            return hooks.error("AccessDenied", f"sandbox: {exc}", 403)
+        if denial is None:
+            if service == "sts" and operation == "AssumeRole":
+                role = str(params.get("RoleArn", ""))
+                self._assumed_roles[role.split(":")[4] if role.count(":") >= 5 else ""] = role
+            return None
+        return hooks.error(denial.code, denial.message, denial.status)
+
+    def _authorize_assumed(
+        self, account: str, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]
+    ) -> Any:
+        """A call made with a role assumed in another account: judged by the policy docs/operations.md gives it.
+
+        That policy names one hosted zone: the zone the call names, else any public zone of that account.
+        """
+        role = self._assumed_roles.get(
+            account, f"arn:{self.partition}:iam::{account}:role/{SANDBOX_ROLE_NAME}"
+        )
+        zone_id = str(params.get("HostedZoneId") or "").rsplit("/", 1)[-1]
+        if not zone_id:
+            zones = [z for z in self.route53.zones(account) if not z.private_zone]
+            zone_id = zones[0].id.rsplit("/", 1)[-1] if zones else "none"
+        labels = self.parameter_value("AllowedMailFromLabels").split(",")
+        policy = iam.cross_account_zone_policy(zone_id, labels, partition=self.partition)
+        return self.authorizer.check_cross_account(
+            role, policy, service, operation, params, region=context.get("client_region") or self.region
+        )
+
+    def _start_iam(self) -> None:
+        """Transform the template with the SAM translator; refuse to start when it lacks what AWS needs."""
+        if not self.template_path:
+            return
+        self.authorizer = iam.Authorizer(
+            self.template_path,
+            self.parameters,
+            region=self.region,
+            account_id=self.account_id,
+            partition=self.partition,
+            stack_name=STACK_NAME,
+            lookup=self._lookup,
+        )
+        findings = self.authorizer.static_checks()
+        if findings:
+            lines = "\n".join(f"- {f.resource}: {f.problem} ({f.source})" for f in findings)
+            raise SandboxTemplateError(f"template.yaml would not work in AWS:\n{lines}")
+        for logical, res in (self.template.get("Resources") or {}).items():
+            if res.get("Type") in _MACHINE_TYPES and (res.get("Properties") or {}).get("Logging"):
+                self._logging_machines.add(self.resources[logical]["Arn"])
+
+    def parameter_value(self, name: str) -> str:
+        """A template parameter's value in this sandbox (its default unless ``parameters`` overrides it)."""
+        value = self.parameter_definitions().get(name, {}).get("Default", "")
+        return ",".join(value) if isinstance(value, list) else str(value)
+
+    def on_before_send(
+        self, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]
+    ) -> hooks.Response | None:
+        """Once per attempt, beneath botocore's retries: injected faults, then SES v2 and strict Route 53."""
         faulted = self.faults.check(service, operation)
         if faulted is not None:
             return faulted
@@ -365,7 +552,7 @@ class LocalAws:
     ) -> None:
         """Let the Route 53 emulator amend moto's answers."""
         if service == "route53":
-            self.route53.after_call(operation, params, status, parsed)
+            self.route53.after_call(operation, params, status, parsed, context.get(hooks.ACCOUNT_KEY))
 
     def api_calls(self, function: str | None = None) -> Counter[str]:
         """AWS API calls made by handlers, as ``"service:Operation"`` counts (optionally for one function)."""
@@ -378,7 +565,7 @@ class LocalAws:
     # -- functions --------------------------------------------------------------------------------
     def function_arn(self, name: str) -> str:
         """The Lambda ARN of ``name``."""
-        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+        return f"arn:{self.partition}:lambda:{self.region}:{self.account_id}:function:{name}"
 
     def register_function(
         self,
@@ -429,8 +616,30 @@ class LocalAws:
             raise self._last_exception
         return inv.result
 
+    def fail_invocations(
+        self, function: str, error_type: str = "Lambda.Unknown", times: int = 1, ran: bool = True
+    ) -> InvocationFault:
+        """The next ``times`` invocations of ``function`` by the state machine time out (see InvocationFault)."""
+        fault = InvocationFault(function, error_type, times, ran)
+        self.invocation_faults.append(fault)
+        return fault
+
+    def _timed_out(self, name: str, event: Any) -> tuple[bytes, bool] | None:
+        fault = next((f for f in self.invocation_faults if f.function == name and f.hits < f.times), None)
+        if fault is None:
+            return None
+        fault.hits += 1
+        if fault.ran:
+            self._run(name, event)
+        timeout = self.functions[name].timeout
+        message = f"RequestId: {uuid.uuid4()} Error: Task timed out after {timeout:.2f} seconds"
+        return json.dumps({"errorType": fault.error_type, "errorMessage": message}).encode(), True
+
     def _dispatch(self, name: str, event: Any) -> tuple[bytes, bool]:
         """Run a handler for the Lambda backend: ``(payload, errored)`` with Lambda's error shape."""
+        timed_out = self._timed_out(name, event)
+        if timed_out is not None:
+            return timed_out
         inv = self._run(name, event)
         if inv.error_type is None:
             return json.dumps(inv.result).encode(), False
@@ -531,8 +740,8 @@ class LocalAws:
         if rtype == "AWS::Serverless::Function":
             self.resources[logical] = {"Ref": logical, "Arn": self.function_arn(logical)}
         elif rtype in _MACHINE_TYPES:
-            name = _literal(props.get("Name") or props.get("StateMachineName"), logical)
-            arn = f"arn:aws:states:{self.region}:{self.account_id}:stateMachine:{name}"
+            name = self._name(props.get("Name") or props.get("StateMachineName"), logical)
+            arn = f"arn:{self.partition}:states:{self.region}:{self.account_id}:stateMachine:{name}"
             self.resources[logical] = {"Ref": arn, "Arn": arn, "Name": name}
         elif rtype == "AWS::SNS::Topic":
             name = _literal(props.get("TopicName"), logical)
@@ -542,9 +751,18 @@ class LocalAws:
         elif rtype in ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"):
             name = _literal(props.get("TableName"), logical)
             self._create_table(name, props if rtype == "AWS::DynamoDB::Table" else {})
-            arn = f"arn:aws:dynamodb:{self.region}:{self.account_id}:table/{name}"
+            arn = f"arn:{self.partition}:dynamodb:{self.region}:{self.account_id}:table/{name}"
             self.resources[logical] = {"Ref": name, "Arn": arn}
             self.table_name = self.table_name or name
+
+    def _name(self, value: Any, default: str) -> str:
+        """A resource's name as CloudFormation resolves it (``!Sub ${AWS::StackName}-x``), else ``default``."""
+        if value is None:
+            return default
+        try:
+            return cfn.resolve(value, self._lookup, self.parameter_definitions())
+        except cfn.UnresolvedError:
+            return default
 
     def _create_template_function(
         self, logical: str, props: Mapping[str, Any], globals_fn: Mapping[str, Any], params: Mapping[str, Any]
@@ -606,9 +824,9 @@ class LocalAws:
         pseudo = {
             "AWS::Region": self.region,
             "AWS::AccountId": self.account_id,
-            "AWS::Partition": "aws",
+            "AWS::Partition": self.partition,
             "AWS::StackName": STACK_NAME,
-            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::URLSuffix": "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com",
         }
         if attribute is None and logical in pseudo:
             return pseudo[logical]

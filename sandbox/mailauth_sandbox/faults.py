@@ -29,8 +29,9 @@ class Fault:
 class FaultInjector:
     """Planned failures, consumed in the order added. Service names are botocore's (``route53``, ``sesv2``).
 
-    Injected faults short-circuit the call before botocore's retry handler runs, so each one is seen by
-    the caller as one failed call (no transparent SDK retry).
+    Each fault fails one HTTP attempt, beneath botocore's retry handler (``hooks``: before-send): the client's
+    retry mode sees a real error response and retries it as it would AWS's. mailauth's clients (adaptive mode, ``max_attempts: 5``, which botocore reads
+    as 5 retries: 6 attempts) absorb up to 5 throttles in a row; the 6th reaches the handler.
     """
 
     def __init__(self) -> None:

@@ -4,23 +4,39 @@ The handlers are registered once, on ``botocore.handlers.BUILTIN_HANDLERS``, so 
 afterwards (``moto.mock_aws`` resets ``boto3.DEFAULT_SESSION`` on start) and every client of it carries
 them; a client created while no sandbox is active gets them too and they do nothing.
 
-* ``before-parameter-build``: keeps a copy of the caller's API parameters in the request context (the
-  ``before-call`` event only sees the serialized request).
-* ``before-call``: counts the call when made by a handler, then asks the active sandbox for a response;
-  a non-``None`` ``(http_response, parsed)`` short-circuits the HTTP call (moto is never reached).
+A call goes through botocore like this (botocore/client.py, botocore/endpoint.py)::
+
+    before-parameter-build -> before-call -> [ before-send -> HTTP -> before-parse -> needs-retry ]* -> after-call
+                                             `------------- once per attempt (the retry loop) -------------'
+
+* ``before-parameter-build``: keeps a copy of the caller's API parameters in the request context.
+* ``before-call`` (once per API call): what AWS decides before any attempt is worth making and never changes
+  on a retry: the call is counted, and the sandbox may refuse it (IAM, the service model's constraints). A
+  non-``None`` ``(http_response, parsed)`` short-circuits the whole call.
+* ``before-send`` (once per ATTEMPT, beneath botocore's retry handler): injected faults and the emulators'
+  answers. An error becomes a real HTTP error response in the service's protocol (rest-json, rest-xml, query,
+  json), which botocore parses and its configured retry mode (standard, adaptive) judges exactly as it would
+  judge AWS's; a success is an empty HTTP 200 whose parsed body the ``before-parse`` handler supplies.
+  Returning ``None`` lets the attempt go on to moto.
 * ``after-call``: lets the sandbox observe or amend moto's parsed response.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from typing import Any, Protocol
+from xml.sax.saxutils import escape
 
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.handlers import BUILTIN_HANDLERS
 
 PARAMS_KEY = "mailauth_sandbox_params"
+ACCOUNT_KEY = "mailauth_sandbox_account"
+CALL_KEY = "mailauth_sandbox_call"  # (service, operation, protocol), set at before-call for before-send
+ANSWER_HEADER = "x-mailauth-sandbox-answer"
+ANSWERED = "mailauth_sandbox_answered"  # set on a prepared request the sandbox answered: moto must not run it
 
 Response = tuple[AWSResponse, dict[str, Any]]
 
@@ -29,6 +45,10 @@ class Dispatcher(Protocol):
     """What the active sandbox implements."""
 
     def on_before_call(
+        self, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]
+    ) -> Response | None: ...
+
+    def on_before_send(
         self, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]
     ) -> Response | None: ...
 
@@ -45,6 +65,7 @@ class Dispatcher(Protocol):
 
 _active: Dispatcher | None = None
 _lock = threading.Lock()
+_answers: dict[str, dict[str, Any]] = {}  # parsed bodies of emulated successes, until before-parse takes them
 
 
 def activate(dispatcher: Dispatcher) -> None:
@@ -62,14 +83,12 @@ def deactivate(dispatcher: Dispatcher) -> None:
     with _lock:
         if _active is dispatcher:
             _active = None
+        _answers.clear()
 
 
 def _before_parameter_build(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
     if _active is not None:
         context[PARAMS_KEY] = dict(params)
-
-
-ACCOUNT_KEY = "mailauth_sandbox_account"
 
 
 def _account_of(signer: Any) -> str | None:
@@ -89,10 +108,44 @@ def _before_call(
     active = _active
     if active is None:
         return None
+    service = model.service_model.service_name
     context[ACCOUNT_KEY] = _account_of(request_signer)
-    return active.on_before_call(
-        model.service_model.service_name, model.name, context.get(PARAMS_KEY, {}), context
-    )
+    context[CALL_KEY] = (service, model.name, model.service_model.resolved_protocol)
+    return active.on_before_call(service, model.name, context.get(PARAMS_KEY, {}), context)
+
+
+def _before_send(request: Any, **_: Any) -> AWSResponse | None:
+    active = _active
+    context = getattr(request, "context", None) or {}
+    if active is None or CALL_KEY not in context:
+        return None
+    service, operation, protocol = context[CALL_KEY]
+    answer = active.on_before_send(service, operation, context.get(PARAMS_KEY, {}), context)
+    if answer is None:
+        return None
+    setattr(request, ANSWERED, True)  # botocore runs every before-send handler; moto's must skip this attempt
+    response, parsed = answer
+    if response.status_code >= 300:
+        error = parsed.get("Error") or {}
+        return http_error(
+            protocol, str(error.get("Code")), str(error.get("Message", "")), response.status_code
+        )
+    token = str(uuid.uuid4())
+    with _lock:
+        _answers[token] = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+    headers = HTTPHeaders()
+    headers["x-amzn-requestid"] = token
+    headers[ANSWER_HEADER] = token
+    return AWSResponse("https://sandbox.invalid/", response.status_code, headers, _Body(b""))
+
+
+def _before_parse(response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any) -> None:
+    token = (response_dict.get("headers") or {}).get(ANSWER_HEADER)
+    if token:
+        with _lock:
+            answer = _answers.pop(token, None)
+        if answer is not None:
+            customized_response_dict.update(answer)
 
 
 def _after_call(
@@ -111,14 +164,60 @@ def _after_call(
     )
 
 
-_HANDLERS = [
+# before-send goes first: moto's own before-send stubber (registered when moto is imported) must only see the
+# attempts the sandbox lets through, whichever module was imported first.
+if ("before-send", _before_send) not in BUILTIN_HANDLERS:
+    BUILTIN_HANDLERS.insert(0, ("before-send", _before_send))
+for _entry in [
     ("before-parameter-build", _before_parameter_build),
     ("before-call", _before_call),
+    ("before-parse", _before_parse),
     ("after-call", _after_call),
-]
-for _entry in _HANDLERS:
+]:
     if _entry not in BUILTIN_HANDLERS:
         BUILTIN_HANDLERS.append(_entry)
+
+
+class _Body:
+    """The ``raw`` of an AWSResponse: what botocore reads the body from."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self._data
+
+
+def http_error(protocol: str, code: str, message: str, status: int) -> AWSResponse:
+    """An HTTP error response as the service's protocol writes it, for botocore to parse (and retry) itself.
+
+    Shapes per botocore's parsers (botocore/parsers.py): rest-json reads the code from the ``x-amzn-ErrorType``
+    header and the message from the body; json reads ``__type``; rest-xml and query read
+    ``<ErrorResponse><Error><Code>``; ec2 ``<Response><Errors><Error>``.
+    """
+    request_id = str(uuid.uuid4())
+    headers = HTTPHeaders()
+    headers["x-amzn-requestid"] = request_id
+    kind = "Sender" if status < 500 else "Receiver"
+    if protocol == "rest-json":
+        headers["Content-Type"] = "application/json"
+        headers["x-amzn-ErrorType"] = code
+        body = json.dumps({"message": message}).encode()
+    elif protocol == "json":
+        headers["Content-Type"] = "application/x-amz-json-1.0"
+        body = json.dumps({"__type": code, "message": message}).encode()
+    elif protocol == "ec2":
+        body = (
+            f"<Response><Errors><Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+            f"</Error></Errors><RequestID>{request_id}</RequestID></Response>"
+        ).encode()
+    else:  # rest-xml, query
+        headers["Content-Type"] = "text/xml"
+        body = (
+            f"<ErrorResponse><Error><Type>{kind}</Type><Code>{escape(code)}</Code>"
+            f"<Message>{escape(message)}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
+    return AWSResponse("https://sandbox.invalid/", status, headers, _Body(body))
 
 
 def response(parsed: dict[str, Any], status: int = 200) -> Response:

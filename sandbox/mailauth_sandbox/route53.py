@@ -52,6 +52,8 @@ class ChangeRecord:
     zone_id: str
     submitted_at: datetime
     comment: str | None
+    #: the account whose zone was changed: GetChange is answered only there
+    account: str = ""
     polls: int = 0
 
 
@@ -118,12 +120,21 @@ class Route53Emulator:
         if operation == "ChangeResourceRecordSets":
             return self._validate_batch(params, account)
         if operation == "GetChange":
-            return self._get_change(params)
+            return self._get_change(params, account)
         if operation == "ListHostedZonesByName":
             return self._list_by_name(params, account)
+        if operation == "ListResourceRecordSets":
+            return self._list_records(params, account)
         return None
 
-    def after_call(self, operation: str, params: dict[str, Any], status: int, parsed: dict[str, Any]) -> None:
+    def after_call(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        status: int,
+        parsed: dict[str, Any],
+        account_id: str | None = None,
+    ) -> None:
         """Give each change a unique id, PENDING status, and note when its records become visible."""
         if operation != "ChangeResourceRecordSets" or status >= 300:
             return
@@ -134,7 +145,11 @@ class Route53Emulator:
         batch = params.get("ChangeBatch", {})
         with self._lock:
             self.changes[change_id] = ChangeRecord(
-                change_id, zone_id_of(params.get("HostedZoneId", "")), now, batch.get("Comment")
+                change_id,
+                zone_id_of(params.get("HostedZoneId", "")),
+                now,
+                batch.get("Comment"),
+                account=account_id or self.account_id,
             )
             for change in batch.get("Changes", []):
                 rrset = change.get("ResourceRecordSet", {})
@@ -149,13 +164,23 @@ class Route53Emulator:
             info["Comment"] = batch["Comment"]
 
     # -- operations -------------------------------------------------------------------------------
-    def _get_change(self, params: dict[str, Any]) -> hooks.Response | None:
+    def _get_change(self, params: dict[str, Any], account: str) -> hooks.Response | None:
+        """PENDING, then INSYNC; a change is known only to the account that made it.
+
+        Route 53 changes belong to the account whose hosted zone they changed: GetChange with another account's
+        credentials cannot see them and answers NoSuchChange (the route53 model's GetChange error for "A change
+        with the specified change ID does not exist").
+        """
         raw = str(params.get("Id", ""))
         key = raw if raw.startswith("/change/") else "/change/" + raw
         with self._lock:
             change = self.changes.get(key)
             if change is None:
                 return None
+            if change.account != account:
+                return hooks.error(
+                    "NoSuchChange", f"A change with the specified change ID does not exist: {raw}", 404
+                )
             change.polls += 1
             # INSYNC: Route 53's own servers have the change (about a minute in AWS); how long resolvers take
             # to serve it (propagation_delay) is a different matter and does not hold the change PENDING
@@ -272,6 +297,72 @@ class Route53Emulator:
             parsed["NextDNSName"] = norm(rest[0].name)
             parsed["NextHostedZoneId"] = zone_id_of(rest[0].id)
         return hooks.response(parsed)
+
+    def _list_records(self, params: dict[str, Any], account: str) -> hooks.Response | None:
+        """ListResourceRecordSets as AWS pages it, including StartRecordIdentifier (moto ignores it).
+
+        Route 53 API reference, ListResourceRecordSets: record sets are sorted by DNS name with the labels
+        reversed, then by type; results start at StartRecordName/StartRecordType and, for record sets that share
+        name and type (weighted, latency, failover ... routing), StartRecordIdentifier; a truncated page returns
+        NextRecordName, NextRecordType and, when the next set has one, NextRecordIdentifier. MaxItems is at most
+        300. Sets of one name and type are ordered here by SetIdentifier (AWS documents no order among them).
+        """
+        zone = self.backend(account).zones.get(zone_id_of(str(params.get("HostedZoneId", ""))))
+        if zone is None:
+            return None  # moto raises NoSuchHostedZone
+        start_type = params.get("StartRecordType")
+        start_id = params.get("StartRecordIdentifier")
+        if start_type and not params.get("StartRecordName"):
+            return hooks.error(
+                "InvalidInput", "The input is not valid: StartRecordType requires StartRecordName"
+            )
+        if start_id and not start_type:
+            return hooks.error(
+                "InvalidInput", "The input is not valid: StartRecordIdentifier requires a type"
+            )
+        max_items = min(int(params.get("MaxItems") or 300), 300)
+
+        def key(rr: Any) -> tuple[str, str, str]:
+            return (sort_key(rr.name), str(rr.type).upper(), rr.set_identifier or "")
+
+        sets = sorted(list(zone.rrsets), key=key)
+        if params.get("StartRecordName"):
+            start = (sort_key(str(params["StartRecordName"])), str(start_type or "").upper(), start_id or "")
+            sets = [rr for rr in sets if key(rr) >= start]
+        page, rest = sets[:max_items], sets[max_items:]
+        parsed: dict[str, Any] = {
+            "ResourceRecordSets": [self._rrset_shape(rr) for rr in page],
+            "IsTruncated": bool(rest),
+            "MaxItems": str(max_items),
+        }
+        if rest:
+            parsed["NextRecordName"] = norm(rest[0].name)
+            parsed["NextRecordType"] = str(rest[0].type).upper()
+            if rest[0].set_identifier:
+                parsed["NextRecordIdentifier"] = rest[0].set_identifier
+        return hooks.response(parsed)
+
+    @staticmethod
+    def _rrset_shape(rr: Any) -> dict[str, Any]:
+        shape: dict[str, Any] = {"Name": norm(rr.name), "Type": str(rr.type).upper()}
+        for attr, member in (
+            ("set_identifier", "SetIdentifier"),
+            ("weight", "Weight"),
+            ("region", "Region"),
+            ("failover", "Failover"),
+            ("geo_location", "GeoLocation"),
+            ("multi_value_answer", "MultiValueAnswer"),
+            ("health_check_id", "HealthCheckId"),
+        ):
+            value = getattr(rr, attr, None)
+            if value is not None:
+                shape[member] = int(value) if member == "Weight" else value
+        if rr.alias_target:
+            shape["AliasTarget"] = dict(rr.alias_target)
+        else:
+            shape["TTL"] = int(rr.ttl) if rr.ttl is not None else 300
+            shape["ResourceRecords"] = [{"Value": v} for v in record_values(rr.records)]
+        return shape
 
     @staticmethod
     def _zone_shape(zone: Any) -> dict[str, Any]:

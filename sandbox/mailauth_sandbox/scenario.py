@@ -54,7 +54,7 @@ class SesSpec(_Spec):
     verify: Literal["dns", "never"] = "dns"
     verify_after_hours: float | None = None
     dkim_fail_once: bool = False
-    vdm_enabled: bool = True
+    vdm_enabled: bool = False
 
 
 class WithheldSpec(_Spec):

@@ -34,22 +34,49 @@ class SesBehaviour:
 
     #: "dns" (verify from DNS), "never", or ("after", hours): not before N simulated hours into the window
     verify: Verify = "dns"
-    #: the first DKIM window reports FAILED at the first check that finds the records;
-    #: a restart (new tokens) behaves normally
+    #: the first DKIM window of a domain reports FAILED at the first check that finds the records;
+    #: a restart (the identity created again: new tokens) behaves normally
     dkim_fail_once: bool = False
-    #: how many DKIM windows (token generations) fail this way; ``dkim_fail_once`` is ``dkim_failures=1``
+    #: how many DKIM windows of a domain (token generations, counted across re-creations) fail this way;
+    #: ``dkim_fail_once`` is ``dkim_failures=1``
     dkim_failures: int = 0
     #: overrides the region's DKIM signing zone
     signing_hosted_zone: str | None = None
-    #: Virtual Deliverability Manager: when False ListRecommendations returns an empty list
-    vdm_enabled: bool = True
+    #: Virtual Deliverability Manager, off in a new account (SES Developer Guide, "Virtual Deliverability Manager":
+    #: it is turned on by PutAccountVdmAttributes or the console); off, ListRecommendations returns an empty list
+    #: (assumption A7: AWS may answer with an error instead; mailauth handles both)
+    vdm_enabled: bool = False
     #: key length of new Easy DKIM identities when the request names none
     default_key_length: str = "RSA_2048_BIT"
 
 
+#: Regions whose Easy DKIM CNAMEs point into a DKIM domain of their own, ``dkim.<region>.amazonses.com``; every
+#: other region uses ``dkim.amazonses.com``. AWS General Reference, "Amazon Simple Email Service endpoints and
+#: quotas", Easy DKIM domains (https://docs.aws.amazon.com/general/latest/gr/ses.html#ses_dkim_domains), as read
+#: in November 2026 through public copies of that table (assumption A1 of docs/local.md: the real-account test
+#: records the SigningHostedZone SES returns).
+REGIONAL_DKIM_DOMAIN_REGIONS = frozenset(
+    {
+        "af-south-1",
+        "ap-northeast-3",
+        "ap-south-2",
+        "ap-southeast-3",
+        "ap-southeast-5",
+        "ca-west-1",
+        "eu-central-2",
+        "eu-south-1",
+        "il-central-1",
+        "me-central-1",
+        "us-gov-east-1",
+    }
+)
+#: PutEmailIdentityDkimSigningAttributes: NextSigningKeyLength "can be changed at most once per day" (sesv2 model).
+KEY_LENGTH_CHANGE_INTERVAL = timedelta(days=1)
+
+
 def signing_zone_for(region: str) -> str:
-    """Easy DKIM's CNAME target zone: ``dkim.amazonses.com`` in us-east-1, ``dkim.<region>.amazonses.com``."""
-    return "dkim.amazonses.com" if region == "us-east-1" else f"dkim.{region}.amazonses.com"
+    """Easy DKIM's CNAME target zone in ``region`` (the General Reference's table of Easy DKIM domains)."""
+    return f"dkim.{region}.amazonses.com" if region in REGIONAL_DKIM_DOMAIN_REGIONS else "dkim.amazonses.com"
 
 
 def _token() -> str:
@@ -73,10 +100,13 @@ class Identity:
     key_length: str = "RSA_2048_BIT"
     current_key_length: str = "RSA_2048_BIT"
     key_generated: datetime | None = None
+    key_length_changed: datetime | None = None
     signing_enabled: bool = True
+    #: verified the legacy way (SES API v1 VerifyDomainIdentity TXT record): verified for sending without DKIM
+    legacy_verified: bool = False
+    policies: dict[str, str] = field(default_factory=dict)
     dkim_status: str = "PENDING"
     dkim_window: datetime | None = None
-    dkim_generation: int = 0
     mail_from: str | None = None
     behavior_on_mx_failure: str = "USE_DEFAULT_VALUE"
     mail_from_status: str = "PENDING"
@@ -96,7 +126,10 @@ class Identity:
     @property
     def arn(self) -> str:
         """The identity ARN."""
-        return f"arn:aws:ses:{self.region}:{self.account}:identity/{self.name}"
+        import boto3
+
+        partition = boto3.session.Session().get_partition_for_region(self.region)
+        return f"arn:{partition}:ses:{self.region}:{self.account}:identity/{self.name}"
 
 
 class SesEmulator:
@@ -109,6 +142,8 @@ class SesEmulator:
         self.dns_address: str | None = None
         self.identities: dict[tuple[str, str], Identity] = {}
         self._first_seen: dict[tuple[str, str], datetime] = {}
+        #: DKIM verification windows opened per (region, name), across deletions: the failure knobs count these
+        self._dkim_windows: dict[tuple[str, str], int] = {}
         self._lock = threading.RLock()
 
     # -- dispatch ---------------------------------------------------------------------------------
@@ -120,6 +155,56 @@ class SesEmulator:
         with self._lock:
             result: hooks.Response = method(params, region)
             return result
+
+    def _open_dkim_window(self, ident: Identity, now: datetime) -> None:
+        """New Easy DKIM tokens and a new 72-hour verification window (CreateEmailIdentity, or DKIM turned on)."""
+        ident.tokens = [_token() for _ in range(3)]
+        ident.key_generated = now
+        ident.dkim_status = "PENDING"
+        ident.dkim_window = now
+        ident.last_checked = None
+        key = (ident.region, ident.name)
+        self._dkim_windows[key] = self._dkim_windows.get(key, 0) + 1
+
+    def add_identity(
+        self,
+        name: str,
+        *,
+        region: str,
+        easy_dkim: bool = False,
+        legacy_verified: bool = True,
+        signing_enabled: bool = True,
+        tags: dict[str, str] | None = None,
+        policies: dict[str, str] | None = None,
+        mail_from: str | None = None,
+    ) -> Identity:
+        """An identity made outside mailauth, as a person or another tool left it (not through the API).
+
+        ``easy_dkim=False, legacy_verified=True``: a domain verified with SES API v1's VerifyDomainIdentity TXT
+        record, which SES API v2 reports with DKIM ``NOT_STARTED`` and no tokens but verified for sending.
+        """
+        with self._lock:
+            now = self.clock.now()
+            ident = Identity(
+                name=_dn(name),
+                region=region,
+                account=self.account_id,
+                created=now,
+                signing_zone=self.behaviour.signing_hosted_zone or signing_zone_for(region),
+                key_length=self.behaviour.default_key_length,
+                current_key_length=self.behaviour.default_key_length,
+                signing_enabled=signing_enabled,
+                legacy_verified=legacy_verified,
+                tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()],
+                policies=dict(policies or {}),
+                mail_from=mail_from,
+                mail_from_window=now if mail_from else None,
+                dkim_status="NOT_STARTED",
+            )
+            if easy_dkim:
+                self._open_dkim_window(ident, now)
+            self.identities[(region, ident.name)] = ident
+            return ident
 
     def _get(self, name: str, region: str) -> Identity | None:
         return self.identities.get((region, _dn(name) if "@" not in name else name.strip()))
@@ -153,9 +238,7 @@ class SesEmulator:
             configuration_set=params.get("ConfigurationSetName"),
         )
         if ident.is_domain:
-            ident.tokens = [_token() for _ in range(3)]
-            ident.key_generated = now
-            ident.dkim_window = now
+            self._open_dkim_window(ident, now)
         else:
             ident.dkim_status = "NOT_STARTED"
         self.identities[(region, name)] = ident
@@ -172,7 +255,7 @@ class SesEmulator:
         if ident is None:
             return self._not_found(str(params.get("EmailIdentity")))
         self.refresh(ident)
-        verified = ident.dkim_status == "SUCCESS"
+        verified = ident.dkim_status == "SUCCESS" or ident.legacy_verified
         parsed: dict[str, Any] = {
             "IdentityType": "DOMAIN" if ident.is_domain else "EMAIL_ADDRESS",
             "FeedbackForwardingStatus": True,
@@ -183,9 +266,9 @@ class SesEmulator:
                 "MailFromDomainStatus": ident.mail_from_status if ident.mail_from else "PENDING",
                 "BehaviorOnMxFailure": ident.behavior_on_mx_failure,
             },
-            "Policies": {},
+            "Policies": dict(ident.policies),
             "Tags": list(ident.tags),
-            "VerificationStatus": ident.dkim_status,
+            "VerificationStatus": "SUCCESS" if verified else ident.dkim_status,
             "VerificationInfo": self._verification_info(ident),
         }
         if ident.configuration_set:
@@ -240,6 +323,16 @@ class SesEmulator:
     def _op_PutEmailIdentityDkimSigningAttributes(
         self, params: dict[str, Any], region: str
     ) -> hooks.Response:
+        """What the operation's documentation lists, and no more (sesv2 model, PutEmailIdentityDkimSigningAttributes).
+
+        * "Change from using no DKIM authentication to using Easy DKIM": tokens issued, PENDING, new window.
+        * "Update the key length that should be used for Easy DKIM": NextSigningKeyLength changes; the key length
+          "can be changed at most once per day". SES refuses the length the identity already has (reported
+          from AWS: "you can't switch to the same key length"). Nothing documents new tokens or a new
+          verification window here, so none are issued (assumption A3 in docs/local.md, recorded by the
+          real-account test).
+        * BYODKIM (EXTERNAL) is not emulated.
+        """
         ident = self._get(str(params.get("EmailIdentity", "")), region)
         if ident is None:
             return self._not_found(str(params.get("EmailIdentity")))
@@ -248,17 +341,37 @@ class SesEmulator:
             return hooks.error(
                 "BadRequestException", f"sandbox: SigningAttributesOrigin {origin} is not emulated"
             )
-        attrs = params.get("SigningAttributes") or {}
+        wanted = (params.get("SigningAttributes") or {}).get("NextSigningKeyLength")
         now = self.clock.now()
-        ident.tokens = [_token() for _ in range(3)]
-        if attrs.get("NextSigningKeyLength"):
-            ident.key_length = attrs["NextSigningKeyLength"]
-        ident.key_generated = now
-        ident.dkim_status = "PENDING"
-        ident.dkim_window = now
-        ident.dkim_generation += 1
-        ident.last_checked = None
-        return hooks.response({"DkimStatus": "PENDING", "DkimTokens": list(ident.tokens)})
+        if not ident.tokens:
+            ident.key_length = wanted or self.behaviour.default_key_length
+            ident.current_key_length = ident.key_length
+            ident.signing_enabled = True
+            self._open_dkim_window(ident, now)
+        elif not wanted or wanted == ident.key_length:
+            return hooks.error(
+                "BadRequestException",
+                f"Easy DKIM is already set up for {ident.name} with key length {ident.key_length}; you can't "
+                "switch to the same key length.",
+            )
+        elif (
+            ident.key_length_changed is not None
+            and now - ident.key_length_changed < KEY_LENGTH_CHANGE_INTERVAL
+        ):
+            return hooks.error(
+                "BadRequestException",
+                f"The signing key length of {ident.name} can be changed at most once per day.",
+            )
+        else:
+            ident.key_length = wanted
+            ident.key_length_changed = now
+        return hooks.response(
+            {
+                "DkimStatus": ident.dkim_status,
+                "DkimTokens": list(ident.tokens),
+                "SigningHostedZone": ident.signing_zone,
+            }
+        )
 
     def _op_PutEmailIdentityDkimAttributes(self, params: dict[str, Any], region: str) -> hooks.Response:
         ident = self._get(str(params.get("EmailIdentity", "")), region)
@@ -342,9 +455,8 @@ class SesEmulator:
             ok, error = self._dkim_served(ident)
             ident.error_type = error
             if ok and self._allowed(now - ident.dkim_window):
-                if ident.dkim_generation < max(
-                    self.behaviour.dkim_failures, int(self.behaviour.dkim_fail_once)
-                ):
+                window = self._dkim_windows.get((ident.region, ident.name), 1)
+                if window <= max(self.behaviour.dkim_failures, int(self.behaviour.dkim_fail_once)):
                     ident.dkim_status = "FAILED"
                 else:
                     ident.dkim_status = "SUCCESS"
@@ -441,7 +553,7 @@ class SesEmulator:
 
     # -- shapes -----------------------------------------------------------------------------------
     def _dkim_shape(self, ident: Identity) -> dict[str, Any]:
-        if not ident.is_domain:
+        if not ident.is_domain or not ident.tokens:
             return {"SigningEnabled": False, "Status": "NOT_STARTED"}
         shape: dict[str, Any] = {
             "SigningEnabled": ident.signing_enabled,

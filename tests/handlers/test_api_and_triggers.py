@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from mailauth_sandbox import LocalAws
 from tests.conftest import load_event
 from tests.workflow.helpers import failure
@@ -29,7 +31,7 @@ def test_post_starts_an_execution_with_a_deterministic_name(local_aws_factory: F
     assert response["statusCode"] == 202
     body = json.loads(response["body"])
     assert body["status"] == "STARTED"
-    assert body["executionName"] == "example.com-1"
+    assert body["executionName"] == "example_com-1"
     assert local.wait(body["executionArn"])["status"] == "SUCCEEDED", failure(local, body["executionArn"])
     started = local.client("stepfunctions").describe_execution(executionArn=body["executionArn"])
     assert json.loads(started["input"])["request"]["dmarc"]["rua"] == ["mailto:dmarc-reports@example.com"]
@@ -48,6 +50,25 @@ def test_bad_input_gets_400_naming_every_problem_and_starts_nothing(local_aws_fa
     assert executions["executions"] == []
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        # SES's Tag documentation: letters, digits, white space and _ . : / = + - only; "aws:" is reserved
+        ("tags", {"team": "mail (ops)"}, "characters SES does not allow"),
+        ("tags", {"aws:team": "ops"}, "aws: prefix is reserved"),
+        ("tags", {"mailauth:managed-by": "me"}, "reserved for mailauth"),
+        ("configuration_set", "prod.sending", "not an SES configuration set name"),
+    ],
+)
+def test_values_ses_would_refuse_are_a_400_before_anything_starts(
+    local_aws_factory: Factory, field: str, value: Any, named: str
+) -> None:
+    local = local_aws_factory()
+    status, body = post(local, {"domain": "example.com", field: value})
+    assert status == 400 and named in body["message"] and field in body["message"], body
+    assert local.api_calls() == {}  # nothing was asked of AWS, nothing started
+
+
 def test_malformed_json_is_400(local_aws_factory: Factory) -> None:
     local = local_aws_factory()
     status, body = post(local, "{not json")
@@ -55,25 +76,27 @@ def test_malformed_json_is_400(local_aws_factory: Factory) -> None:
 
 
 class HeldMachine:
-    """A state machine whose executions stay RUNNING until released (a task-token callback via SQS)."""
+    """The onboarding state machine redefined so its executions stay RUNNING until released (a task-token
+    callback via SQS). It keeps its ARN, which is what the functions' IAM roles allow them to start."""
 
     def __init__(self, local: LocalAws) -> None:
         self.local = local
         self.sqs = local.client("sqs")
         self.queue = self.sqs.create_queue(QueueName="held")["QueueUrl"]
-        self.arn = local.create_state_machine(
-            "held",
-            {
-                "StartAt": "Hold",
-                "States": {
-                    "Hold": {
-                        "Type": "Task",
-                        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-                        "Parameters": {"QueueUrl": self.queue, "MessageBody": {"token.$": "$$.Task.Token"}},
-                        "End": True,
-                    }
-                },
+        self.arn = local.state_machine_arn
+        definition = {
+            "StartAt": "Hold",
+            "States": {
+                "Hold": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {"QueueUrl": self.queue, "MessageBody": {"token.$": "$$.Task.Token"}},
+                    "End": True,
+                }
             },
+        }
+        local.client("stepfunctions").update_state_machine(
+            stateMachineArn=self.arn, definition=json.dumps(definition)
         )
 
     def release_all(self) -> None:
@@ -87,11 +110,10 @@ class HeldMachine:
 def test_same_request_while_running_is_idempotent_and_another_is_409(local_aws_factory: Factory) -> None:
     local = local_aws_factory()
     held = HeldMachine(local)
-    local.functions["ApiFunction"].environment["MAILAUTH_STATE_MACHINE_ARN"] = held.arn
     sfn = local.client("stepfunctions")
 
     status, first = post(local, {"domain": "example.com"})
-    assert (status, first["status"], first["executionName"]) == (202, "STARTED", "example.com-1")
+    assert (status, first["status"], first["executionName"]) == (202, "STARTED", "example_com-1")
     assert sfn.describe_execution(executionArn=first["executionArn"])["status"] == "RUNNING"
 
     status, again = post(local, {"domain": "EXAMPLE.com."})  # the same request, normalised
@@ -105,7 +127,7 @@ def test_same_request_while_running_is_idempotent_and_another_is_409(local_aws_f
     held.release_all()
     assert local.wait(first["executionArn"])["status"] == "SUCCEEDED"
     status, rerun = post(local, {"domain": "example.com", "dmarc": {"policy": "reject"}})
-    assert (status, rerun["status"], rerun["executionName"]) == (202, "STARTED", "example.com-2")
+    assert (status, rerun["status"], rerun["executionName"]) == (202, "STARTED", "example_com-2")
     held.release_all()
 
 
@@ -139,9 +161,17 @@ def test_new_public_hosted_zone_is_onboarded(local_aws_factory: Factory) -> None
     assert json.loads(description["input"])["request"]["hosted_zone_id"] == zone_id
 
 
-def test_private_hosted_zone_is_skipped(local_aws_factory: Factory) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        "trigger_create_private_hosted_zone",
+        # HostedZoneConfig is optional: a private zone created with only a VPC carries no privateZone flag
+        "trigger_create_private_hosted_zone_vpc_only",
+    ],
+)
+def test_private_hosted_zone_is_skipped(local_aws_factory: Factory, name: str) -> None:
     local = local_aws_factory()
-    result = local.invoke("TriggerFunction", load_event("trigger_create_private_hosted_zone"))
+    result = local.invoke("TriggerFunction", load_event(name))
     assert result == {"status": "SKIPPED"}
     assert (
         local.client("stepfunctions").list_executions(stateMachineArn=local.state_machine_arn)["executions"]

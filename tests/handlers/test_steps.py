@@ -121,20 +121,27 @@ def test_undelegated_zone_is_a_warning_not_an_error(local_aws_factory: Factory) 
 
 # ----------------------------------------------------------------------------------- EnsureIdentity
 def test_ensure_creates_a_2048_bit_easy_dkim_identity_with_mail_from(local_aws_factory: Factory) -> None:
-    local = local_aws_factory(region="eu-west-1")
+    local = local_aws_factory(region="af-south-1")
     out = local.invoke("EnsureIdentityFunction", load_event("ensure_identity"))
 
     assert out["adopted"] is False
     assert len(out["dkim_tokens"]) == 3
-    assert out["signing_hosted_zone"] == "dkim.eu-west-1.amazonses.com"  # from SES, not hard-coded
-    assert out["identity_arn"] == "arn:aws:ses:eu-west-1:123456789012:identity/example.com"
+    assert out["signing_hosted_zone"] == "dkim.af-south-1.amazonses.com"  # from SES, not hard-coded
+    assert out["identity_arn"] == "arn:aws:ses:af-south-1:123456789012:identity/example.com"
     identity = local.client("sesv2").get_email_identity(EmailIdentity="example.com")
     assert identity["DkimAttributes"]["NextSigningKeyLength"] == "RSA_2048_BIT"
     assert identity["MailFromAttributes"]["MailFromDomain"] == "mail.example.com"
+    assert {t["Key"]: t["Value"] for t in identity["Tags"]} == {"mailauth:managed-by": "mailauth"}
     assert local.api_calls() == {
         "sesv2:CreateEmailIdentity": 1,
         "sesv2:PutEmailIdentityMailFromAttributes": 1,
     }
+
+
+def test_identity_arn_is_in_the_partition_the_function_runs_in(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(region="cn-north-1")
+    out = local.invoke("EnsureIdentityFunction", load_event("ensure_identity"))
+    assert out["identity_arn"] == "arn:aws-cn:ses:cn-north-1:123456789012:identity/example.com"
 
 
 def test_ensure_adopts_an_existing_identity_and_never_deletes_it(local_aws_factory: Factory) -> None:
@@ -148,8 +155,63 @@ def test_ensure_adopts_an_existing_identity_and_never_deletes_it(local_aws_facto
     assert out["adopted"] is True
     assert out["dkim_tokens"] == tokens
     tags = {t["Key"]: t["Value"] for t in ses.get_email_identity(EmailIdentity="example.com")["Tags"]}
-    assert tags == {"owner": "ops", "mailauth:managed-by": "mailauth (adopted)"}
+    assert tags == {"owner": "ops", "mailauth:managed-by": "mailauth:adopted"}
     assert "sesv2:DeleteEmailIdentity" not in local.api_calls()
+
+
+def test_a_retry_after_the_create_succeeded_is_not_an_adoption(local_aws_factory: Factory) -> None:
+    # CreateEmailIdentity succeeds, the next SES call keeps failing: the step fails and the state machine
+    # retries it, which then meets AlreadyExistsException. The identity is still mailauth's.
+    local = local_aws_factory()
+    local.faults.add(
+        "sesv2", "PutEmailIdentityMailFromAttributes", "TooManyRequestsException", times=10, status=429
+    )
+    first = local.run_function("EnsureIdentityFunction", load_event("ensure_identity"))
+    assert first.error_type == "AwsThrottledError"
+    local.faults.clear()
+
+    out = local.invoke("EnsureIdentityFunction", load_event("ensure_identity"))
+
+    assert out["adopted"] is False
+    tags = local.client("sesv2").get_email_identity(EmailIdentity="example.com")["Tags"]
+    assert {t["Key"]: t["Value"] for t in tags} == {"mailauth:managed-by": "mailauth"}
+    assert "sesv2:TagResource" not in local.api_calls("EnsureIdentityFunction")
+
+
+def test_an_identity_without_easy_dkim_gets_it(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    local.ses.add_identity("example.com", region=local.region)  # verified with the legacy TXT record
+
+    out = local.invoke("EnsureIdentityFunction", load_event("ensure_identity"))
+
+    assert out["adopted"] is True
+    assert len(out["dkim_tokens"]) == 3 and out["dkim_status"] == "PENDING"
+    assert out["signing_hosted_zone"] == "dkim.amazonses.com"
+    assert "Easy DKIM turned on (the identity had no DKIM)" in out["notes"]
+    assert local.api_calls()["sesv2:PutEmailIdentityDkimSigningAttributes"] == 1
+
+
+def test_dkim_signing_that_was_turned_off_is_turned_on(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    local.ses.add_identity("example.com", region=local.region, easy_dkim=True, signing_enabled=False)
+
+    out = local.invoke("EnsureIdentityFunction", load_event("ensure_identity"))
+
+    assert "DKIM signing turned on (it was off)" in out["notes"]
+    dkim = local.client("sesv2").get_email_identity(EmailIdentity="example.com")["DkimAttributes"]
+    assert dkim["SigningEnabled"] is True
+    assert "sesv2:PutEmailIdentityDkimSigningAttributes" not in local.api_calls()
+
+
+def test_request_tags_are_checked_against_the_ses_tag_rules_before_anything_is_called(
+    local_aws_factory: Factory,
+) -> None:
+    local = local_aws_factory()
+    event = load_event("ensure_identity")
+    event["request"]["tags"] = {"team": "mail (ops)"}
+    with pytest.raises(Exception, match=r"characters SES does not allow"):
+        local.invoke("EnsureIdentityFunction", event)
+    assert local.api_calls() == {}
 
 
 def test_ensure_will_not_move_a_working_mail_from_domain(local_aws_factory: Factory) -> None:
@@ -166,17 +228,65 @@ def test_ensure_will_not_move_a_working_mail_from_domain(local_aws_factory: Fact
     assert identity["MailFromAttributes"]["MailFromDomain"] == "bounce.example.com"
 
 
-def test_restart_dkim_issues_new_tokens(local_aws_factory: Factory) -> None:
+def _failed_dkim(local: LocalAws, **ensure: Any) -> dict[str, Any]:
+    """EnsureIdentity ran; then SES gave up on DKIM (72 simulated hours without records)."""
+    event = load_event("ensure_identity")
+    event["request"].update(ensure)
+    identity: dict[str, Any] = local.invoke("EnsureIdentityFunction", event)
+    local.clock.advance(73 * 3600)
+    restart = load_event("ensure_identity_restart_dkim")
+    restart["request"].update(ensure)
+    restart["identity"] = identity
+    return restart
+
+
+def test_restart_dkim_recreates_the_identity_mailauth_created(local_aws_factory: Factory) -> None:
     local = local_aws_factory()
-    local.invoke("EnsureIdentityFunction", load_event("ensure_identity"))
-    event = load_event("ensure_identity_restart_dkim")
-    event["identity"] = local.invocations[-1].result
+    event = _failed_dkim(local, tags={"team": "mail"}, dkim_key_length="RSA_1024_BIT")
+    ses = local.client("sesv2")
+    assert ses.get_email_identity(EmailIdentity="example.com")["DkimAttributes"]["Status"] == "FAILED"
 
     out = local.invoke("EnsureIdentityFunction", event)
 
-    assert out["dkim_restarts"] == 1
+    assert out["dkim_restarts"] == 1 and out["adopted"] is False
     assert set(out["dkim_tokens"]).isdisjoint(event["identity"]["dkim_tokens"])
-    assert local.api_calls()["sesv2:PutEmailIdentityDkimSigningAttributes"] == 1
+    again = ses.get_email_identity(EmailIdentity="example.com")
+    assert again["DkimAttributes"]["Status"] == "PENDING"
+    assert again["DkimAttributes"]["NextSigningKeyLength"] == "RSA_1024_BIT"
+    assert {t["Key"]: t["Value"] for t in again["Tags"]} == {
+        "team": "mail",
+        "mailauth:managed-by": "mailauth",
+    }
+    assert again["MailFromAttributes"]["MailFromDomain"] == "mail.example.com"
+    calls = local.api_calls("EnsureIdentityFunction")
+    assert calls["sesv2:DeleteEmailIdentity"] == 1 and calls["sesv2:CreateEmailIdentity"] == 2
+    assert "sesv2:PutEmailIdentityDkimSigningAttributes" not in calls
+
+    # a retry of the same step (its answer lost) keeps the new identity instead of deleting it again
+    retried = local.invoke("EnsureIdentityFunction", event)
+    assert retried["dkim_tokens"] == out["dkim_tokens"]
+    assert local.api_calls("EnsureIdentityFunction")["sesv2:DeleteEmailIdentity"] == 1
+
+
+def test_restart_dkim_refuses_an_identity_mailauth_did_not_create(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    local.client("sesv2").create_email_identity(EmailIdentity="example.com")
+    event = _failed_dkim(local)
+    assert event["identity"]["adopted"] is True
+
+    with pytest.raises(IdentityConflictError, match="existed before mailauth"):
+        local.invoke("EnsureIdentityFunction", event)
+    assert "sesv2:DeleteEmailIdentity" not in local.api_calls()
+
+
+def test_restart_dkim_refuses_an_identity_with_sending_policies(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    event = _failed_dkim(local)
+    local.ses.identities[(local.region, "example.com")].policies["allow-app"] = "{}"
+
+    with pytest.raises(IdentityConflictError, match="sending-authorization policies"):
+        local.invoke("EnsureIdentityFunction", event)
+    assert "sesv2:DeleteEmailIdentity" not in local.api_calls()
 
 
 # ----------------------------------------------------------------------------------- PublishRecords
@@ -361,7 +471,7 @@ def test_report_without_vdm_says_so_and_audits_dns(local_aws_factory: Factory) -
 
 
 def test_report_lists_recommendations_and_failed_audit(local_aws_factory: Factory) -> None:
-    local = local_aws_factory()
+    local = local_aws_factory(ses=SesBehaviour(vdm_enabled=True))
     event = _identity_and_records(local, publish=False)
 
     out = local.invoke("RecommendationsFunction", event)

@@ -61,6 +61,32 @@ def test_state_machine_file_passes_every_check(path: Path) -> None:
     assert asl_check.check_file(path, subs[str(path.resolve())]) == []
 
 
+# Step Functions Developer Guide, "Handle Lambda service exceptions": Lambda's transient service errors, and
+# "Unhandled errors in Lambda are reported as Lambda.Unknown ... These include out-of-memory errors and function
+# timeouts"; Lambda itself names a timeout Sandbox.Timedout in its error payload (assumption A10, docs/local.md).
+LAMBDA_TRANSIENT = {
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "Lambda.ClientExecutionTimeoutException",
+}
+LAMBDA_TIMEOUT = {"Lambda.Unknown", "Sandbox.Timedout"}
+
+
+@pytest.mark.parametrize("path", STATE_MACHINE_FILES, ids=lambda p: p.name)
+def test_every_lambda_task_retries_lambda_errors_and_function_timeouts(path: Path) -> None:
+    states = json.loads(path.read_text())["States"]
+    for name, state in states.items():
+        if state["Type"] != "Task" or "FunctionArn}" not in state.get("Resource", ""):
+            continue
+        retried = {error for retrier in state.get("Retry", []) for error in retrier["ErrorEquals"]}
+        assert retried >= LAMBDA_TRANSIENT, f"{name} does not retry {LAMBDA_TRANSIENT - retried}"
+        assert retried >= LAMBDA_TIMEOUT, (
+            f"{name}: one slow call would end the run: {LAMBDA_TIMEOUT - retried}"
+        )
+
+
 @pytest.mark.parametrize("path", STATE_MACHINE_FILES, ids=lambda p: p.name)
 def test_state_machine_file_round_trips_through_moto(path: Path, sfn: Any) -> None:
     definition = asl_check.substitute(path.read_text())

@@ -27,4 +27,10 @@ def test_demo_onboards_and_shows_each_part() -> None:
         r"^  \+ MX +mail\.shop\.example\.org +10 feedback-smtp\.us-east-1\.amazonses\.com", text, re.M
     )
     assert "E-mail: mailauth: shop.example.org verified" in text
-    assert "WHAT TO DO NEXT" in text and "Slack:" in text
+    assert "WHAT TO DO NEXT" in text
+    # the Slack preview is exactly what the channel receives: mrkdwn, next steps included, no CommonMark
+    slack = text.split("Slack (mrkdwn, as the channel receives it):\n", 1)[1].split("-" * 78, 1)[0]
+    assert "*DKIM* SUCCESS · *MAIL FROM* SUCCESS" in slack
+    assert "*Next steps*\n• " in slack
+    assert re.search(r"<https://us-east-1\.console\.aws\.amazon\.com/states/[^|>]+\|Execution>", slack)
+    assert "**" not in slack and "](" not in slack

@@ -100,3 +100,11 @@ def test_tcp_answers_too(bare_aws: LocalAws, zone: str) -> None:
         dns.message.make_query("_dmarc.example.com", "TXT"), host, port=int(port), timeout=2
     )
     assert reply.answer[0][0].to_text() == '"v=DMARC1; p=none"'
+
+
+def test_txt_octal_escapes_are_served_as_the_bytes_route53_means(bare_aws: LocalAws) -> None:
+    # Route 53 holds "ä" (UTF-8 C3 A4) as \303\244 (octal); public DNS serves the two bytes.
+    zone_id = bare_aws.create_hosted_zone("example.org")
+    change(zone_id, bare_aws.client("route53"), "CREATE", "txt.example.org", "TXT", '"caf\\303\\251 \\"q\\""')
+    answer = res(bare_aws).resolve("txt.example.org", "TXT")
+    assert [b"".join(r.strings) for r in answer] == ['café "q"'.encode()]

@@ -9,10 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from mailauth_sandbox import LocalAws, SimClock
+from mailauth_sandbox.engine import SandboxTemplateError
 
 
 class DomainExplodedError(Exception):
@@ -181,20 +183,59 @@ def test_direct_invoke_reraises_and_records(bare_aws: LocalAws) -> None:
 
 
 def test_fault_injection_gives_real_client_errors(bare_aws: LocalAws) -> None:
+    from botocore.config import Config
+
     zone = bare_aws.create_hosted_zone("example.com")
-    r53 = bare_aws.client("route53")
+    no_retries = Config(retries={"mode": "standard", "total_max_attempts": 1})
+    r53 = boto3.client("route53", region_name=bare_aws.region, config=no_retries)
     bare_aws.faults.add(service="route53", operation="GetHostedZone", code="Throttling", times=2)
-    bare_aws.faults.add(service="sesv2", operation="GetAccount", code="ServiceUnavailable", status=503)
+    bare_aws.faults.add(service="sesv2", operation="GetAccount", code="BadRequestException", status=400)
     for _ in range(2):
         with pytest.raises(ClientError) as info:
             r53.get_hosted_zone(Id=zone)
         assert info.value.response["Error"]["Code"] == "Throttling"
         assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert r53.get_hosted_zone(Id=zone)["HostedZone"]["Name"] == "example.com."
-    with pytest.raises(ClientError) as info:
-        bare_aws.client("sesv2").get_account()
-    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+    ses = boto3.client("sesv2", region_name=bare_aws.region, config=no_retries)
+    with pytest.raises(ses.exceptions.BadRequestException) as bad:  # a modeled error, parsed from rest-json
+        ses.get_account()
+    assert bad.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert bare_aws.faults.pending() == []
+
+
+@pytest.mark.parametrize("mode", ["standard", "adaptive", "legacy"])
+def test_faults_fail_single_attempts_that_the_sdk_retries_itself(bare_aws: LocalAws, mode: Any) -> None:
+    # Faults sit beneath botocore's retry handler: each fails one HTTP attempt, and the client's retry mode
+    # retries them as it would AWS's (on the simulated clock), so the caller sees success after 3 attempts.
+    from botocore.config import Config
+
+    zone = bare_aws.create_hosted_zone("example.com")
+    client = boto3.client("route53", region_name=bare_aws.region, config=Config(retries={"mode": mode}))
+    bare_aws.faults.add(service="route53", operation="GetHostedZone", code="Throttling", times=2)
+    before = bare_aws.clock.now()
+
+    answer = client.get_hosted_zone(Id=zone)
+
+    assert answer["HostedZone"]["Name"] == "example.com."
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 2
+    assert bare_aws.faults.pending() == []
+    assert bare_aws.clock.now() > before  # the back-off waited, in simulated time
+
+
+def test_an_emulated_error_is_retried_like_aws_s_and_an_emulated_answer_parsed(bare_aws: LocalAws) -> None:
+    from botocore.config import Config
+
+    ses = boto3.client("sesv2", region_name=bare_aws.region, config=Config(retries={"mode": "standard"}))
+    bare_aws.faults.add(
+        service="sesv2", operation="CreateEmailIdentity", code="TooManyRequestsException", status=429
+    )
+
+    created = ses.create_email_identity(EmailIdentity="example.com")  # the SES emulator answers the retry
+
+    assert created["ResponseMetadata"]["RetryAttempts"] == 1
+    assert len(created["DkimAttributes"]["Tokens"]) == 3
+    with pytest.raises(ses.exceptions.AlreadyExistsException):  # a modeled error, as botocore parses AWS's
+        ses.create_email_identity(EmailIdentity="example.com")
 
 
 def test_template_functions_env_and_state_machine(tmp_path: Path) -> None:
@@ -248,6 +289,9 @@ def test_template_functions_env_and_state_machine(tmp_path: Path) -> None:
               DefinitionUri: statemachine/m.asl.json
               DefinitionSubstitutions:
                 EchoFunctionArn: !GetAtt EchoFunction.Arn
+              Policies:
+                - LambdaInvokePolicy:
+                    FunctionName: !Ref EchoFunction
     """)
     )
     with LocalAws(root=tmp_path) as local:
@@ -267,6 +311,36 @@ def test_template_functions_env_and_state_machine(tmp_path: Path) -> None:
         assert local.client("lambda").get_function(FunctionName="EchoFunction")["Configuration"][
             "FunctionArn"
         ] == local.function_arn("EchoFunction")
+
+
+def test_a_template_that_would_fail_in_aws_stops_the_sandbox(tmp_path: Path) -> None:
+    # The static checks run on the SAM-transformed template: a state machine whose role cannot invoke the
+    # function its definition calls would fail in AWS, so the sandbox refuses to start.
+    (tmp_path / "statemachine").mkdir()
+    (tmp_path / "statemachine" / "m.asl.json").write_text(
+        json.dumps({"StartAt": "E", "States": {"E": task("${EchoFunctionArn}", End=True)}})
+    )
+    (tmp_path / "functions" / "echo").mkdir(parents=True)
+    (tmp_path / "functions" / "echo" / "app.py").write_text(
+        "def handler(event, context):\n    return event\n"
+    )
+    (tmp_path / "template.yaml").write_text(
+        textwrap.dedent("""
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          EchoFunction:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: functions/echo/, Runtime: python3.13, Handler: app.handler}
+          Machine:
+            Type: AWS::Serverless::StateMachine
+            Properties:
+              DefinitionUri: statemachine/m.asl.json
+              DefinitionSubstitutions:
+                EchoFunctionArn: !GetAtt EchoFunction.Arn
+    """)
+    )
+    with pytest.raises(SandboxTemplateError, match="does not allow lambda:InvokeFunction"):
+        LocalAws(root=tmp_path).start()
 
 
 def test_stop_is_clean() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -118,3 +120,114 @@ def test_list_hosted_zones_by_name_starts_at_name_and_pages(bare_aws: LocalAws) 
     assert [z["Name"] for z in last["HostedZones"]] == ["example.org."] and last["IsTruncated"] is False
     both = r53.list_hosted_zones_by_name(DNSName="example.com", MaxItems="2")["HostedZones"]
     assert {z["Id"].rsplit("/", 1)[-1] for z in both} == {ids["example.com"], private}
+
+
+def weighted(zone_id: str, client: Any, name: str, count: int) -> None:
+    client.change_resource_record_sets(
+        HostedZoneId=zone_id,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": name,
+                        "Type": "A",
+                        "SetIdentifier": f"w{i:02d}",
+                        "Weight": 1,
+                        "TTL": 60,
+                        "ResourceRecords": [{"Value": f"192.0.2.{i + 1}"}],
+                    },
+                }
+                for i in range(count)
+            ]
+        },
+    )
+
+
+def test_list_records_pages_inside_a_group_of_weighted_sets(bare_aws: LocalAws) -> None:
+    # Route 53 returns NextRecordIdentifier when a page ends inside sets sharing name and type; moto does not.
+    zone_id = bare_aws.create_hosted_zone("example.com")
+    r53 = bare_aws.client("route53")
+    weighted(zone_id, r53, "www.example.com", 5)
+    page = r53.list_resource_record_sets(
+        HostedZoneId=zone_id, StartRecordName="www.example.com", MaxItems="2"
+    )
+    assert [s["SetIdentifier"] for s in page["ResourceRecordSets"]] == ["w00", "w01"]
+    assert (page["NextRecordName"], page["NextRecordType"], page["NextRecordIdentifier"]) == (
+        "www.example.com.",
+        "A",
+        "w02",
+    )
+    pages = r53.get_paginator("list_resource_record_sets").paginate(
+        HostedZoneId=zone_id, PaginationConfig={"PageSize": 2}
+    )
+    listed = [(s["Name"], s["Type"], s.get("SetIdentifier")) for p in pages for s in p["ResourceRecordSets"]]
+    assert len(listed) == len(set(listed)) == 2 + 5  # apex NS and SOA, then the five weighted sets, once each
+    assert [n for n, _, _ in listed] == sorted(n for n, _, _ in listed)
+
+
+def test_get_change_is_answered_only_in_the_account_that_made_it(bare_aws: LocalAws) -> None:
+    other = "222222222222"
+    zone_id = bare_aws.create_hosted_zone("example.com", account_id=other)
+    change_id = change(zone_id, bare_aws.client("route53", other), "CREATE", "a.example.com", "TXT", '"x"')[
+        "ChangeInfo"
+    ]["Id"]
+    assert bare_aws.client("route53", other).get_change(Id=change_id)["ChangeInfo"]["Status"] == "PENDING"
+    with pytest.raises(ClientError) as raised:
+        bare_aws.client("route53").get_change(Id=change_id)
+    assert raised.value.response["Error"]["Code"] == "NoSuchChange"
+
+
+class CountingClient:
+    """A route53 client that fails the test instead of paging forever."""
+
+    def __init__(self, client: Any, limit: int = 50) -> None:
+        self._client, self.calls, self._limit = client, 0, limit
+
+    def list_resource_record_sets(self, **kwargs: Any) -> Any:
+        self.calls += 1
+        assert self.calls <= self._limit, f"still paging after {self._limit} calls: {kwargs}"
+        return self._client.list_resource_record_sets(**kwargs)
+
+    def get_paginator(self, name: str) -> Any:
+        return self._client.get_paginator(name)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_the_adapter_reads_every_set_of_a_name_in_a_large_zone(bare_aws: LocalAws) -> None:
+    from mailauth.aws.route53 import Route53
+
+    zone_id = bare_aws.create_hosted_zone("example.com")
+    r53 = bare_aws.client("route53")
+    for i in range(0, 320, 100):  # more than one page of 300, so records_at reads name by name
+        r53.change_resource_record_sets(
+            HostedZoneId=zone_id,
+            ChangeBatch={
+                "Changes": [
+                    {
+                        "Action": "CREATE",
+                        "ResourceRecordSet": {
+                            "Name": f"host{j}.example.com",
+                            "Type": "A",
+                            "TTL": 60,
+                            "ResourceRecords": [{"Value": "192.0.2.1"}],
+                        },
+                    }
+                    for j in range(i, min(i + 100, 320))
+                ]
+            },
+        )
+    weighted(zone_id, r53, "mail.example.com", 25)  # a weighted group longer than one page of the adapter
+    change(zone_id, r53, "CREATE", "mail.example.com", "TXT", '"v=spf1 -all"')
+    client = CountingClient(r53)
+
+    found = Route53(client).records_at(zone_id, ["mail.example.com"])
+
+    types = [s.type for s in found["mail.example.com"]]
+    assert (types.count("A"), types.count("TXT")) == (
+        25,
+        1,
+    )  # every weighted set once, and the TXT after them
+    assert client.calls < 10

@@ -35,10 +35,22 @@ def test_create_returns_three_tokens_and_signing_zone(bare_aws: LocalAws) -> Non
     assert got["DkimAttributes"]["Tokens"] == dkim["Tokens"]
 
 
-def test_other_region_uses_regional_signing_zone(local_aws_factory: object) -> None:
-    local = local_aws_factory(template=None, region="eu-west-1")  # type: ignore[operator]
+@pytest.mark.parametrize(
+    ("region", "zone"),
+    [
+        # AWS General Reference, SES endpoints and quotas, Easy DKIM domains: most regions share the global zone
+        ("eu-west-1", "dkim.amazonses.com"),
+        ("us-west-2", "dkim.amazonses.com"),
+        ("af-south-1", "dkim.af-south-1.amazonses.com"),
+        ("ap-southeast-3", "dkim.ap-southeast-3.amazonses.com"),
+    ],
+)
+def test_signing_zone_follows_the_documented_region_table(
+    local_aws_factory: object, region: str, zone: str
+) -> None:
+    local = local_aws_factory(template=None, region=region)  # type: ignore[operator]
     dkim = local.client("sesv2").create_email_identity(EmailIdentity=DOMAIN)["DkimAttributes"]
-    assert dkim["SigningHostedZone"] == "dkim.eu-west-1.amazonses.com"
+    assert dkim["SigningHostedZone"] == zone
 
 
 def test_second_create_raises_already_exists(bare_aws: LocalAws) -> None:
@@ -103,21 +115,65 @@ def test_dkim_fails_after_72_simulated_hours(bare_aws: LocalAws) -> None:
     assert got["VerificationStatus"] == "FAILED"
 
 
-def test_restart_gives_new_tokens_and_a_new_window(bare_aws: LocalAws) -> None:
+def test_a_failed_setup_is_restarted_from_the_beginning(bare_aws: LocalAws) -> None:
+    # SES: "If Amazon SES is unable to detect the record within 72 hours ... you must restart the verification
+    # process from the beginning": for a v2 domain identity, create it again (new tokens, new window).
     zone = bare_aws.create_hosted_zone(DOMAIN)
     ses = bare_aws.client("sesv2")
     old = ses.create_email_identity(EmailIdentity=DOMAIN)["DkimAttributes"]["Tokens"]
     bare_aws.clock.advance(73 * 3600)
     assert ses.get_email_identity(EmailIdentity=DOMAIN)["DkimAttributes"]["Status"] == "FAILED"
-    restarted = ses.put_email_identity_dkim_signing_attributes(
+    ses.delete_email_identity(EmailIdentity=DOMAIN)
+    again = ses.create_email_identity(EmailIdentity=DOMAIN)["DkimAttributes"]
+    assert again["Status"] == "PENDING"
+    assert set(again["Tokens"]).isdisjoint(old)
+    publish_dkim(bare_aws, zone, again["Tokens"])
+    assert ses.get_email_identity(EmailIdentity=DOMAIN)["DkimAttributes"]["Status"] == "SUCCESS"
+
+
+def test_same_key_length_is_refused_and_a_new_length_issues_no_new_tokens(bare_aws: LocalAws) -> None:
+    ses = bare_aws.client("sesv2")
+    tokens = ses.create_email_identity(
+        EmailIdentity=DOMAIN, DkimSigningAttributes={"NextSigningKeyLength": "RSA_2048_BIT"}
+    )["DkimAttributes"]["Tokens"]
+    with pytest.raises(ClientError) as same:
+        ses.put_email_identity_dkim_signing_attributes(
+            EmailIdentity=DOMAIN,
+            SigningAttributesOrigin="AWS_SES",
+            SigningAttributes={"NextSigningKeyLength": "RSA_2048_BIT"},
+        )
+    assert same.value.response["Error"]["Code"] == "BadRequestException"
+    assert "same key length" in same.value.response["Error"]["Message"]
+    changed = ses.put_email_identity_dkim_signing_attributes(
+        EmailIdentity=DOMAIN,
+        SigningAttributesOrigin="AWS_SES",
+        SigningAttributes={"NextSigningKeyLength": "RSA_1024_BIT"},
+    )
+    assert changed["DkimTokens"] == tokens  # nothing documents new tokens (assumption A3)
+    with pytest.raises(ClientError) as twice:  # "can be changed at most once per day"
+        ses.put_email_identity_dkim_signing_attributes(
+            EmailIdentity=DOMAIN,
+            SigningAttributesOrigin="AWS_SES",
+            SigningAttributes={"NextSigningKeyLength": "RSA_2048_BIT"},
+        )
+    assert "once per day" in twice.value.response["Error"]["Message"]
+
+
+def test_easy_dkim_turned_on_for_an_identity_without_dkim(bare_aws: LocalAws) -> None:
+    bare_aws.ses.add_identity(DOMAIN, region=bare_aws.region)  # verified by the legacy TXT record, no DKIM
+    ses = bare_aws.client("sesv2")
+    before = ses.get_email_identity(EmailIdentity=DOMAIN)
+    assert before["DkimAttributes"]["Status"] == "NOT_STARTED"
+    assert not before["DkimAttributes"].get("Tokens")
+    assert before["VerifiedForSendingStatus"] is True
+    turned_on = ses.put_email_identity_dkim_signing_attributes(
         EmailIdentity=DOMAIN,
         SigningAttributesOrigin="AWS_SES",
         SigningAttributes={"NextSigningKeyLength": "RSA_2048_BIT"},
     )
-    assert restarted["DkimStatus"] == "PENDING"
-    assert set(restarted["DkimTokens"]).isdisjoint(old)
-    publish_dkim(bare_aws, zone, restarted["DkimTokens"])
-    assert ses.get_email_identity(EmailIdentity=DOMAIN)["DkimAttributes"]["Status"] == "SUCCESS"
+    assert turned_on["DkimStatus"] == "PENDING"
+    assert len(turned_on["DkimTokens"]) == 3
+    assert turned_on["SigningHostedZone"] == "dkim.amazonses.com"
 
 
 def test_dkim_fail_once_knob(local_aws_factory: object) -> None:
@@ -129,9 +185,8 @@ def test_dkim_fail_once_knob(local_aws_factory: object) -> None:
     publish_dkim(local, zone, tokens)
     local.clock.advance(60)
     assert ses.get_email_identity(EmailIdentity=DOMAIN)["DkimAttributes"]["Status"] == "FAILED"
-    new = ses.put_email_identity_dkim_signing_attributes(
-        EmailIdentity=DOMAIN, SigningAttributesOrigin="AWS_SES"
-    )["DkimTokens"]
+    ses.delete_email_identity(EmailIdentity=DOMAIN)  # the second window of the domain behaves normally
+    new = ses.create_email_identity(EmailIdentity=DOMAIN)["DkimAttributes"]["Tokens"]
     publish_dkim(local, zone, new)
     assert ses.get_email_identity(EmailIdentity=DOMAIN)["DkimAttributes"]["Status"] == "SUCCESS"
 
@@ -189,6 +244,7 @@ def test_mail_from_must_be_a_subdomain(bare_aws: LocalAws) -> None:
 def test_recommendations_follow_dns(bare_aws: LocalAws) -> None:
     zone = bare_aws.create_hosted_zone(DOMAIN)
     ses = bare_aws.client("sesv2")
+    ses.put_account_vdm_attributes(VdmAttributes={"VdmEnabled": "ENABLED"})
     ses.create_email_identity(EmailIdentity=DOMAIN)
     arn = f"arn:aws:ses:us-east-1:123456789012:identity/{DOMAIN}"
     recs = ses.list_recommendations(Filter={"RESOURCE_ARN": arn}, PageSize=10)["Recommendations"]

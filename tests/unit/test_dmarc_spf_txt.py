@@ -98,3 +98,12 @@ def test_txt_round_trip(text: str) -> None:
     for part in quoted.split('" "'):
         raw = unquote('"' + part.strip('"') + '"')
         assert len(raw.encode()) <= 255
+
+
+def test_txt_escapes_non_ascii_bytes_in_octal_as_route53_does() -> None:
+    # Route 53 writes a byte outside printable ASCII as \ + three OCTAL digits: "ä" is UTF-8 C3 A4 = \303\244.
+    assert quote("ä") == '"\\303\\244"'
+    assert unquote('"\\303\\244"') == "ä"
+    assert unquote('"caf\\303\\251"') == "café"
+    # a backslash followed by digits that are not octal is an escaped character, not a byte
+    assert unquote('"\\9a"') == "9a"

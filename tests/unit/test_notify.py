@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -239,7 +240,7 @@ def test_subject_is_short_printable_ascii_for_any_domain(domain: str) -> None:
         event["request"]["domain"] = domain
         state, _ = parse_state(event)
         subject = subject_for(state, outcome_of(state))
-        assert len(subject) <= 100
+        assert len(subject) < 100  # SNS Publish: Subject must be less than 100 characters
         assert printable_ascii(subject), subject
         assert subject.startswith("mailauth: ")
 
@@ -248,7 +249,7 @@ def test_long_domain_keeps_the_outcome_visible() -> None:
     event = load("failure")
     event["request"]["domain"] = "a" * 63 + "." + "b" * 63 + ".example.com"
     subject = composed(event).subject
-    assert len(subject) <= 100
+    assert len(subject) < 100  # SNS Publish: Subject must be less than 100 characters
     assert subject.endswith(" onboarding failed: RecordConflictError")
 
 
@@ -362,3 +363,28 @@ def test_publish_reraises_permanent_errors() -> None:
     with pytest.raises(ClientError) as info:
         publish(message, topic_arn="arn:t", sns_client=RecordingSns(client_error("NotFound", 404)))
     assert not isinstance(info.value, AwsThrottledError)
+
+
+def test_chatbot_text_is_slack_mrkdwn_with_what_the_user_wrote_escaped() -> None:
+    # AWS Chatbot shows client-markdown in Slack's own markup: *bold*, <url|text>; & < > escaped.
+    event = load("failure")
+    event["error"] = {"Error": "InvalidRequestError", "Cause": '{"errorMessage": "tags: value <x> & y"}'}
+    content = composed(event).chatbot["content"]
+    assert "**" not in content["description"] and "](" not in content["description"]
+    assert "*Problems*" in content["description"]
+    assert "• InvalidRequestError: tags: value &lt;x&gt; &amp; y" in content["description"]
+    assert re.search(r"<https://[^|>]+\|Execution>", content["description"])
+    assert all("<" not in step and ">" not in step for step in content["nextSteps"])
+
+
+def test_the_sns_body_fits_in_256_kib_of_utf8_whatever_the_text() -> None:
+    # SNS counts bytes of the JSON body: 200,000 two-byte characters (and escaped line breaks) are ~400 KB.
+    from mailauth.notify import SNS_BODY_MAX, sns_body
+
+    message = composed(load("timeout"))
+    for text in ("ü" * 200_000, "\n" * 200_000, "x" * 150_000):
+        body = sns_body(message.model_copy(update={"email_text": text}))
+        assert len(body.encode("utf-8")) <= SNS_BODY_MAX
+        parsed = json.loads(body)
+        assert parsed["default"] == json.dumps(message.chatbot, ensure_ascii=False)
+        assert len(parsed["email"]) > 10_000  # shortened, not dropped

@@ -119,7 +119,6 @@ def test_offboarding_while_onboarding_runs_is_refused(local_aws_factory: Factory
 
     local = local_aws_factory()
     held = HeldMachine(local)
-    local.functions["ApiFunction"].environment["MAILAUTH_STATE_MACHINE_ARN"] = held.arn
     assert post(local, {"domain": "example.com"})[0] == 202
     event = load_event("api_get_domain")
     event.update(httpMethod="DELETE")
@@ -153,6 +152,35 @@ def test_cli_offboard_starts_the_workflow(local_aws_factory: Factory, capsys: An
     assert main(args) == 0
 
     arn = capsys.readouterr().out.strip().rsplit(" ", 1)[-1]
-    assert arn.endswith(":example.com-offboard-1")
+    assert arn.endswith(":example_com-offboard-1")
     assert local.wait(arn)["status"] == "SUCCEEDED"
     assert local.zone_records(zone_id) == before
+
+
+def test_an_event_for_a_domain_offboarded_earlier_starts_a_new_onboarding(local_aws_factory: Factory) -> None:
+    # The domain's latest execution is now an offboarding: the trigger must be allowed to read it (IAM is
+    # enforced in the sandbox as SAM generates the roles), not fail with AccessDenied and drop the event.
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    api = load_event("api_post_domains")
+    api["body"] = json.dumps({"domain": "example.com"})
+    first = json.loads(local.invoke("ApiFunction", api)["body"])["executionArn"]
+    assert local.wait(first)["status"] == "SUCCEEDED", failure(local, first)
+    arn, result = offboard(local, "example.com")
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+
+    (delivery,) = local.events.put_events(
+        [
+            {
+                "Source": "mailauth",
+                "DetailType": "OnboardDomain",
+                "Detail": json.dumps({"domain": "example.com"}),
+            }
+        ]
+    )
+
+    assert delivery.invocation is not None and delivery.invocation.ok, delivery.invocation
+    assert delivery.invocation.result["status"] == "STARTED"
+    again = delivery.invocation.result["executionArn"]
+    assert again.endswith(":example_com-3")
+    assert local.wait(again)["status"] == "SUCCEEDED", failure(local, again)

@@ -8,6 +8,7 @@ loopback, so tests run this very code.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -19,10 +20,18 @@ if TYPE_CHECKING:
     import dns.resolver
 
 TIMEOUT = 3.0
+OUT_OF_TIME = "not checked: the step ran out of time"
+_DEADLINE = "mailauth_deadline"  # attribute on the resolver: time.monotonic() past which nothing is asked
+_monotonic = time.monotonic  # the clock deadlines are measured on (tests replace it)
 
 
-def make_resolver(nameservers: str | None = None) -> dns.resolver.Resolver:
-    """A resolver for the configured name servers (argument, else env, else the system's)."""
+def make_resolver(nameservers: str | None = None, *, deadline: float | None = None) -> dns.resolver.Resolver:
+    """A resolver for the configured name servers (argument, else env, else the system's).
+
+    ``deadline`` (a ``time.monotonic()`` value) bounds every lookup made with it: each gets at most the time
+    left, and none starts after it, so a step's DNS checks end inside its Lambda timeout however slow public
+    DNS is (a lookup not made is reported as not checked, never as missing).
+    """
     import dns.resolver
 
     spec = nameservers if nameservers is not None else os.environ.get("MAILAUTH_DNS_NAMESERVERS", "")
@@ -44,7 +53,13 @@ def make_resolver(nameservers: str | None = None) -> dns.resolver.Resolver:
             resolver.port = ports.pop()
     resolver.lifetime = TIMEOUT
     resolver.timeout = TIMEOUT
+    setattr(resolver, _DEADLINE, deadline)
     return resolver
+
+
+def deadline_for(remaining_ms: int, *, reserve: float = 5.0) -> float:
+    """The DNS deadline of a step whose Lambda has ``remaining_ms`` left, keeping ``reserve`` seconds for the rest."""
+    return _monotonic() + max(remaining_ms / 1000 - reserve, 0.0)
 
 
 def lookup(resolver: dns.resolver.Resolver, name: str, rtype: str) -> tuple[tuple[str, ...], str | None]:
@@ -55,8 +70,14 @@ def lookup(resolver: dns.resolver.Resolver, name: str, rtype: str) -> tuple[tupl
     import dns.exception
     import dns.resolver
 
+    lifetime = TIMEOUT
+    deadline = getattr(resolver, _DEADLINE, None)
+    if deadline is not None:
+        lifetime = min(TIMEOUT, deadline - _monotonic())
+        if lifetime <= 0.05:
+            return (), OUT_OF_TIME
     try:
-        answer = resolver.resolve(name, rtype, raise_on_no_answer=False)
+        answer = resolver.resolve(name, rtype, raise_on_no_answer=False, lifetime=lifetime)
     except dns.resolver.NXDOMAIN:
         return (), "NXDOMAIN"
     except (dns.resolver.NoNameservers, dns.exception.Timeout) as exc:

@@ -19,8 +19,54 @@ DkimKeyLength = Literal["RSA_1024_BIT", "RSA_2048_BIT"]
 SesStatus = Literal["PENDING", "SUCCESS", "FAILED", "TEMPORARY_FAILURE", "NOT_STARTED"]
 Outcome = Literal["pending", "verified", "timeout", "failed", "restart_dkim"]
 
+#: Tag on every SES identity mailauth manages. CreateEmailIdentity itself carries ``mailauth`` (so ownership
+#: survives a retried step); an identity that existed before is tagged ``mailauth:adopted`` afterwards.
 MANAGED_BY_TAG = "mailauth:managed-by"
+MANAGED_BY_CREATED = "mailauth"
+MANAGED_BY_ADOPTED = "mailauth:adopted"
 MAX_USER_TAGS = 49  # SES allows 50 tags; mailauth adds one.
+#: SES v2 Tag (sesv2 model, documentation of shape Tag): "The characters can be Unicode letters, digits, white
+#: space, or one of the following symbols: _ . : / = + -"; keys up to 128 characters, values up to 256; "The
+#: aws: prefix is reserved for use by Amazon Web Services; you can't use it in any tag keys or values".
+SES_TAG_SYMBOLS = frozenset("_.:/=+-")
+#: SES configuration set names (SES API v2, CreateConfigurationSet, ConfigurationSetName): up to 64 letters,
+#: numbers, hyphens and underscores.
+CONFIGURATION_SET_NAME = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+def ses_tag_problem(key: str, value: str) -> str | None:
+    """Why SES would refuse this tag, or None (the rules of the sesv2 Tag documentation).
+
+    "White space" is read as Unicode's separators (category Z, as AWS's tag patterns write ``\\p{Z}``): a space,
+    not a tab or a line break.
+    """
+    import unicodedata
+
+    def bad_characters(text: str) -> list[str]:
+        return sorted(
+            {
+                c
+                for c in text
+                if not (
+                    c.isalpha() or unicodedata.category(c)[0] == "N" or c.isspace() or c in SES_TAG_SYMBOLS
+                )
+            }
+        )
+
+    if not 1 <= len(key) <= 128:
+        return f"tag key {key[:40]!r}: 1 to 128 characters"
+    if len(value) > 256:
+        return f"tag {key!r}: the value has {len(value)} characters; at most 256"
+    if key.lower().startswith("aws:") or value.lower().startswith("aws:"):
+        return f"tag {key!r}: the aws: prefix is reserved by AWS"
+    for what, text in (("key", key), ("value", value)):
+        bad = bad_characters(text)
+        if bad:
+            return (
+                f"tag {key!r}: the {what} has characters SES does not allow: {bad} (allowed: letters, digits, "
+                "spaces and _ . : / = + -)"
+            )
+    return None
 
 
 class _Strict(BaseModel):
@@ -69,7 +115,10 @@ class OnboardRequest(_Strict):
     behavior_on_mx_failure: Literal["USE_DEFAULT_VALUE", "REJECT_MESSAGE"] = "USE_DEFAULT_VALUE"
     dmarc: DmarcSettings = DmarcSettings()
     dkim_key_length: DkimKeyLength = "RSA_2048_BIT"
-    configuration_set: str | None = Field(default=None, min_length=1, max_length=64)
+    configuration_set: str | None = Field(
+        default=None,
+        description="an existing SES configuration set (up to 64 letters, digits, hyphens, underscores)",
+    )
     tags: dict[str, str] = Field(default_factory=dict)
     max_wait_hours: float = Field(default=48, gt=0, le=72, description="SES itself gives up after 72 h")
     dns: Literal["route53", "external", "auto"] = Field(
@@ -103,14 +152,27 @@ class OnboardRequest(_Strict):
     def _mail_from(cls, value: Any) -> str:
         return validate_label_path(str(value), what="mail_from_subdomain")
 
+    @field_validator("configuration_set")
+    @classmethod
+    def _configuration_set(cls, value: str | None) -> str | None:
+        import re
+
+        if value is not None and not re.fullmatch(CONFIGURATION_SET_NAME, value):
+            raise ValueError(
+                f"{value[:80]!r} is not an SES configuration set name: up to 64 letters, digits, hyphens (-) "
+                "and underscores (_)"
+            )
+        return value
+
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
         if len(value) > MAX_USER_TAGS:
             raise ValueError(f"at most {MAX_USER_TAGS} tags (SES allows 50; mailauth adds one)")
         for key, val in value.items():
-            if not 1 <= len(key) <= 128 or len(val) > 256 or key.startswith("aws:"):
-                raise ValueError(f"tag {key!r}: keys are 1-128 characters, not 'aws:'; values at most 256")
+            problem = ses_tag_problem(key, val)
+            if problem:
+                raise ValueError(problem)
         if MANAGED_BY_TAG in value:
             raise ValueError(f"tag {MANAGED_BY_TAG!r} is reserved for mailauth")
         return value
@@ -176,6 +238,8 @@ class IdentityInfo(_Strict):
     mail_from_domain: str
     mail_from_status: str = "PENDING"
     dkim_restarts: int = 0
+    #: what mailauth changed on an identity it adopted or restarted (Easy DKIM turned on, re-created ...)
+    notes: tuple[str, ...] = ()
 
     @property
     def dkim_target_zone(self) -> str:

@@ -16,14 +16,20 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from mailauth import mrkdwn
 from mailauth.models import DnsCheck, ErrorInfo, NotifyInput, RecordSet
 
 NotifyOutcome = Literal["success", "timeout", "failure", "action_required"]
 
-SUBJECT_MAX = 100  # SNS: at most 100 printable ASCII characters, no line breaks
+# SNS Publish, Subject: "Subjects must be UTF-8 text with no line breaks or control characters, and less than 100
+# characters long" (sns model documentation); mailauth sends printable ASCII only.
+SUBJECT_MAX = 99
 DESCRIPTION_MAX = 4000  # Chatbot custom notification description (kept well inside Slack's limits)
 NEXT_STEP_MAX = 800
-EMAIL_MAX = 200_000  # SNS messages are at most 256 KiB, the Chatbot JSON travels in the same publish
+EMAIL_MAX = 200_000  # characters of the e-mail text before the byte budget below is applied
+#: SNS Publish: the message and its attributes together at most 262,144 bytes (256 KiB); a little is kept for
+#: the two small message attributes.
+SNS_BODY_MAX = 262_144 - 2_048
 NO_DOMAIN = "(no domain)"
 EMOJI: dict[NotifyOutcome, str] = {"success": "✅", "timeout": "⏰", "failure": "❌"}
 RERUN_SAFE = (
@@ -125,8 +131,12 @@ def _hours(state: NotifyInput) -> str:
 
 
 def _status(check: DnsCheck) -> str:
+    from mailauth.dnscheck import OUT_OF_TIME
+
     if check.ok:
         return "OK"
+    if check.error == OUT_OF_TIME:
+        return "UNCHECKED"
     return "MISSING" if not check.found else "WRONG"
 
 
@@ -159,7 +169,7 @@ def _lines(message: str) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------- subject
 def subject_for(state: NotifyInput, outcome: NotifyOutcome) -> str:
-    """At most 100 printable ASCII characters; a long domain is shortened so the outcome stays visible."""
+    """Fewer than 100 printable ASCII characters; a long domain is shortened so the outcome stays visible."""
     prefix = "mailauth: "
     if outcome == "success":
         suffix = " verified"
@@ -401,7 +411,7 @@ def email_text(state: NotifyInput, outcome: NotifyOutcome, *, execution_arn: str
 def _problems(state: NotifyInput) -> list[str]:
     problems: list[str] = []
     if state.error is not None:
-        problems.append(f"`{_error_name(state.error)}`: {_clip(state.error.message, 1200)}")
+        problems.append(f"{_error_name(state.error)}: {_clip(state.error.message, 1200)}")
     if state.zone is not None and state.zone.delegation != "ok":
         problems += list(state.zone.warnings)
     if state.verification is not None:
@@ -422,7 +432,11 @@ def custom_notification(
     related: tuple[str | None, ...] = (),
     context: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An AWS Chatbot custom notification (version 1.0, client-markdown): what Slack shows."""
+    """An AWS Chatbot custom notification (version 1.0, client-markdown): what Slack shows.
+
+    ``description`` is Slack mrkdwn already (see :mod:`mailauth.mrkdwn`); ``next_steps`` are plain text, escaped
+    here.
+    """
     metadata: dict[str, Any] = {"threadId": domain, "summary": summary, "eventType": event_type}
     if any(related):
         metadata["relatedResources"] = [r for r in related if r]
@@ -435,7 +449,7 @@ def custom_notification(
             "textType": "client-markdown",
             "title": title,
             "description": _clip(description, DESCRIPTION_MAX),
-            "nextSteps": [_clip(step, NEXT_STEP_MAX) for step in next_steps],
+            "nextSteps": [mrkdwn.escape(_clip(step, NEXT_STEP_MAX)) for step in next_steps],
         },
         "metadata": metadata,
     }
@@ -447,27 +461,27 @@ def chatbot_notification(
     """The AWS Chatbot custom notification (version 1.0, client-markdown)."""
     domain = domain_of(state)
     link = console_link(execution_arn, region) if execution_arn else None
-    lines = [f"{EMOJI[outcome]} {_headline(state, outcome, region)}"]
+    lines = [f"{EMOJI[outcome]} {mrkdwn.escape(_headline(state, outcome, region))}"]
     v = state.verification
     if v is not None:
         lines.append(
-            f"**DKIM** {v.dkim_status} · **MAIL FROM** {v.mail_from_status} · "
-            f"**Verified for sending** {'yes' if v.verified_for_sending else 'no'}"
+            f"{mrkdwn.bold('DKIM')} {v.dkim_status} · {mrkdwn.bold('MAIL FROM')} {v.mail_from_status} · "
+            f"{mrkdwn.bold('Verified for sending')} {'yes' if v.verified_for_sending else 'no'}"
         )
     if state.zone is not None:
         lines.append(
-            f"**Zone** {state.zone.zone_name} ({state.zone.hosted_zone_id}), "
+            f"{mrkdwn.bold('Zone')} {mrkdwn.escape(state.zone.zone_name)} ({state.zone.hosted_zone_id}), "
             f"delegation {state.zone.delegation}"
         )
     if state.publish is not None:
         lines.append(
-            f"**Records** {len(state.publish.changes)} added/changed, {len(state.publish.kept)} kept"
+            f"{mrkdwn.bold('Records')} {len(state.publish.changes)} added/changed, {len(state.publish.kept)} kept"
         )
     problems = _problems(state)
     if problems:
-        lines += ["", "**Problems**", *(f"- {_clip(p, 600)}" for p in problems)]
+        lines += ["", mrkdwn.bold("Problems"), *(mrkdwn.bullet(_clip(p, 600)) for p in problems)]
     if link:
-        lines += ["", f"[Execution]({link})"]
+        lines += ["", mrkdwn.link(link, "Execution")]
     identity_arn = state.identity.identity_arn if state.identity else None
     context = {"domain": domain, "outcome": outcome, "region": region}
     if state.zone is not None:
@@ -501,7 +515,9 @@ def announce_message(state: NotifyInput, *, execution_arn: str | None, region: s
     """External DNS: exactly which records to create, before mailauth starts waiting for them."""
     domain = domain_of(state)
     changes = state.publish.changes if state.publish else ()
-    subject = _clip(_ascii(f"mailauth: action required: create {len(changes)} DNS records for {domain}"), 100)
+    subject = _clip(
+        _ascii(f"mailauth: action required: create {len(changes)} DNS records for {domain}"), SUBJECT_MAX
+    )
     hours = state.request.get("max_wait_hours", 48)
     hours_text = f"{hours:g}" if isinstance(hours, int | float) else str(hours)
     lines = [
@@ -528,7 +544,7 @@ def announce_message(state: NotifyInput, *, execution_arn: str | None, region: s
         lines += ["", f"Execution: {execution_arn}", f"Console:   {console_link(execution_arn, region)}"]
     chatbot = custom_notification(
         title="📝 " + subject,
-        description="\n".join(f"`{line}`" for line in zone_file_lines(state)),
+        description="\n".join(mrkdwn.code(line) for line in zone_file_lines(state)),
         next_steps=[f"Create these {len(changes)} records at your DNS provider"],
         domain=domain,
         summary=subject,
@@ -550,7 +566,7 @@ def offboard_message(state: NotifyInput, *, execution_arn: str | None, region: s
     outcome = outcome_of(state)
     link = console_link(execution_arn, region) if execution_arn else None
     verb = "offboarded" if outcome == "success" else "offboarding failed"
-    subject = _clip(_ascii(f"mailauth: {domain} {verb}"), 100)
+    subject = _clip(_ascii(f"mailauth: {domain} {verb}"), SUBJECT_MAX)
     changes = state.publish.changes if state.publish else ()
     lines = [
         f"{domain} was {verb} in {region}." if outcome == "success" else f"Offboarding {domain} failed.",
@@ -578,10 +594,14 @@ def offboard_message(state: NotifyInput, *, execution_arn: str | None, region: s
     ]
     if link:
         lines += ["", f"Execution: {execution_arn}", f"Console:   {link}"]
-    identity = f" · **Identity** {state.identity_removal.reason}" if state.identity_removal else ""
+    identity = (
+        f" · {mrkdwn.bold('Identity')} {mrkdwn.escape(state.identity_removal.reason)}"
+        if state.identity_removal
+        else ""
+    )
     chatbot = custom_notification(
         title=("✅ " if outcome == "success" else "❌ ") + subject,
-        description=f"**Removed or restored** {len(changes)} · **Left** {len(state.left)}{identity}",
+        description=f"{mrkdwn.bold('Removed or restored')} {len(changes)} · {mrkdwn.bold('Left')} {len(state.left)}{identity}",
         next_steps=steps,
         domain=domain,
         summary=subject,
@@ -612,6 +632,22 @@ def compose(state: NotifyInput, *, execution_arn: str | None, region: str) -> Me
 
 
 # -------------------------------------------------------------------------------------------- publish
+def sns_body(message: Message) -> str:
+    """The ``MessageStructure=json`` body, the e-mail text shortened until the whole is within SNS's byte limit.
+
+    SNS counts UTF-8 bytes of the JSON document (escapes included), not characters: a text of two-byte characters
+    or many line breaks needs more than its length.
+    """
+    chatbot = json.dumps(message.chatbot, ensure_ascii=False)
+    email = message.email_text
+    while True:
+        body = json.dumps({"default": chatbot, "email": email}, ensure_ascii=False)
+        excess = len(body.encode("utf-8")) - SNS_BODY_MAX
+        if excess <= 0 or not email:
+            return body
+        email = _clip(email, max(len(email) - excess // 2 - 64, 0))
+
+
 def publish(message: Message, *, topic_arn: str, sns_client: Any = None) -> str:
     """One SNS publish: ``email`` gets the text, every other protocol (``default``) the Chatbot JSON.
 
@@ -621,8 +657,7 @@ def publish(message: Message, *, topic_arn: str, sns_client: Any = None) -> str:
     from mailauth.aws import transient_as_throttled
 
     sns = sns_client if sns_client is not None else make_client("sns")
-    chatbot = json.dumps(message.chatbot, ensure_ascii=False)
-    body = json.dumps({"default": chatbot, "email": message.email_text}, ensure_ascii=False)
+    body = sns_body(message)
     with transient_as_throttled("Publish"):
         response = sns.publish(
             TopicArn=topic_arn,

@@ -12,7 +12,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from mailauth import ledger
-from mailauth.aws import error_code, transient_as_throttled
 from mailauth.aws.route53 import Route53
 from mailauth.aws.ses import Ses
 from mailauth.domain import normalise_domain
@@ -60,8 +59,12 @@ def unpublish(
     )
     store.put(owned.model_copy(update={"entries": remaining}))
     return Unpublished(
+        # the role too: the change lives in the zone's account, and GetChange must be asked there
         publish=PublishResult(
-            hosted_zone_id=owned.hosted_zone_id, change_id=change_id, changes=tuple(changes)
+            hosted_zone_id=owned.hosted_zone_id,
+            role_arn=owned.role_arn,
+            change_id=change_id,
+            changes=tuple(changes),
         ),
         left=tuple(left),
     )
@@ -77,15 +80,10 @@ def remove_identity(
     elif not owned.identity_created:
         result = IdentityRemoval(deleted=False, reason="kept: it existed before mailauth adopted it")
     else:
-        ses = ses or Ses()
-        try:
-            with transient_as_throttled("DeleteEmailIdentity"):
-                ses.client.delete_email_identity(EmailIdentity=request.domain)
-            result = IdentityRemoval(deleted=True, reason="deleted: mailauth created it")
-        except Exception as exc:
-            if error_code(exc) != "NotFoundException":
-                raise
-            result = IdentityRemoval(deleted=False, reason="already gone")
+        deleted = (ses or Ses()).delete_identity(request.domain)
+        result = IdentityRemoval(
+            deleted=deleted, reason="deleted: mailauth created it" if deleted else "already gone"
+        )
     if owned.version and not owned.entries:
         store.delete(request.domain)  # nothing of mailauth's is left for this domain
     elif owned.version:

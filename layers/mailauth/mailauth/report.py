@@ -104,6 +104,16 @@ def audit(
     findings: list[AuditFinding] = []
     wanted = records.desired_records(request, identity)
     checks = dnscheck.check_records(resolver, [w for w in wanted if w[0] != "dmarc"])
+    unchecked = [c.name for c in checks if c.error == dnscheck.OUT_OF_TIME]
+    if unchecked:
+        findings.append(
+            AuditFinding(
+                check="dns",
+                status="warn",
+                detail=f"not checked, the step ran out of time: {', '.join(unchecked)}",
+                fix="look them up yourself, or re-run onboarding (it keeps what is right)",
+            )
+        )
     dkim = [c for c in checks if c.purpose == "dkim"]
     bad = [c.name for c in dkim if not c.ok]
     findings.append(
@@ -159,7 +169,9 @@ def build_report(
     *,
     ses: Ses | None = None,
     resolver: dns.resolver.Resolver | None = None,
+    deadline: float | None = None,
 ) -> Report:
+    """SES's recommendations and mailauth's audit; ``deadline`` bounds the DNS lookups (time.monotonic())."""
     recommendations, note = ses_recommendations(ses or Ses(), identity)
-    findings = audit(request, identity, resolver or dnscheck.make_resolver())
+    findings = audit(request, identity, resolver or dnscheck.make_resolver(deadline=deadline))
     return Report(recommendations=recommendations, recommendations_note=note, audit=tuple(findings))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from typing import Any
+
+from mailauth import mrkdwn
 
 DEFAULT_ALLOWED_PREFIX = "https://hooks.slack.com/"
 TIMEOUT_SECONDS = 5.0
@@ -73,19 +74,6 @@ def clear_cache() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- payload
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
-_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
-_BULLET = re.compile(r"^(\s*)[-*] ", re.MULTILINE)
-
-
-def to_mrkdwn(markdown: str) -> str:
-    """Chatbot's client-markdown to Slack mrkdwn: escape ``& < >``, ``**b**`` → ``*b*``, links, bullets."""
-    text = markdown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
-    text = _BOLD.sub(r"*\1*", text)
-    return _BULLET.sub(r"\1• ", text)
-
-
 def _chunks(text: str, size: int) -> list[str]:
     """Split at line breaks into pieces of at most ``size`` characters (a too-long line is cut)."""
     pieces: list[str] = []
@@ -113,7 +101,11 @@ def _clip(text: str, limit: int) -> str:
 
 
 def to_slack_payload(message: str, *, subject: str | None = None) -> dict[str, Any]:
-    """An incoming-webhook payload for an SNS message: a Chatbot custom notification, or plain text."""
+    """An incoming-webhook payload for an SNS message: a Chatbot custom notification, or plain text.
+
+    The custom notification's description is Slack mrkdwn and its next steps escaped text (mailauth.notify writes
+    them so, because AWS Chatbot shows them in Slack as they are); other messages are escaped plain text.
+    """
     try:
         parsed = json.loads(message)
     except ValueError:
@@ -126,19 +118,18 @@ def to_slack_payload(message: str, *, subject: str | None = None) -> dict[str, A
         ]
         blocks += [
             {"type": "section", "text": {"type": "mrkdwn", "text": c}}
-            for c in _chunks(to_mrkdwn(message), SECTION_MAX)
+            for c in _chunks(mrkdwn.escape(message), SECTION_MAX)
         ]
         return {"text": title, "blocks": blocks[:MAX_BLOCKS]}
     title = str(content.get("title") or subject or "mailauth")
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": _clip(title, HEADER_MAX)}}]
-    description = str(content.get("description") or "")
+    description = str(content.get("description") or "")  # mrkdwn already: what AWS Chatbot shows too
     blocks += [
-        {"type": "section", "text": {"type": "mrkdwn", "text": c}}
-        for c in _chunks(to_mrkdwn(description), SECTION_MAX)
+        {"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in _chunks(description, SECTION_MAX)
     ]
-    steps = [str(s) for s in content.get("nextSteps") or []]
+    steps = [str(s) for s in content.get("nextSteps") or []]  # escaped text
     if steps:
-        listed = "\n".join(f"• {to_mrkdwn(s)}" for s in steps)
+        listed = "\n".join(f"• {s}" for s in steps)
         for i, chunk in enumerate(_chunks(listed, SECTION_MAX - 20)):
             text = f"*Next steps*\n{chunk}" if i == 0 else chunk
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
@@ -147,10 +138,23 @@ def to_slack_payload(message: str, *, subject: str | None = None) -> dict[str, A
         blocks.append(
             {
                 "type": "context",
-                "elements": [{"type": "mrkdwn", "text": to_mrkdwn(_clip(str(metadata["eventType"]), 300))}],
+                "elements": [
+                    {"type": "mrkdwn", "text": mrkdwn.escape(_clip(str(metadata["eventType"]), 300))}
+                ],
             }
         )
     return {"text": title, "blocks": blocks[:MAX_BLOCKS]}
+
+
+def payload_text(payload: dict[str, Any]) -> str:
+    """The text of a webhook payload's blocks, one after another: what the Slack channel receives."""
+    out = []
+    for block in payload.get("blocks", []):
+        if block.get("type") in ("header", "section"):
+            out.append(str(block["text"]["text"]))
+        elif block.get("type") == "context":
+            out += [str(e.get("text", "")) for e in block.get("elements", [])]
+    return "\n".join(out)
 
 
 # ------------------------------------------------------------------------------------------------- post

@@ -3,7 +3,7 @@
 Idempotent and exclusive per domain: the domains table remembers each domain's latest execution. The same
 request while that execution runs returns it again; a different request while it runs is refused
 (ExecutionConflictError → HTTP 409); once it has ended, a new execution starts with the next generation number,
-so execution names are deterministic (``<domain>-<generation>``) and never collide with Step Functions' 90-day
+so execution names are deterministic (``<domain>-<generation>``, dots as ``_``) and never collide with Step Functions' 90-day
 name memory.
 """
 
@@ -24,14 +24,20 @@ MAX_NAME = 80
 
 
 def execution_name(domain: str, generation: int, kind: str = "") -> str:
-    """``<domain>-<generation>`` (``<domain>-<kind>-<generation>`` for offboarding); long domains are shortened
-    with a hash (Step Functions allows 80 characters)."""
+    """``<domain>-<generation>`` (``<domain>-<kind>-<generation>`` for offboarding), dots written as ``_``.
+
+    StartExecution's documentation: "To enable logging with CloudWatch Logs, the name should only contain 0-9,
+    A-Z, a-z, - and _" (both state machines log), and at most 80 characters. A normalised domain holds only
+    letters, digits, hyphens and dots, so writing each dot as ``_`` keeps names distinct (no domain has ``_``).
+    Long domains are shortened with a hash.
+    """
     suffix = f"-{kind}-{generation}" if kind else f"-{generation}"
-    if len(domain) + len(suffix) <= MAX_NAME:
-        return domain + suffix
+    readable = domain.replace(".", "_")
+    if len(readable) + len(suffix) <= MAX_NAME:
+        return readable + suffix
     digest = hashlib.sha256(domain.encode()).hexdigest()[:16]
     keep = MAX_NAME - len(suffix) - len(digest) - 1
-    return f"{domain[:keep].rstrip('.-')}-{digest}{suffix}"
+    return f"{readable[:keep].rstrip('_-')}-{digest}{suffix}"
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:

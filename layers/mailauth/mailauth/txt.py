@@ -1,4 +1,11 @@
-"""TXT record values as Route 53 holds them: one or more quoted character-strings of at most 255 bytes."""
+"""TXT record values as Route 53 holds them: one or more quoted character-strings of at most 255 bytes.
+
+Route 53's presentation format escapes a byte outside printable ASCII as a backslash and three OCTAL digits
+(``ä`` in UTF-8 is ``\\303\\244``), not with the decimal ``\\DDD`` of RFC 1035 zone files: Route 53 Developer
+Guide, "Supported DNS record types", TXT record type, special characters
+(https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/ResourceRecordTypes.html#TXTFormat). A quote or a
+backslash is escaped with a backslash.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +26,7 @@ def quote(text: str) -> str:
             elif 0x20 <= byte < 0x7F:
                 escaped.append(char)
             else:
-                escaped.append(f"\\{byte:03d}")
+                escaped.append(f"\\{byte:03o}")
         parts.append('"' + "".join(escaped) + '"')
     return " ".join(parts)
 
@@ -43,8 +50,9 @@ def unquote(value: str) -> str:
         i += 1
         while i < n and value[i] != '"':
             if value[i] == "\\" and i + 1 < n:
-                if value[i + 1 : i + 4].isdigit() and len(value[i + 1 : i + 4]) == 3:
-                    out.append(int(value[i + 1 : i + 4]) & 0xFF)
+                digits = value[i + 1 : i + 4]
+                if len(digits) == 3 and all(c in "01234567" for c in digits):
+                    out.append(int(digits, 8) & 0xFF)
                     i += 4
                     continue
                 out += value[i + 1].encode("utf-8")

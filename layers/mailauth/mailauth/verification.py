@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailauth import backoff, clock, dnscheck, records
 from mailauth.aws.ses import Ses
+from mailauth.identity import restart_blocker
 from mailauth.models import DnsCheck, IdentityInfo, OnboardRequest, Outcome, VerificationState, ZoneInfo
 
 if TYPE_CHECKING:
@@ -25,7 +26,9 @@ def diagnose(zone: ZoneInfo, checks: tuple[DnsCheck, ...], error_type: str | Non
         if check.ok:
             continue
         wanted = " / ".join(check.expected)
-        if not check.found:
+        if check.error == dnscheck.OUT_OF_TIME:
+            lines.append(f"{check.type} {check.name} was not checked this time (the check ran out of time)")
+        elif not check.found:
             why = f" ({check.error})" if check.error else ""
             lines.append(f"{check.type} {check.name} is not served by public DNS{why}; it must be {wanted}")
         else:
@@ -44,7 +47,9 @@ def check(
     ses: Ses | None = None,
     resolver: dns.resolver.Resolver | None = None,
     rng: Callable[[], float] | None = None,
+    dns_deadline: float | None = None,
 ) -> VerificationState:
+    """One poll. ``dns_deadline`` (time.monotonic()) bounds the DNS lookups so the step ends inside its timeout."""
     ses = ses or Ses()
     now = clock.now()
     started = previous.started_at if previous else now
@@ -59,15 +64,23 @@ def check(
     error_type = (found.get("VerificationInfo") or {}).get("ErrorType")
 
     wanted = records.desired_records(request, identity)
-    checks = tuple(dnscheck.check_records(resolver or dnscheck.make_resolver(), wanted))
+    checks = tuple(dnscheck.check_records(resolver or dnscheck.make_resolver(deadline=dns_deadline), wanted))
     diagnosis = diagnose(zone, checks, error_type)
+    blocker = restart_blocker(identity, found) if dkim_status == "FAILED" else None
+    if blocker is not None:
+        diagnosis = (
+            *diagnosis,
+            f"SES stopped looking for the DKIM records (FAILED); mailauth did not restart DKIM because {blocker}. "
+            "Fix the records, then delete and re-create the identity in SES (or ask its owner to).",
+        )
 
     outcome: Outcome
     wait = 0
     if dkim_status == "SUCCESS" and mail_from_status == "SUCCESS" and verified:
         outcome = "verified"
     elif dkim_status == "FAILED":
-        outcome = "restart_dkim" if identity.dkim_restarts < MAX_RESTARTS else "failed"
+        restartable = blocker is None and identity.dkim_restarts < MAX_RESTARTS
+        outcome = "restart_dkim" if restartable else "failed"
     elif mail_from_status == "FAILED" and mail_from_restarts >= MAX_RESTARTS:
         outcome = "failed"
     elif now >= deadline:

@@ -18,6 +18,7 @@ from mailauth.models import RecordChange, RecordSet
 from mailauth.records import fqdn
 
 LIST_PAGE = 300  # Route 53's maximum page of ListResourceRecordSets
+NAME_PAGE = 20  # one name rarely holds more record sets; a weighted group may span pages
 
 
 @dataclass(frozen=True)
@@ -172,20 +173,25 @@ class Route53:
         return found
 
     def _records_from(self, zone_id: str, name: str) -> dict[str, Any]:
-        """The record sets at one name (all types), following pages while they stay at that name."""
+        """The record sets at one name (all types), following pages while they stay at that name.
+
+        botocore's paginator passes NextRecordName, NextRecordType AND NextRecordIdentifier back as the Start*
+        parameters: without the identifier, a page that ends inside a group of sets sharing name and type
+        (weighted, latency, failover routing ...) restarts at the group's first set (Route 53 API reference,
+        ListResourceRecordSets).
+        """
         items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"StartRecordName": name + ".", "MaxItems": "20"}
-        while True:
-            page = self._list(zone_id, **kwargs)
-            here = [i for i in page.get("ResourceRecordSets", []) if fqdn(i["Name"]) == name]
-            items += here
-            if not page.get("IsTruncated") or len(here) < len(page.get("ResourceRecordSets", [])):
-                return {"ResourceRecordSets": items}
-            kwargs = {
-                "StartRecordName": page["NextRecordName"],
-                "StartRecordType": page["NextRecordType"],
-                "MaxItems": "20",
-            }
+        pages = self.client.get_paginator("list_resource_record_sets").paginate(
+            HostedZoneId=zone_id, StartRecordName=name + ".", PaginationConfig={"PageSize": NAME_PAGE}
+        )
+        with transient_as_throttled("ListResourceRecordSets"):
+            for page in pages:
+                sets = page.get("ResourceRecordSets", [])
+                here = [i for i in sets if fqdn(i["Name"].replace("\\052", "*")) == name]
+                items += here
+                if len(here) < len(sets):
+                    break
+        return {"ResourceRecordSets": items}
 
     def change(self, zone_id: str, changes: Sequence[RecordChange], comment: str) -> str:
         """Submit all changes in one atomic batch; return the change ID."""

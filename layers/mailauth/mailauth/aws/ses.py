@@ -47,7 +47,7 @@ class Ses:
         tags: Mapping[str, str],
         configuration_set: str | None,
     ) -> dict[str, Any] | None:
-        """Create the identity with Easy DKIM; None when it already exists (then it is adopted)."""
+        """Create the identity with Easy DKIM; None when it already exists (AlreadyExistsException)."""
         kwargs: dict[str, Any] = {
             "EmailIdentity": domain,
             "DkimSigningAttributes": {"NextSigningKeyLength": key_length},
@@ -73,8 +73,12 @@ class Ses:
                 EmailIdentity=domain, MailFromDomain=mail_from_domain, BehaviorOnMxFailure=behavior
             )
 
-    def restart_dkim(self, domain: str, key_length: str) -> dict[str, Any]:
-        """New Easy DKIM tokens (so new CNAMEs) and a new 72-hour verification window."""
+    def enable_easy_dkim(self, domain: str, key_length: str) -> dict[str, Any]:
+        """Turn Easy DKIM on for an identity that has no DKIM (PutEmailIdentityDkimSigningAttributes, AWS_SES).
+
+        One of the operation's documented uses: "Change from using no DKIM authentication to using Easy DKIM".
+        Its response carries DkimStatus, DkimTokens and SigningHostedZone.
+        """
         with transient_as_throttled("PutEmailIdentityDkimSigningAttributes"):
             response: dict[str, Any] = self.client.put_email_identity_dkim_signing_attributes(
                 EmailIdentity=domain,
@@ -82,6 +86,22 @@ class Ses:
                 SigningAttributes={"NextSigningKeyLength": key_length},
             )
         return response
+
+    def enable_signing(self, domain: str) -> None:
+        """DKIM signing on (PutEmailIdentityDkimAttributes SigningEnabled=true) for an identity that has it off."""
+        with transient_as_throttled("PutEmailIdentityDkimAttributes"):
+            self.client.put_email_identity_dkim_attributes(EmailIdentity=domain, SigningEnabled=True)
+
+    def delete_identity(self, domain: str) -> bool:
+        """DeleteEmailIdentity; False when it was already gone."""
+        try:
+            with transient_as_throttled("DeleteEmailIdentity"):
+                self.client.delete_email_identity(EmailIdentity=domain)
+        except Exception as exc:
+            if error_code(exc) == "NotFoundException":
+                return False
+            raise
+        return True
 
     def tag(self, arn: str, tags: Mapping[str, str]) -> None:
         with transient_as_throttled("TagResource"):
