@@ -5,7 +5,8 @@
 - state transitions on the happy path with one poll (target: <= 20) and over a 48-hour timeout (<= 400)
 - wall time and peak memory of the embedded runs
 - the built layer's size (the layer ships its own pinned boto3/botocore) and a cold `import boto3` + client
-  from it, which is what the pinned SDK adds to a cold start besides the larger layer download
+  from it (byte-compiled by `make build`), which is what the pinned SDK adds to a cold start besides the larger
+  layer download
 """
 
 from __future__ import annotations
