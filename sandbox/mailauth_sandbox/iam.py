@@ -871,32 +871,25 @@ def _role_logical_id(value: Any, owner: str) -> str:
     )
 
 
-def function_roles(transformed: Mapping[str, Any], resolver: Resolver) -> dict[str, Role]:
-    """``{function logical ID: Role}`` for every ``AWS::Lambda::Function`` the template creates."""
+def _roles(
+    transformed: Mapping[str, Any], resolver: Resolver, resource_type: str, role_property: str
+) -> dict[str, Role]:
     out: dict[str, Role] = {}
     for logical, resource in (transformed.get("Resources") or {}).items():
-        if (
-            isinstance(resource, dict)
-            and resource.get("Type") == "AWS::Lambda::Function"
-            and resolver.exists(logical)
-        ):
-            role = (resource.get("Properties") or {}).get("Role")
+        if isinstance(resource, dict) and resource.get("Type") == resource_type and resolver.exists(logical):
+            role = (resource.get("Properties") or {}).get(role_property)
             out[logical] = _role(resolver, _role_logical_id(role, logical))
     return out
+
+
+def function_roles(transformed: Mapping[str, Any], resolver: Resolver) -> dict[str, Role]:
+    """``{function logical ID: Role}`` for every ``AWS::Lambda::Function`` the template creates."""
+    return _roles(transformed, resolver, "AWS::Lambda::Function", "Role")
 
 
 def state_machine_roles(transformed: Mapping[str, Any], resolver: Resolver) -> dict[str, Role]:
     """``{state machine logical ID: Role}`` for every ``AWS::StepFunctions::StateMachine`` the template creates."""
-    out: dict[str, Role] = {}
-    for logical, resource in (transformed.get("Resources") or {}).items():
-        if (
-            isinstance(resource, dict)
-            and resource.get("Type") == "AWS::StepFunctions::StateMachine"
-            and resolver.exists(logical)
-        ):
-            role = (resource.get("Properties") or {}).get("RoleArn")
-            out[logical] = _role(resolver, _role_logical_id(role, logical))
-    return out
+    return _roles(transformed, resolver, "AWS::StepFunctions::StateMachine", "RoleArn")
 
 
 # ========================================================================================== evaluation
