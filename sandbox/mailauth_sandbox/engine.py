@@ -249,6 +249,7 @@ class LocalAws:
             }
         )
         hooks.activate(self)
+        _forget_warm_state()
         try:
             self._mock = mock_aws(
                 config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
@@ -395,10 +396,16 @@ class LocalAws:
 
         sandbox = self
 
+        def clock() -> SimClock:
+            # the running sandbox's: a client kept warm from an earlier sandbox (a cached Submitter, say) keeps
+            # its token bucket, whose waits must move the clock its refills are read from
+            active = hooks.active()
+            return active.clock if isinstance(active, LocalAws) else sandbox.clock
+
         def advance(seconds: float | None) -> None:
             # the simulated clock counts whole microseconds: round up, or a bucket waiting for 3e-7 s of
             # refill would wait forever without the clock moving
-            sandbox.clock.advance(math.ceil((seconds or 0) * 1_000_000) / 1_000_000)
+            clock().advance(math.ceil((seconds or 0) * 1_000_000) / 1_000_000)
 
         class SimCondition:
             """``threading.Condition`` whose ``wait`` advances the simulated clock instead of blocking."""
@@ -427,7 +434,7 @@ class LocalAws:
         )
         self._patch(bucket, "threading", types.SimpleNamespace(Lock=threading.Lock, Condition=SimCondition))
         self._patch(bucket.Clock, "sleep", lambda _clock, amount: sandbox.clock.advance(amount))
-        self._patch(bucket.Clock, "current_time", lambda _clock: sandbox.clock.now().timestamp())
+        self._patch(bucket.Clock, "current_time", lambda _clock: clock().now().timestamp())
 
     # -- botocore hooks (hooks.Dispatcher) -------------------------------------------------------
     def on_before_call(
@@ -965,6 +972,18 @@ class LocalAws:
     def dns_address(self) -> str:
         """``127.0.0.1:<port>`` of the DNS server (what ``MAILAUTH_DNS_NAMESERVERS`` gets)."""
         return self.dns.address if self.dns else ""
+
+
+def _forget_warm_state() -> None:
+    """A new sandbox is a new deployment: no warm container's cached clients or secrets carry over into it."""
+    import sys as _sys
+
+    submission = _sys.modules.get("mailauth.submission")
+    if submission is not None:
+        submission._cache.clear()
+    slack = _sys.modules.get("mailauth.slack")
+    if slack is not None:
+        slack.clear_cache()
 
 
 def _literal(value: Any, default: str) -> str:

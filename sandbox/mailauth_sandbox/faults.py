@@ -18,6 +18,8 @@ class Fault:
     times: int = 1
     status: int = 400
     message: str = ""
+    #: matching attempts let through before the fault starts failing them (the 2nd PutItem, say)
+    skip: int = 0
     hits: int = field(default=0)
 
     @property
@@ -46,9 +48,11 @@ class FaultInjector:
         times: int = 1,
         status: int = 400,
         message: str | None = None,
+        skip: int = 0,
     ) -> Fault:
-        """Plan ``times`` failures of ``service.operation`` with error ``code`` and HTTP ``status``."""
-        fault = Fault(service, operation, code, times, status, message or f"Injected fault: {code}")
+        """Plan ``times`` failures of ``service.operation`` with error ``code`` and HTTP ``status``, after letting
+        ``skip`` matching attempts through."""
+        fault = Fault(service, operation, code, times, status, message or f"Injected fault: {code}", skip)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -68,6 +72,9 @@ class FaultInjector:
         with self._lock:
             for fault in self._faults:
                 if fault.remaining and fault.service == service and fault.operation == operation:
+                    if fault.skip:
+                        fault.skip -= 1
+                        return None
                     fault.hits += 1
                     return hooks.error(fault.code, fault.message, fault.status)
         return None

@@ -77,6 +77,11 @@ def activate(dispatcher: Dispatcher) -> None:
         _active = dispatcher
 
 
+def active() -> Dispatcher | None:
+    """The sandbox events are routed to now, if any."""
+    return _active
+
+
 def deactivate(dispatcher: Dispatcher) -> None:
     """Stop routing events to ``dispatcher``."""
     global _active
