@@ -8,6 +8,8 @@ OnboardRequest model every trigger uses); a bad request gets 400 naming each pro
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 from urllib.parse import unquote
 
@@ -116,6 +118,42 @@ def throttled(exc: AwsThrottledError) -> Response[Any]:
     return _json(503, {"message": "AWS is throttling requests; try again shortly"}, {"Retry-After": "5"})
 
 
+#: The largest request body accepted (docs/operations.md). A full request (49 tags of 128 + 256 characters, 10
+#: report URIs each) is well under it, and so is the workflow state it becomes: a state can never reach Step
+#: Functions' 256 KiB limit (States.DataLimitExceeded, which no Catch can catch).
+MAX_BODY_BYTES = 64 * 1024
+
+
+def _refused_body(event: dict[str, Any]) -> dict[str, Any] | None:
+    """413 for a body over MAX_BODY_BYTES, 400 for JSON that is not an object; None: let the route judge it."""
+    if event.get("httpMethod") != "POST":
+        return None
+    body = event.get("body") or ""
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8", "surrogatepass")
+    status, message = 0, ""
+    if len(raw) > MAX_BODY_BYTES:
+        status, message = 413, f"the body is {len(raw)} bytes; at most {MAX_BODY_BYTES}"
+    else:
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            return None  # the route's validation answers malformed JSON with 400
+        if not isinstance(parsed, dict):
+            status, message = 400, f"the body must be a JSON object, not a JSON {type(parsed).__name__}"
+    if not status:
+        return None
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps({"message": message}),
+        "isBase64Encoded": False,
+    }
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    refused = _refused_body(event)
+    if refused is not None:
+        logger.info("request refused before routing", extra={"status": refused["statusCode"]})
+        return refused
     return app.resolve(event, context)

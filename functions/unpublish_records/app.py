@@ -22,7 +22,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     except ValidationError as exc:
         raise InvalidRequestError(validation_message(exc)) from None
     logger.append_keys(domain=request.domain, execution=event.get("execution"))
-    result = unpublish(request)
+    result = unpublish(request, execution=event.get("execution"))
     logger.info(
         "records unpublished",
         extra={

@@ -69,6 +69,43 @@ def test_values_ses_would_refuse_are_a_400_before_anything_starts(
     assert local.api_calls() == {}  # nothing was asked of AWS, nothing started
 
 
+@pytest.mark.parametrize("body", ['[{"domain": "example.com"}]', '"example.com"', "42", "null", "true"])
+def test_a_body_that_is_not_a_json_object_is_400(local_aws_factory: Factory, body: str) -> None:
+    local = local_aws_factory()
+    status, answer = post(local, body)
+    assert status == 400 and "JSON object" in answer["message"], answer
+    assert local.api_calls() == {}
+
+
+def test_a_body_over_64_kib_is_413_and_starts_nothing(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    status, answer = post(local, {"domain": "example.com", "tags": {"note": "x" * 200}, "pad": "y" * 70_000})
+    assert status == 413 and "at most 65536" in answer["message"], answer
+    assert local.api_calls() == {}
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "code"),
+    [
+        ("dynamodb", "GetItem", "ProvisionedThroughputExceededException"),
+        ("stepfunctions", "StartExecution", "ThrottlingException"),
+    ],
+)
+def test_a_throttled_dependency_is_503_with_retry_after(
+    local_aws_factory: Factory, service: str, operation: str, code: str
+) -> None:
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    local.faults.add(service, operation, code, times=20)  # outlasts the SDK's retries
+
+    event = load_event("api_post_domains")
+    event["body"] = json.dumps({"domain": "example.com"})
+    response = local.invoke("ApiFunction", event)
+
+    assert response["statusCode"] == 503, response
+    assert response["multiValueHeaders"].get("Retry-After") == ["5"] or response["headers"].get("Retry-After")
+
+
 def test_malformed_json_is_400(local_aws_factory: Factory) -> None:
     local = local_aws_factory()
     status, body = post(local, "{not json")

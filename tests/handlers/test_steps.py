@@ -318,6 +318,40 @@ def test_publish_conflict_changes_nothing(local_aws_factory: Factory) -> None:
     assert "route53:ChangeResourceRecordSets" not in local.api_calls()
 
 
+def test_a_batch_route53_would_refuse_for_its_size_is_refused_before_any_write(
+    local_aws_factory: Factory,
+) -> None:
+    # A TXT set at _dmarc holding 31,200 characters: merging the DMARC value UPSERTs it, which counts twice
+    # against Route 53's 32,000 characters per request. mailauth must say so, not submit and call the refusal a
+    # conflict, and write nothing (the ledger either).
+    from mailauth.errors import ChangeBatchTooLargeError
+    from mailauth.txt import quote
+
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    big = [quote(f"note {i} " + "x" * 3_880) for i in range(8)]
+    local.add_record(zone_id, "_dmarc.example.com.", "TXT", *big)
+    before = zone_records(local, zone_id)
+
+    with pytest.raises(ChangeBatchTooLargeError, match="32000"):
+        local.invoke("PublishRecordsFunction", with_zone(load_event("publish_records"), zone_id))
+
+    assert zone_records(local, zone_id) == before
+    calls = local.api_calls()
+    assert "route53:ChangeResourceRecordSets" not in calls and "dynamodb:PutItem" not in calls
+
+
+def test_a_dmarc_record_too_long_for_route53_is_a_validation_error() -> None:
+    from pydantic import ValidationError
+
+    from mailauth.models import OnboardRequest
+
+    host = ".".join(["r" * 60] * 3) + ".example.com"  # 195 characters: a legal name
+    uris = [f"mailto:{'r' * 60}{i}@{host}" for i in range(10)]
+    with pytest.raises(ValidationError, match="Route 53 allows 4000"):
+        OnboardRequest.model_validate({"domain": "example.com", "dmarc": {"rua": uris, "ruf": uris}})
+
+
 def test_a_record_appearing_after_the_read_is_not_clobbered(
     local_aws_factory: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -376,6 +410,20 @@ def _identity_and_records(local: LocalAws, *, publish: bool) -> dict[str, Any]:
         pub["identity"] = identity
         local.invoke("PublishRecordsFunction", pub)
     return event
+
+
+def test_an_identity_deleted_during_the_wait_is_diagnosed_at_the_next_poll(
+    local_aws_factory: Factory,
+) -> None:
+    local = local_aws_factory()
+    event = _identity_and_records(local, publish=True)
+    event["zone"]["requested_at"] = local.clock.now().isoformat()
+    local.client("sesv2").delete_email_identity(EmailIdentity="example.com")
+
+    out = local.invoke("CheckVerificationFunction", event)
+
+    assert out["outcome"] == "failed"  # not "pending" for 48 hours
+    assert "no longer exists" in out["diagnosis"][0]
 
 
 def test_check_pending_without_records_names_what_is_missing(local_aws_factory: Factory) -> None:

@@ -190,7 +190,7 @@ def test_record_conflict_failure_explains_the_conflict() -> None:
 
 
 @pytest.mark.parametrize(
-    ("domain", "shown"), [(123, "123"), (None, NO_DOMAIN), (["a.com"], "['a.com']"), ("", NO_DOMAIN)]
+    ("domain", "shown"), [(123, "123"), (None, NO_DOMAIN), (["a.com"], "['a[.]com']"), ("", NO_DOMAIN)]
 )
 def test_invalid_request_with_a_raw_domain(domain: Any, shown: str) -> None:
     message = composed(invalid_request_state(domain))
@@ -388,3 +388,25 @@ def test_the_sns_body_fits_in_256_kib_of_utf8_whatever_the_text() -> None:
         parsed = json.loads(body)
         assert parsed["default"] == json.dumps(message.chatbot, ensure_ascii=False)
         assert len(parsed["email"]) > 10_000  # shortened, not dropped
+
+
+@pytest.mark.parametrize(
+    "domain",
+    ["[click here](https://evil.example/login)", "<https://evil.example|your bank>", "javascript:alert(1)"],
+)
+def test_request_content_cannot_put_a_link_into_a_notification(domain: str) -> None:
+    # An invalid request is still notified, quoting what was sent: defanged, so no mail client or Slack links it.
+    event = invalid_request_state(domain)
+    event["error"] = {
+        "Error": "InvalidRequestError",
+        "Cause": json.dumps(
+            {"errorMessage": f"domain: {domain!r} is a URL or has a port; give the bare domain"}
+        ),
+    }
+    message = composed(event)
+    slack = json.dumps(message.chatbot["content"])
+    for text in (message.email_text, message.subject, slack):
+        assert "https://evil" not in text and "javascript:" not in text and "evil.example" not in text, text
+    assert (
+        message.chatbot["content"]["description"].count("<https://") == 1
+    )  # only mailauth's own console link

@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from mailauth_sandbox import LocalAws
 from tests.conftest import load_event
 from tests.workflow.helpers import failure
@@ -184,3 +186,45 @@ def test_an_event_for_a_domain_offboarded_earlier_starts_a_new_onboarding(local_
     again = delivery.invocation.result["executionArn"]
     assert again.endswith(":example_com-3")
     assert local.wait(again)["status"] == "SUCCEEDED", failure(local, again)
+
+
+def test_a_failing_unpublish_is_reported_as_an_offboarding_failure(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    onboard(local, {"domain": "example.com"})
+    local.faults.add("route53", "ListResourceRecordSets", "AccessDenied", times=100, status=403)
+
+    _arn, result = offboard(local, "example.com")
+
+    assert result["status"] == "FAILED"
+    message = local.notifications()[-1]
+    assert message["subject"] == "mailauth: example.com offboarding failed"
+    assert "Re-running offboarding is safe" in message["email"]
+    assert "onboarding" not in message["subject"] and "re-run onboarding" not in message["email"].lower()
+
+
+@pytest.mark.parametrize("how", ["timeout after the step finished", "ledger write throttled after the batch"])
+def test_an_offboarding_retried_after_its_batch_still_reports_what_it_removed(
+    local_aws_factory: Factory, how: str
+) -> None:
+    # The undo batch is applied, then the step's answer is lost (a Lambda timeout after the work) or its ledger
+    # write keeps failing (6 attempts: the SDK gives up): the state machine runs UnpublishRecords again. That run
+    # finds the zone undone and must still say what the first attempt removed and restored, not "nothing".
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    local.add_record(zone_id, "mail.example.com.", "TXT", '"v=spf1 ip4:192.0.2.1 -all"')
+    before = local.zone_records(zone_id)
+    onboard(local, {"domain": "example.com"})
+    if how.startswith("timeout"):
+        local.fail_invocations("UnpublishRecordsFunction", error_type="Lambda.Unknown", ran=True)
+    else:  # the domains table's claim and the write-ahead go through; the ledger's update after the batch fails
+        local.faults.add("dynamodb", "PutItem", "ProvisionedThroughputExceededException", times=6, skip=2)
+
+    arn, result = offboard(local, "example.com")
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    assert local.faults.pending() == []
+    assert len([i for i in local.invocations if i.function == "UnpublishRecordsFunction"]) == 2
+    assert local.zone_records(zone_id) == before
+    email = local.notifications()[-1]["email"]
+    assert "RECORDS REMOVED OR RESTORED (6)" in email

@@ -12,6 +12,19 @@ if TYPE_CHECKING:
 
 MAX_NAME = 253
 MAX_LABEL = 63
+SHOWN = 80  # characters of a rejected input that an error message quotes
+#: RFC 7489 §6.2 rua/ruf are mailto URIs (RFC 6068) of RFC 5322 addresses; mailauth accepts the dot-atom local
+#: part of RFC 5322 §3.4.1 in ASCII, less "!" (DMARC's size-limit separator) and "," (its URI separator)
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9#$%&'*+/=?^_`{|}~-]+)*$")
+MAX_LOCAL_PART = 64  # RFC 5321 §4.5.3.1.1
+
+
+def shown(value: object) -> str:
+    """A rejected input as an error message quotes it: its repr, cut to a short prefix."""
+    text = repr(value)
+    return text if len(text) <= SHOWN else text[: SHOWN - 4] + "...'"
+
+
 _LDH = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
@@ -31,20 +44,22 @@ def _to_ascii(label: str, original: str) -> str:
         return idna.encode(label, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
         raise ValueError(
-            f"{original!r}: label {label!r} is not a valid internationalised name ({exc})"
+            f"{shown(original)}: label {label!r} is not a valid internationalised name ({exc})"
         ) from None
 
 
 def _check_label(label: str, original: str) -> None:
     if not label:
-        raise ValueError(f"{original!r} has an empty label (two dots in a row, or a leading dot)")
+        raise ValueError(f"{shown(original)} has an empty label (two dots in a row, or a leading dot)")
     if len(label) > MAX_LABEL:
-        raise ValueError(f"{original!r}: label {label[:20]!r}... is {len(label)} characters; at most 63")
+        raise ValueError(f"{shown(original)}: label {label[:20]!r}... is {len(label)} characters; at most 63")
     if label.startswith("-") or label.endswith("-"):
-        raise ValueError(f"{original!r}: label {label!r} starts or ends with a hyphen")
+        raise ValueError(f"{shown(original)}: label {label!r} starts or ends with a hyphen")
     if not _LDH.match(label):
         bad = sorted({c for c in label if not (c.isalnum() or c == "-")})
-        raise ValueError(f"{original!r}: label {label!r} has characters not allowed in a host name: {bad}")
+        raise ValueError(
+            f"{shown(original)}: label {label!r} has characters not allowed in a host name: {bad}"
+        )
 
 
 def _is_ip(text: str) -> bool:
@@ -60,15 +75,15 @@ def _refuse_non_names(text: str, original: str) -> str:
     if not text:
         raise ValueError("domain is empty")
     if any(c.isspace() for c in text):
-        raise ValueError(f"{original!r} contains spaces")
+        raise ValueError(f"{shown(original)} contains spaces")
     if "@" in text:
-        raise ValueError(f"{original!r} is an e-mail address; give the domain after the @")
+        raise ValueError(f"{shown(original)} is an e-mail address; give the domain after the @")
     if "*" in text:
-        raise ValueError(f"{original!r} is a wildcard; SES identities are exact domain names")
+        raise ValueError(f"{shown(original)} is a wildcard; SES identities are exact domain names")
     if "/" in text or ":" in text:
         if _is_ip(text):
-            raise ValueError(f"{original!r} is an IP address, not a domain name")
-        raise ValueError(f"{original!r} is a URL or has a port; give the bare domain name")
+            raise ValueError(f"{shown(original)} is an IP address, not a domain name")
+        raise ValueError(f"{shown(original)} is a URL or has a port; give the bare domain name")
     return text
 
 
@@ -77,19 +92,21 @@ def normalise_domain(value: str) -> str:
     original = value
     text = _refuse_non_names(value.strip(), original).removesuffix(".")
     if _is_ip(text):
-        raise ValueError(f"{original!r} is an IP address, not a domain name")
+        raise ValueError(f"{shown(original)} is an IP address, not a domain name")
     labels = [_to_ascii(label, original) for label in text.split(".")]
     for label in labels:
         _check_label(label, original)
     name = ".".join(labels)
     if len(name) > MAX_NAME:
-        raise ValueError(f"{original!r} is {len(name)} characters long; a domain name has at most 253")
+        raise ValueError(f"{shown(original)} is {len(name)} characters long; a domain name has at most 253")
     if labels[-1].isdigit():
-        raise ValueError(f"{original!r} ends in a numeric label; no top-level domain is numeric")
+        raise ValueError(f"{shown(original)} ends in a numeric label; no top-level domain is numeric")
     if _psl().is_public(name):
-        raise ValueError(f"{original!r} is a public suffix (like com or co.uk), not a domain you can own")
+        raise ValueError(
+            f"{shown(original)} is a public suffix (like com or co.uk), not a domain you can own"
+        )
     if len(labels) < 2:
-        raise ValueError(f"{original!r} is a single label; a sending domain looks like example.com")
+        raise ValueError(f"{shown(original)} is a single label; a sending domain looks like example.com")
     return name
 
 
@@ -104,7 +121,7 @@ def validate_label_path(value: str, *, what: str) -> str:
         except ValueError as exc:
             raise ValueError(f"{what}: {exc}") from None
     if text.startswith("_"):
-        raise ValueError(f"{what} {value!r} must be a host name")
+        raise ValueError(f"{what} {shown(value)} must be a host name")
     return text
 
 
@@ -117,17 +134,22 @@ def validate_mailto(value: str) -> str:
     if "!" in address:
         address, size = address.split("!", 1)
         if not re.fullmatch(r"\d+[kmgt]?", size):
-            raise ValueError(f"DMARC report URI {value!r}: size limit {size!r} is not like 10m")
+            raise ValueError(f"DMARC report URI {shown(value)}: size limit {shown(size)} is not like 10m")
         size = "!" + size
-    if address.count("@") != 1 or any(c in address for c in ",; \"'"):
-        raise ValueError(f"DMARC report URI {value!r} is not mailto:address@domain")
+    if address.count("@") != 1:
+        raise ValueError(f"DMARC report URI {shown(value)} is not mailto:address@domain")
     local, host = address.split("@")
     if not local:
-        raise ValueError(f"DMARC report URI {value!r} has an empty mailbox")
+        raise ValueError(f"DMARC report URI {shown(value)} has an empty mailbox")
+    if len(local) > MAX_LOCAL_PART or not _LOCAL_PART.match(local):
+        raise ValueError(
+            f"DMARC report URI {shown(value)}: the mailbox {shown(local)} is not a plain address (ASCII letters, "
+            "digits and . _ - + and the like; no spaces, control characters, commas, semicolons or '!')"
+        )
     try:
         host = normalise_domain(host)
     except ValueError as exc:
-        raise ValueError(f"DMARC report URI {value!r}: {exc}") from None
+        raise ValueError(f"DMARC report URI {shown(value)}: {exc}") from None
     return f"mailto:{local}@{host}{size}"
 
 

@@ -49,26 +49,49 @@ class ExecutionConflictError(MailauthError):
     """An onboarding of this domain is already running with a different request."""
 
 
+#: Error codes worth retrying later: botocore's own lists of throttling and transient codes
+#: (botocore/retries/standard.py, _THROTTLED_ERROR_CODES and _TRANSIENT_ERROR_CODES) without
+#: LimitExceededException (for SES it is the 10,000-identity quota, which waiting does not lift), plus the
+#: service faults SES, Route 53, SNS and KMS document as temporary.
 TRANSIENT_AWS_CODES = frozenset(
     {
+        # botocore, throttling
         "Throttling",
-        "Throttled",
-        "ThrottledException",
-        "KMSThrottling",
         "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
         "TooManyRequestsException",
-        "PriorRequestNotComplete",
+        "ProvisionedThroughputExceededException",  # DynamoDB
+        "TransactionInProgressException",
         "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",  # Route 53: the zone is still processing an earlier change
+        "EC2ThrottledException",
+        # botocore, transient
+        "RequestTimeout",
+        "RequestTimeoutException",
+        # documented temporary faults
+        "Throttled",
+        "KMSThrottling",  # SNS publishing to a KMS-encrypted topic
         "ServiceUnavailable",
         "InternalFailure",
         "InternalError",
-        "ConcurrentModificationException",
+        "InternalServerError",
+        "ConcurrentModificationException",  # SES
+        "TransactionConflictException",  # DynamoDB
     }
 )
 
 
 def is_transient(error: Exception) -> bool:
-    """True for a botocore ClientError that is worth retrying later."""
+    """True for a botocore ClientError worth retrying later, or a connection error the SDK's retries outlasted."""
+    from botocore.exceptions import ConnectionError as SdkConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    if isinstance(error, SdkConnectionError | HTTPClientError):
+        return True
     response = getattr(error, "response", None)
     if not isinstance(response, dict):
         return False

@@ -11,6 +11,7 @@ which undo then skips as "not there".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -77,6 +78,14 @@ def record(
     return out
 
 
+def in_effect(change: RecordChange, current: Mapping[str, Sequence[RecordSet]]) -> bool:
+    """Whether the zone shows ``change`` applied (a DELETE: the set is gone; an UPSERT: the set holds its values)."""
+    now = next((s for s in current.get(fqdn(change.record.name), []) if s.type == change.record.type), None)
+    if change.action == "DELETE":
+        return now is None
+    return now is not None and sorted(now.values) == sorted(change.record.values)
+
+
 def undo(
     ledger: Mapping[str, Entry], current: Mapping[str, Sequence[RecordSet]]
 ) -> tuple[list[RecordChange], list[LeftRecord], Ledger]:
@@ -140,8 +149,6 @@ def dumps(ledger: Mapping[str, Entry]) -> str:
 
 
 def loads(text: str | None) -> Ledger:
-    import json
-
     return {key(e["name"], e["type"]): Entry.model_validate(e) for e in json.loads(text or "[]")}
 
 
@@ -155,6 +162,11 @@ class Owned(BaseModel):
     role_arn: str | None = None  # the zone's account's role, when it is not this account
     identity_created: bool = False
     entries: Ledger = {}
+    #: the offboarding execution that last undid records, and its batch: written before the batch is submitted
+    #: (write-ahead) and kept after, so a retry of that execution's step (its answer lost to a timeout, or its
+    #: ledger write throttled) reports what the earlier attempt did instead of "nothing"
+    undo_execution: str | None = None
+    undo_changes: tuple[RecordChange, ...] = ()
     version: int = 0
 
 
@@ -190,6 +202,11 @@ class LedgerStore:
             role_arn=item.get("role_arn", {}).get("S"),
             identity_created=item.get("identity_created", {}).get("BOOL", False),
             entries=loads(item.get("records", {}).get("S")),
+            undo_execution=item.get("undo_execution", {}).get("S"),
+            undo_changes=tuple(
+                RecordChange.model_validate(c)
+                for c in json.loads(item.get("undo_changes", {}).get("S", "[]"))
+            ),
             version=int(item.get("version", {}).get("N", "0")),
         )
 
@@ -208,6 +225,11 @@ class LedgerStore:
             item["hosted_zone_id"] = {"S": owned.hosted_zone_id}
         if owned.role_arn:
             item["role_arn"] = {"S": owned.role_arn}
+        if owned.undo_execution:
+            item["undo_execution"] = {"S": owned.undo_execution}
+            item["undo_changes"] = {
+                "S": "[" + ",".join(c.model_dump_json() for c in owned.undo_changes) + "]"
+            }
         guard: dict[str, Any] = (
             {
                 "ConditionExpression": "version = :v",

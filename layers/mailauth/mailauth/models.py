@@ -25,6 +25,9 @@ MANAGED_BY_TAG = "mailauth:managed-by"
 MANAGED_BY_CREATED = "mailauth"
 MANAGED_BY_ADOPTED = "mailauth:adopted"
 MAX_USER_TAGS = 49  # SES allows 50 tags; mailauth adds one.
+MAX_REPORT_URIS = 10  # per rua / ruf: receivers send to each, and the record must fit one TXT value
+#: Route 53: one record value is at most 4,000 characters (route53 model, ResourceRecord Value: max 4000)
+ROUTE53_VALUE_MAX = 4000
 #: SES v2 Tag (sesv2 model, documentation of shape Tag): "The characters can be Unicode letters, digits, white
 #: space, or one of the following symbols: _ . : / = + -"; keys up to 128 characters, values up to 256; "The
 #: aws: prefix is reserved for use by Amazon Web Services; you can't use it in any tag keys or values".
@@ -97,7 +100,11 @@ class DmarcSettings(_Strict):
     def _mailto(cls, value: Any) -> tuple[str, ...]:
         if isinstance(value, str):
             value = [value]
-        return tuple(validate_mailto(str(v)) for v in value)
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError("must be a mailto: URI or a list of them")
+        if len(value) > MAX_REPORT_URIS:
+            raise ValueError(f"at most {MAX_REPORT_URIS} report URIs")
+        return tuple(validate_mailto(v) for v in value)
 
 
 class OnboardRequest(_Strict):
@@ -139,7 +146,9 @@ class OnboardRequest(_Strict):
     def _zone_id(cls, value: Any) -> str | None:
         if value is None or value == "":
             return None
-        text = str(value).strip()
+        if not isinstance(value, str):
+            raise ValueError("must be a string, like Z0123456789ABC")
+        text = value.strip()
         text = text.removeprefix("/hostedzone/")
         if not text.isalnum() or not text.isupper() or len(text) > 32:
             raise ValueError(
@@ -150,7 +159,9 @@ class OnboardRequest(_Strict):
     @field_validator("mail_from_subdomain", mode="before")
     @classmethod
     def _mail_from(cls, value: Any) -> str:
-        return validate_label_path(str(value), what="mail_from_subdomain")
+        if not isinstance(value, str):
+            raise ValueError("must be a string, like mail")
+        return validate_label_path(value, what="mail_from_subdomain")
 
     @field_validator("configuration_set")
     @classmethod
@@ -179,8 +190,17 @@ class OnboardRequest(_Strict):
 
     @model_validator(mode="after")
     def _fits(self) -> OnboardRequest:
+        from mailauth import dmarc
+        from mailauth.txt import quote
+
         if len(self.mail_from_domain) > 253:
             raise ValueError(f"MAIL FROM domain {self.mail_from_domain!r} is longer than 253 characters")
+        size = len(quote(dmarc.render(self.dmarc)))
+        if size > ROUTE53_VALUE_MAX:
+            raise ValueError(
+                f"dmarc: the DMARC record would be {size} characters; Route 53 allows {ROUTE53_VALUE_MAX} in one "
+                "value: use fewer or shorter report URIs"
+            )
         return self
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
@@ -91,15 +92,40 @@ def outcome_of(state: NotifyInput) -> NotifyOutcome:
 
 
 def domain_of(state: NotifyInput) -> str:
-    """The domain as the request named it, read defensively (the request may be the invalid raw input)."""
+    """The domain as the request named it, read defensively: the request may be the invalid raw input, which is
+    shown defanged (see :func:`defang`) so that nobody can put a link into a notification through it."""
     value = state.request.get("domain")
-    if isinstance(value, str) and value.strip():
+    if isinstance(value, str) and _is_domain(value):
         return value.strip()
     if state.zone is not None:
-        return state.zone.domain
+        return state.zone.domain  # validated and normalised by Resolve
     if value is None or value == "":
         return NO_DOMAIN
-    return _clip(repr(value), 120)
+    return defang(_clip(value.strip() if isinstance(value, str) else repr(value), 120))
+
+
+def _is_domain(value: str) -> bool:
+    from mailauth.domain import normalise_domain
+
+    try:
+        normalise_domain(value)
+    except ValueError:
+        return False
+    return True
+
+
+_SCHEME = re.compile(r"(?i)\b(https?|ftp|file|mailto|javascript|data|tel|sms|slack)(:)")
+_QUOTED = re.compile(r"'[^'\n]{0,300}'")
+
+
+def defang(text: str) -> str:
+    """Untrusted text that no mail client or Slack turns into a link: schemes as ``https[:]``, dots as ``[.]``."""
+    return _SCHEME.sub(r"\1[:]", text).replace(".", "[.]")
+
+
+def error_text(error: ErrorInfo) -> str:
+    """An error's message with the request content it quotes (``'...'``) defanged."""
+    return _QUOTED.sub(lambda m: defang(m.group(0)), error.message)
 
 
 def console_link(execution_arn: str, region: str) -> str:
@@ -261,7 +287,7 @@ def _failure_steps(state: NotifyInput, domain: str, link: str | None) -> list[st
                 f"Fix the records, then re-run the onboarding: it starts a new 72-hour window. {RERUN_SAFE}",
             ]
         return ["The workflow ended without a verification result.", look]
-    name, message = _error_name(error), error.message
+    name, message = _error_name(error), error_text(error)
     if name == "RecordConflictError":
         return [*_lines(message), f"Fix the conflicting records and re-run the onboarding. {RERUN_SAFE}"]
     if name == "InvalidRequestError":
@@ -392,7 +418,7 @@ def email_text(state: NotifyInput, outcome: NotifyOutcome, *, execution_arn: str
         lines += [
             "ERROR",
             f"  {_error_name(state.error)}",
-            *(f"  {m}" for m in state.error.message.splitlines()),
+            *(f"  {m}" for m in error_text(state.error).splitlines()),
             "",
         ]
     lines += [*_done_section(state), "", *_ses_section(state), "", *_dns_section(state), ""]
@@ -411,7 +437,7 @@ def email_text(state: NotifyInput, outcome: NotifyOutcome, *, execution_arn: str
 def _problems(state: NotifyInput) -> list[str]:
     problems: list[str] = []
     if state.error is not None:
-        problems.append(f"{_error_name(state.error)}: {_clip(state.error.message, 1200)}")
+        problems.append(f"{_error_name(state.error)}: {_clip(error_text(state.error), 1200)}")
     if state.zone is not None and state.zone.delegation != "ok":
         problems += list(state.zone.warnings)
     if state.verification is not None:
@@ -584,7 +610,9 @@ def offboard_message(state: NotifyInput, *, execution_arn: str | None, region: s
         lines += ["", f"SES IDENTITY: {state.identity_removal.reason}"]
     steps: list[str] = []
     if state.error is not None:
-        steps.append(f"{_error_name(state.error)}: {state.error.message}. Re-running offboarding is safe.")
+        steps.append(
+            f"{_error_name(state.error)}: {error_text(state.error)}. Re-running offboarding is safe."
+        )
     if state.left:
         steps.append("Review the records left in place: someone changed them after mailauth wrote them.")
     lines += [

@@ -38,33 +38,55 @@ class Unpublished(BaseModel):
 
 
 def unpublish(
-    request: OffboardRequest, *, route53: Route53 | None = None, store: ledger.LedgerStore | None = None
+    request: OffboardRequest,
+    *,
+    execution: str | None = None,
+    route53: Route53 | None = None,
+    store: ledger.LedgerStore | None = None,
 ) -> Unpublished:
-    """One atomic batch that undoes every ledger entry still as mailauth left it."""
+    """One atomic batch that undoes every ledger entry still as mailauth left it.
+
+    Written ahead as onboarding's changes are: the batch is stored in the ledger with the ``execution`` before it
+    is submitted, and kept. A retry of this step in the same execution (an attempt whose answer was lost to a
+    timeout, or whose ledger write was throttled) finds the zone already undone, changes nothing more, and still
+    reports what the earlier attempt removed or restored, rather than "nothing".
+    """
     store = store or ledger.LedgerStore()
     owned = store.get(request.domain)
-    if not owned.entries or owned.hosted_zone_id is None:
+    same_run = execution is not None and owned.undo_execution == execution
+    earlier_batch = owned.undo_changes if same_run else ()
+    if owned.hosted_zone_id is None or not (owned.entries or earlier_batch):
         return Unpublished(
             publish=PublishResult(
                 hosted_zone_id=owned.hosted_zone_id or "", notes=("the ledger lists no records",)
             )
         )
     route53 = route53 or Route53(role_arn=owned.role_arn)
-    current = route53.records_at(owned.hosted_zone_id, {e.name for e in owned.entries.values()})
+    names = {e.name for e in owned.entries.values()} | {c.record.name for c in earlier_batch}
+    current = route53.records_at(owned.hosted_zone_id, names)
+    earlier = tuple(c for c in earlier_batch if ledger.in_effect(c, current))
     changes, left, remaining = ledger.undo(owned.entries, current)
-    change_id = (
-        route53.change(owned.hosted_zone_id, changes, f"mailauth: offboard {request.domain}")
-        if changes
-        else None
+    done = (*earlier, *changes)
+    change_id = None
+    if changes:
+        owned = store.put(owned.model_copy(update={"undo_execution": execution, "undo_changes": done}))
+        change_id = route53.change(
+            owned.hosted_zone_id or "", changes, f"mailauth: offboard {request.domain}"
+        )
+    store.put(
+        owned.model_copy(update={"entries": remaining, "undo_execution": execution, "undo_changes": done})
     )
-    store.put(owned.model_copy(update={"entries": remaining}))
+    notes = (
+        (f"{len(earlier)} of these were made by an earlier attempt of this offboarding",) if earlier else ()
+    )
     return Unpublished(
         # the role too: the change lives in the zone's account, and GetChange must be asked there
         publish=PublishResult(
-            hosted_zone_id=owned.hosted_zone_id,
+            hosted_zone_id=owned.hosted_zone_id or "",
             role_arn=owned.role_arn,
             change_id=change_id,
-            changes=tuple(changes),
+            changes=done,
+            notes=notes,
         ),
         left=tuple(left),
     )

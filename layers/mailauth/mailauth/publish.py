@@ -16,7 +16,10 @@ from mailauth.models import (
     ZoneInfo,
 )
 
+#: Route 53 ChangeResourceRecordSets: at most 1,000 ResourceRecord elements and 32,000 characters of values per
+#: request, an UPSERT counting twice (Route 53 Developer Guide, quotas on ChangeResourceRecordSets requests)
 MAX_BATCH_VALUES = 1000
+MAX_BATCH_CHARACTERS = 32_000
 
 
 def retired_dkim(previous: PublishResult | None, identity: IdentityInfo) -> list[RecordSet]:
@@ -50,6 +53,21 @@ def make_plan(
     return records.plan(request, identity, existing, retired, ours=ours), existing
 
 
+def check_batch_size(plan: Plan) -> None:
+    """ChangeBatchTooLargeError, before anything is written, when Route 53 would refuse the batch for its size."""
+    weight = [2 if c.action == "UPSERT" else 1 for c in plan.changes]
+    values = sum(len(c.record.values) * w for c, w in zip(plan.changes, weight, strict=True))
+    characters = sum(
+        sum(len(v) for v in c.record.values) * w for c, w in zip(plan.changes, weight, strict=True)
+    )
+    if values > MAX_BATCH_VALUES or characters > MAX_BATCH_CHARACTERS:
+        raise ChangeBatchTooLargeError(
+            f"the change batch would hold {values} record values and {characters} characters; Route 53 allows "
+            f"{MAX_BATCH_VALUES} and {MAX_BATCH_CHARACTERS} (an UPSERT counts twice), so nothing was changed. "
+            "The existing TXT record sets at these names are very large: shorten them, then run onboarding again."
+        )
+
+
 def conflict_message(plan: Plan) -> str:
     lines = [f"{len(plan.conflicts)} record conflict(s); nothing was changed."]
     for c in plan.conflicts:
@@ -76,11 +94,7 @@ def publish(
     )
     if plan.conflicts:
         raise RecordConflictError(conflict_message(plan))
-    values = sum(len(c.record.values) * (2 if c.action == "UPSERT" else 1) for c in plan.changes)
-    if values > MAX_BATCH_VALUES:
-        raise ChangeBatchTooLargeError(
-            f"{values} record values exceed Route 53's {MAX_BATCH_VALUES} per batch"
-        )
+    check_batch_size(plan)
     if plan.changes or owned.version == 0:  # write-ahead: the ledger knows before Route 53 does
         store.put(
             owned.model_copy(

@@ -57,7 +57,8 @@ def check(
     attempt = (previous.attempt if previous else 0) + 1
     mail_from_restarts = previous.mail_from_restarts if previous else 0
 
-    found: dict[str, Any] = ses.get_identity(request.domain) or {}
+    identity_now = ses.get_identity(request.domain)
+    found: dict[str, Any] = identity_now or {}
     dkim_status = str((found.get("DkimAttributes") or {}).get("Status", "NOT_STARTED"))
     mail_from_status = str((found.get("MailFromAttributes") or {}).get("MailFromDomainStatus", "PENDING"))
     verified = bool(found.get("VerifiedForSendingStatus"))
@@ -76,7 +77,15 @@ def check(
 
     outcome: Outcome
     wait = 0
-    if dkim_status == "SUCCESS" and mail_from_status == "SUCCESS" and verified:
+    if identity_now is None:
+        # someone deleted it while mailauth waited: nothing will verify, so say so now, not at the deadline
+        outcome, dkim_status, mail_from_status = "failed", "NOT_STARTED", "NOT_STARTED"
+        diagnosis = (
+            f"the SES identity {request.domain} no longer exists: it was deleted while mailauth waited for it. "
+            "Run onboarding again to create it (the records already published are kept or updated).",
+            *diagnosis,
+        )
+    elif dkim_status == "SUCCESS" and mail_from_status == "SUCCESS" and verified:
         outcome = "verified"
     elif dkim_status == "FAILED":
         restartable = blocker is None and identity.dkim_restarts < MAX_RESTARTS
