@@ -685,6 +685,18 @@ def chain_lookups(*lookups: Lookup) -> Lookup:
 #   https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSXrayWriteOnlyAccess.html
 # Keyed by the ARN's path and name (the partition varies). Any other managed policy is an error: an empty
 # document would silently deny, a guessed one silently allow.
+#: The one statement both AWS managed X-Ray write policies hold (same actions, on "*").
+_XRAY_WRITE: Final[Mapping[str, Any]] = {
+    "Effect": "Allow",
+    "Action": [
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "xray:GetSamplingStatisticSummaries",
+    ],
+    "Resource": ["*"],
+}
 MANAGED_POLICIES: Final[Mapping[str, Mapping[str, Any]]] = {
     "service-role/AWSLambdaBasicExecutionRole": {
         "Version": "2012-10-17",
@@ -698,39 +710,11 @@ MANAGED_POLICIES: Final[Mapping[str, Mapping[str, Any]]] = {
     },
     "AWSXrayWriteOnlyAccess": {
         "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AWSXrayWriteOnlyAccess",
-                "Effect": "Allow",
-                "Action": [
-                    "xray:PutTraceSegments",
-                    "xray:PutTelemetryRecords",
-                    "xray:GetSamplingRules",
-                    "xray:GetSamplingTargets",
-                    "xray:GetSamplingStatisticSummaries",
-                ],
-                "Resource": ["*"],
-            }
-        ],
+        "Statement": [{"Sid": "AWSXrayWriteOnlyAccess", **_XRAY_WRITE}],
     },
     # What SAM attaches for X-Ray in the aws-cn and aws-us-gov partitions (samtranslator/model/xray_utils.py):
     # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSXRayDaemonWriteAccess.html
-    "AWSXRayDaemonWriteAccess": {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": [
-                    "xray:PutTraceSegments",
-                    "xray:PutTelemetryRecords",
-                    "xray:GetSamplingRules",
-                    "xray:GetSamplingTargets",
-                    "xray:GetSamplingStatisticSummaries",
-                ],
-                "Resource": ["*"],
-            }
-        ],
-    },
+    "AWSXRayDaemonWriteAccess": {"Version": "2012-10-17", "Statement": [dict(_XRAY_WRITE)]},
 }
 _AWS_MANAGED_ARN: Final = re.compile(r"^arn:[a-z-]+:iam::aws:policy/(?P<name>.+)$")
 
