@@ -1,4 +1,8 @@
-"""Step 1 — Resolve: validate the request, find the public hosted zone, check delegation."""
+"""Step 1 — Resolve: validate the request, find the public hosted zone, check delegation, and plan (read-only).
+
+The plan is checked here, before any step writes: a record conflict ends the run with nothing changed in SES
+or Route 53.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailauth.aws.route53 import Route53
+from mailauth.dryrun import preflight
 from mailauth.models import ResolveInput
 from mailauth.resolve import parse_request, resolve
 
@@ -18,9 +24,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = ResolveInput.model_validate(event)
     logger.append_keys(domain=step.request.get("domain"), execution=event.get("execution"))
     request = parse_request(step.request)
-    zone = resolve(request.model_dump(mode="json"))
+    route53 = Route53(role_arn=request.hosted_zone_role_arn)  # lazy: resolve checks the role is allowed first
+    zone = resolve(request.model_dump(mode="json"), route53=route53)
     for warning in zone.warnings:
         logger.warning(warning)
+    preflight(request, zone, route53=route53)
     return {
         "request": request.model_dump(mode="json"),
         "zone": zone.model_dump(mode="json"),

@@ -201,6 +201,7 @@ class LocalAws:
         self.invocations: list[Invocation] = []
         #: planned Lambda timeouts (fail_invocations)
         self.invocation_faults: list[InvocationFault] = []
+        self.before_invocations: dict[str, list[Callable[[Any], None]]] = {}
         self.topic_arn = ""
         self.table_name = ""
         self.state_machine_arn = ""
@@ -631,6 +632,11 @@ class LocalAws:
         self.invocation_faults.append(fault)
         return fault
 
+    def before_invocation(self, function: str, action: Callable[[Any], None]) -> None:
+        """Run ``action(event)`` before each invocation of ``function`` by the state machine (a race: someone
+        changes the world between two steps). The action's AWS calls are the test's, not the function's."""
+        self.before_invocations.setdefault(function, []).append(action)
+
     def _timed_out(self, name: str, event: Any) -> tuple[bytes, bool] | None:
         fault = next((f for f in self.invocation_faults if f.function == name and f.hits < f.times), None)
         if fault is None:
@@ -644,6 +650,8 @@ class LocalAws:
 
     def _dispatch(self, name: str, event: Any) -> tuple[bytes, bool]:
         """Run a handler for the Lambda backend: ``(payload, errored)`` with Lambda's error shape."""
+        for action in self.before_invocations.get(name, ()):
+            action(event)
         timed_out = self._timed_out(name, event)
         if timed_out is not None:
             return timed_out

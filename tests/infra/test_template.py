@@ -56,6 +56,7 @@ ENVIRONMENT = {
     "TriggerFunction": {"MAILAUTH_STATE_MACHINE_ARN", "MAILAUTH_TABLE_NAME", "MAILAUTH_AUTO_ONBOARD"},
     "ResolveFunction": {
         "MAILAUTH_DNS_NAMESERVERS",
+        "MAILAUTH_LEDGER_TABLE_NAME",
         "MAILAUTH_ALLOWED_MAIL_FROM_LABELS",
         "MAILAUTH_ALLOWED_ROLE_ARNS",
     },
@@ -277,7 +278,17 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
 @pytest.mark.parametrize(
     ("logical_id", "actions"),
     [
-        ("ResolveFunction", {"route53:ListHostedZonesByName", "route53:GetHostedZone", "sts:AssumeRole"}),
+        (
+            "ResolveFunction",
+            {
+                "route53:ListHostedZonesByName",
+                "route53:GetHostedZone",
+                "route53:ListResourceRecordSets",
+                "ses:GetEmailIdentity",
+                "dynamodb:GetItem",
+                "sts:AssumeRole",
+            },
+        ),
         (
             "EnsureIdentityFunction",
             {

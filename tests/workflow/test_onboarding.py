@@ -130,15 +130,47 @@ def test_a_conflict_changes_nothing_and_says_why(local_aws_factory: Factory) -> 
 
     assert result["status"] == "FAILED"
     assert failure(local, arn)["error"] == "OnboardingFailed"
-    assert "PublishRecords" in local.states_entered(arn)
-    assert "AwaitChange" not in local.states_entered(arn)
+    # Found by Resolve's plan, before any step that writes: no SES identity, no change batch, no ledger entry.
+    assert local.states_entered(arn) == ["Resolve", "Notify", "OutcomeDecision", "OnboardingFailed"]
+    writes = {
+        call
+        for call in local.api_calls()
+        if not call.split(":")[1].startswith(("Get", "List")) and call != "sns:Publish"
+    }
+    assert writes == set()
+    assert local.client("sesv2").list_email_identities()["EmailIdentities"] == []
     assert zone_records(local, zone_id) == before
     error = last_input(local, "NotifyFunction")["state"]["error"]
     assert error["Error"] == "RecordConflictError"
     assert "mail.example.com" in error["Cause"] and "must not receive" in error["Cause"]
+    assert "nothing was changed" in error["Cause"]
     [message] = notifications(local)
     assert message["attributes"]["outcome"]["Value"] == "failure"
     assert "inbound.mailhost.example" in message["email"]
+
+
+def test_a_conflict_that_appears_after_the_plan_says_what_was_created(local_aws_factory: Factory) -> None:
+    """Someone adds a record between Resolve's plan and PublishRecords: the identity exists by then, and the
+    person is told so (not "nothing was changed"); the zone stays as they left it."""
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    local.before_invocation(
+        "PublishRecordsFunction",
+        lambda _event: local.add_record(zone_id, "mail.example.com.", "MX", "10 inbound.mailhost.example."),
+    )
+
+    arn, result = run(local, {"domain": "example.com"})
+
+    assert result["status"] == "FAILED"
+    assert local.states_entered(arn)[:4] == ["Resolve", "EnsureIdentity", "PublishRecords", "Notify"]
+    error = last_input(local, "NotifyFunction")["state"]["error"]
+    assert error["Error"] == "RecordConflictError"
+    assert "nothing was changed" not in error["Cause"]
+    assert "no DNS record was changed" in error["Cause"]
+    assert "SES identity example.com was created" in error["Cause"]
+    assert {r[1] for r in zone_records(local, zone_id)} == {"NS", "SOA", "MX"}
+    [message] = notifications(local)
+    assert "SES identity: arn:aws:ses:us-east-1:123456789012:identity/example.com created" in message["email"]
 
 
 @pytest.mark.parametrize("domain", ["co.uk", "user@example.com", "*.example.com", ""])

@@ -8,6 +8,7 @@ planner the workflow runs. It creates, changes and deletes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -15,8 +16,9 @@ from pydantic import BaseModel, ConfigDict
 from mailauth import records
 from mailauth.aws.route53 import Route53
 from mailauth.aws.ses import Ses
-from mailauth.errors import MailauthError
-from mailauth.identity import check_adoptable
+from mailauth.errors import MailauthError, RecordConflictError
+from mailauth.identity import check_adoptable, created_by_mailauth
+from mailauth.ledger import LedgerStore
 from mailauth.models import IdentityInfo, OnboardRequest, Plan, ZoneInfo
 from mailauth.resolve import check_mail_from_allowed, check_role_allowed, parse_request, resolve
 
@@ -55,9 +57,43 @@ def dry_run(
         zone = resolve(request.model_dump(mode="json"), route53=route53, nameservers=nameservers)
     except MailauthError as exc:
         return DryRun(domain=domain, verdict="blocked", blocked=f"{type(exc).__name__}: {exc}")
-    ses = ses or Ses()
+    try:
+        kind, plan, notes = plan_before_writes(
+            request, zone, route53=route53, ses=ses or Ses(), nameservers=nameservers
+        )
+    except MailauthError as exc:
+        return DryRun(
+            domain=request.domain, verdict="blocked", blocked=f"{type(exc).__name__}: {exc}", zone=zone
+        )
+    return DryRun(
+        domain=request.domain,
+        verdict="conflicts" if plan.conflicts else "ready",
+        identity=kind,
+        zone=zone,
+        plan=plan,
+        notes=(*zone.warnings, *notes),
+    )
+
+
+def plan_before_writes(
+    request: OnboardRequest,
+    zone: ZoneInfo,
+    *,
+    route53: Route53,
+    ses: Ses,
+    ours: Mapping[str, Sequence[str]] | None = None,
+    nameservers: str | None = None,
+) -> tuple[Literal["new", "adopt"], Plan, list[str]]:
+    """The plan onboarding would carry out, from read-only calls: GetEmailIdentity, then the zone's records.
+
+    An identity that exists lends its DKIM tokens, so every name is checked; a new one has no tokens until SES
+    issues them at creation, so its DKIM names are placeholders and not read (they are 32 random characters
+    under ``_domainkey``: nothing can be there). An existing identity mailauth would adopt is checked as
+    EnsureIdentity checks it (IdentityConflictError). ``ours`` maps names to the values the ledger says
+    mailauth wrote there (a re-run plans against its own records, not into a conflict with them).
+    """
     existing = ses.get_identity(request.domain)
-    notes = list(zone.warnings)
+    notes: list[str] = []
     if existing is None:
         identity = _placeholder_identity(request, ses.region)
         notes.append(
@@ -65,12 +101,8 @@ def dry_run(
             f"when it is created, so the DKIM names are shown as {PLACEHOLDER_TOKENS[0]}... and not checked"
         )
     else:
-        try:
+        if not created_by_mailauth(existing):
             check_adoptable(request, existing)
-        except MailauthError as exc:
-            return DryRun(
-                domain=request.domain, verdict="blocked", blocked=f"{type(exc).__name__}: {exc}", zone=zone
-            )
         dkim = existing.get("DkimAttributes") or {}
         identity = IdentityInfo(
             domain=request.domain,
@@ -84,15 +116,49 @@ def dry_run(
     names = records.record_names(request, identity)
     if existing is None:
         names = {n for n in names if "._domainkey." not in n}
-    plan = records.plan(request, identity, route53.records_at(zone.hosted_zone_id, names))
-    return DryRun(
-        domain=request.domain,
-        verdict="conflicts" if plan.conflicts else "ready",
-        identity="new" if existing is None else "adopt",
-        zone=zone,
-        plan=plan,
-        notes=tuple(notes),
+    if zone.dns == "external":
+        from mailauth import dnscheck
+
+        found = dnscheck.served_records(dnscheck.make_resolver(nameservers), names)
+    else:
+        found = route53.records_at(zone.hosted_zone_id, names)
+    plan = records.plan(request, identity, found, ours=ours or {})
+    return ("new" if existing is None else "adopt"), plan, notes
+
+
+def preflight(
+    request: OnboardRequest,
+    zone: ZoneInfo,
+    *,
+    route53: Route53 | None = None,
+    ses: Ses | None = None,
+    store: LedgerStore | None = None,
+    nameservers: str | None = None,
+) -> None:
+    """Resolve's last check, before the workflow writes anything: RecordConflictError (or IdentityConflictError,
+    ChangeBatchTooLargeError) while nothing in SES or Route 53 has been changed, so "nothing was changed" is true.
+
+    PublishRecords plans again against the zone as it is then (someone may change it in between) and refuses a
+    conflict it finds then too; by that time the SES identity exists, and its message says so.
+    """
+    from mailauth.publish import check_batch_size, conflict_message
+
+    owned = (store or LedgerStore()).get(request.domain)
+    route53 = route53 or Route53(role_arn=zone.role_arn)
+    _, plan, _ = plan_before_writes(
+        request,
+        zone,
+        route53=route53,
+        ses=ses or Ses(),
+        ours={k: e.after for k, e in owned.entries.items()},
+        nameservers=nameservers,
     )
+    if plan.conflicts:
+        message = conflict_message(plan)
+        if zone.dns == "external":
+            message = message.replace("nothing was changed", "nothing was changed or sent")
+        raise RecordConflictError(message)
+    check_batch_size(plan)
 
 
 def _placeholder_identity(request: OnboardRequest, region: str) -> IdentityInfo:

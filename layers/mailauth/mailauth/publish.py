@@ -68,11 +68,22 @@ def check_batch_size(plan: Plan) -> None:
         )
 
 
-def conflict_message(plan: Plan) -> str:
-    lines = [f"{len(plan.conflicts)} record conflict(s); nothing was changed."]
+def conflict_message(plan: Plan, changed: str = "nothing was changed.") -> str:
+    """The conflicts, each with its fix; ``changed`` says truthfully what had been changed when they were found."""
+    lines = [f"{len(plan.conflicts)} record conflict(s); {changed}"]
     for c in plan.conflicts:
         lines.append(f"- {c.type} {c.name}: {c.explanation}. Fix: {c.fix}.")
     return "\n".join(lines)
+
+
+def identity_changed(request: OnboardRequest, identity: IdentityInfo) -> str:
+    """What EnsureIdentity had already done when PublishRecords found a conflict (it left no record changed)."""
+    did = "was adopted (tagged, Easy DKIM and MAIL FROM set)" if identity.adopted else "was created"
+    return (
+        f"no DNS record was changed, but the SES identity {request.domain} {did} before the conflict appeared "
+        f"(the zone changed after mailauth's plan). It stays as it is: the re-run after the fix continues with it, "
+        f"and offboarding removes it if mailauth created it."
+    )
 
 
 def publish(
@@ -92,8 +103,8 @@ def publish(
     plan, existing = make_plan(
         request, zone, identity, previous=previous, owned=owned.entries, route53=route53
     )
-    if plan.conflicts:
-        raise RecordConflictError(conflict_message(plan))
+    if plan.conflicts:  # Resolve's plan found none: the zone changed since, and the identity exists by now
+        raise RecordConflictError(conflict_message(plan, identity_changed(request, identity)))
     check_batch_size(plan)
     if plan.changes or owned.version == 0:  # write-ahead: the ledger knows before Route 53 does
         store.put(
@@ -141,7 +152,7 @@ def publish_external(request: OnboardRequest, identity: IdentityInfo, store: Led
     served = dnscheck.served_records(dnscheck.make_resolver(), records.record_names(request, identity))
     plan = records.plan(request, identity, served)
     if plan.conflicts:
-        raise RecordConflictError(conflict_message(plan).replace("nothing was changed", "nothing was sent"))
+        raise RecordConflictError(conflict_message(plan, identity_changed(request, identity)))
     return PublishResult(
         hosted_zone_id="",
         changes=plan.changes,
