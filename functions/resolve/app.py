@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mailauth.aws.route53 import Route53
 from mailauth.dryrun import preflight
 from mailauth.models import ResolveInput
-from mailauth.resolve import parse_request, resolve
+from mailauth.resolve import parse_request, raise_rejected, resolve
 
 logger = Logger()
 
@@ -23,6 +23,7 @@ logger = Logger()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = ResolveInput.model_validate(event)
     logger.append_keys(domain=step.request.get("domain"), execution=event.get("execution"))
+    raise_rejected(step.request)  # an event the trigger would not onboard: straight to the notification
     request = parse_request(step.request)
     route53 = Route53(role_arn=request.hosted_zone_role_arn)  # lazy: resolve checks the role is allowed first
     zone = resolve(request.model_dump(mode="json"), route53=route53)

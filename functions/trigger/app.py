@@ -1,7 +1,10 @@
 """EventBridge trigger: a new public hosted zone (CloudTrail CreateHostedZone) or a custom OnboardDomain event.
 
-Both go through the same submission as the API. A private zone is skipped; a request that fails validation
-still starts an execution, so its failure reaches the notification topic instead of vanishing.
+Both go through the same submission as the API. A private zone is skipped. An event that cannot be onboarded
+is never dropped and never crashes the handler: an invalid request (any shape, any size) and a request that
+conflicts with a run in progress for the same domain each start a small ``invalid-…`` execution holding the
+reason and a short prefix of what was received, which goes straight to the notification. Only a transient AWS
+error fails the invocation: Lambda retries it, then sends the event to the dead-letter queue.
 """
 
 from __future__ import annotations
@@ -13,11 +16,17 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from mailauth.errors import ExecutionConflictError, InvalidRequestError
 from mailauth.models import OnboardRequest
 from mailauth.resolve import validation_message
 from mailauth.submission import default_submitter
 
 logger = Logger()
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one: events are read defensively."""
+    return value if isinstance(value, dict) else {}
 
 
 def is_private_zone(detail: dict[str, Any]) -> bool:
@@ -28,20 +37,21 @@ def is_private_zone(detail: dict[str, Any]) -> bool:
     with a VPC and nothing else. Any of these marks it: a VPC in the request, ``hostedZoneConfig.privateZone``,
     or the created zone's ``config.privateZone`` in the response.
     """
-    params = detail.get("requestParameters") or {}
-    created = (detail.get("responseElements") or {}).get("hostedZone") or {}
+    params = _object(detail.get("requestParameters"))
+    created = _object(_object(detail.get("responseElements")).get("hostedZone"))
     flags = (
-        (params.get("hostedZoneConfig") or {}).get("privateZone"),
-        (created.get("config") or {}).get("privateZone"),
+        _object(params.get("hostedZoneConfig")).get("privateZone"),
+        _object(created.get("config")).get("privateZone"),
     )
     return bool(params.get("vPC")) or any(flag in (True, "true") for flag in flags)
 
 
-def request_from(event: dict[str, Any]) -> dict[str, Any] | None:
-    """The raw request an event asks for, or None when the event must be skipped (reason logged)."""
-    detail = event.get("detail") or {}
+def request_from(event: Any) -> Any:
+    """The raw request an event asks for (not yet validated), or None when the event must be skipped (logged)."""
+    event = _object(event)
     if event.get("source") == "mailauth" and event.get("detail-type") == "OnboardDomain":
-        return dict(detail)
+        return event.get("detail")
+    detail = _object(event.get("detail"))
     if detail.get("eventName") != "CreateHostedZone":
         logger.warning("ignored an event that is neither OnboardDomain nor CreateHostedZone")
         return None
@@ -49,32 +59,45 @@ def request_from(event: dict[str, Any]) -> dict[str, Any] | None:
         logger.info("auto-onboarding of new hosted zones is off")
         return None
     if detail.get("errorCode"):
-        logger.info("CreateHostedZone failed; nothing to onboard", extra={"errorCode": detail["errorCode"]})
+        logger.info(
+            "CreateHostedZone failed; nothing to onboard", extra={"errorCode": str(detail["errorCode"])}
+        )
         return None
-    params = detail.get("requestParameters") or {}
+    params = _object(detail.get("requestParameters"))
     if is_private_zone(detail):
-        logger.info("private hosted zone skipped", extra={"zone": params.get("name")})
+        logger.info("private hosted zone skipped", extra={"zone": str(params.get("name"))[:300]})
         return None
-    zone_id = ((detail.get("responseElements") or {}).get("hostedZone") or {}).get("id")
+    zone_id = _object(_object(detail.get("responseElements")).get("hostedZone")).get("id")
     return {"domain": params.get("name"), "hosted_zone_id": zone_id}
 
 
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def validated(raw: Any) -> OnboardRequest:
+    """The request, or InvalidRequestError naming every problem."""
+    if not isinstance(raw, dict):
+        raise InvalidRequestError(f"the event's detail must be a JSON object, not {type(raw).__name__}")
+    try:
+        return OnboardRequest.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidRequestError(validation_message(exc)) from None
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     raw = request_from(event)
     if raw is None:
         return {"status": "SKIPPED"}
     try:
-        request = OnboardRequest.model_validate(raw)
-    except ValidationError as exc:
-        reason = validation_message(exc)
+        request = validated(raw)
+        logger.append_keys(domain=request.domain)
+        submission = default_submitter().submit(request)
+    except (InvalidRequestError, ExecutionConflictError) as exc:
+        error, reason = type(exc).__name__, str(exc)
         logger.error(
-            "invalid request from event; starting it so the failure is notified", extra={"reason": reason}
+            "event not onboarded; starting a run that notifies it", extra={"error": error, "reason": reason}
         )
-        submission = default_submitter().start_unvalidated(raw, reason)
-        return {"status": "INVALID", "executionArn": submission.execution_arn, "reason": reason}
-    logger.append_keys(domain=request.domain)
-    submission = default_submitter().submit(request)
+        rejected = default_submitter().start_rejected(raw, error, reason)
+        status = "INVALID" if error == "InvalidRequestError" else "CONFLICT"
+        return {"status": status, "executionArn": rejected.execution_arn, "reason": reason}
     logger.info("submitted", extra={"execution": submission.execution_arn, "started": submission.started})
     return {
         "status": "STARTED" if submission.started else "ALREADY_RUNNING",

@@ -313,3 +313,47 @@ def test_an_invalid_domain_in_the_path_is_400(local_aws_factory: Factory) -> Non
         local.client("stepfunctions").list_executions(stateMachineArn=local.state_machine_arn)["executions"]
         == []
     )
+
+
+def test_an_event_conflicting_with_a_running_execution_is_notified(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    held = HeldMachine(local)
+    running = local.invoke("TriggerFunction", load_event("trigger_onboard_domain"))
+    assert running["status"] == "STARTED"
+    event = load_event("trigger_onboard_domain")
+    event["detail"]["dmarc"] = {"policy": "reject"}
+
+    result = local.invoke("TriggerFunction", event)
+
+    assert result["status"] == "CONFLICT"
+    assert running["executionArn"] in result["reason"]
+    assert result["executionArn"].rsplit(":", 1)[1].startswith("invalid-")
+    again = local.invoke("TriggerFunction", event)  # EventBridge retries the same event: the same execution
+    assert again["executionArn"] == result["executionArn"]
+    held.release_all()
+
+
+def test_a_rejected_event_reaches_the_notification_with_its_reason(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    event = load_event("trigger_onboard_domain")
+    event["detail"] = {"domain": "news.example.com", "dmarc": {"policy": "reject"}}
+    arn = local.client("stepfunctions").start_execution(
+        stateMachineArn=local.state_machine_arn,
+        name="invalid-test",
+        input=json.dumps(
+            {
+                "request": {
+                    "domain": "news.example.com",
+                    "rejected": {"error": "ExecutionConflictError", "message": "an onboarding is running"},
+                    "received": "{}",
+                }
+            }
+        ),
+    )["executionArn"]
+
+    assert local.wait(arn)["status"] == "FAILED"
+    assert local.states_entered(arn) == ["Resolve", "Notify", "OutcomeDecision", "OnboardingFailed"]
+    [message] = local.notifications()
+    assert "news.example.com" in message["subject"]
+    assert "different request while another run" in message["email"]
+    assert local.api_calls() == {"sns:Publish": 1}

@@ -644,7 +644,7 @@ def test_publish_and_submission_requests_of_mailauth_have_no_violations() -> Non
     }
     submitter.submit(OnboardRequest(domain="a-very-long-label." * 4 + "example.com"))
     submitter.offboard("example.com", keep_identity=True, state_machine_arn=MACHINE)
-    submitter.start_unvalidated({"domain": 42}, "not a string")
+    submitter.start_rejected({"domain": 42}, "InvalidRequestError", "not a string")
     names = [p["name"] for op, p in sfn.calls if op == "StartExecution"]
     assert len(names) == 4 and names[0] == "example_com-1" and names[2] == "example_com-offboard-2"
     assert len(names[1]) <= 80 and names[1].endswith("-2")  # a long domain is shortened with a hash

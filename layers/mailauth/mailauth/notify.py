@@ -292,6 +292,12 @@ def _failure_steps(state: NotifyInput, domain: str, link: str | None) -> list[st
         return [*_lines(message), f"Fix the conflicting records and re-run the onboarding. {RERUN_SAFE}"]
     if name == "InvalidRequestError":
         return [f"Fix the request: {message}", "Then submit it again."]
+    if name == "ExecutionConflictError":
+        return [
+            f"An event asked to onboard {domain} with a different request while another run for it was in "
+            f"progress, so the event was not applied: {message}",
+            "When that run has ended, send the event again (or POST /domains with the request you want).",
+        ]
     if name in ("NoPublicZoneError", "PrivateZoneOnlyError"):
         return [
             message,

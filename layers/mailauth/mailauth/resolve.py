@@ -10,7 +10,12 @@ from pydantic import ValidationError
 from mailauth import clock, dnscheck
 from mailauth.aws.route53 import Route53
 from mailauth.domain import is_subdomain
-from mailauth.errors import InvalidRequestError, NoPublicZoneError, PrivateZoneOnlyError
+from mailauth.errors import (
+    ExecutionConflictError,
+    InvalidRequestError,
+    NoPublicZoneError,
+    PrivateZoneOnlyError,
+)
 from mailauth.models import OnboardRequest, ZoneInfo
 
 
@@ -22,6 +27,18 @@ def validation_message(exc: ValidationError) -> str:
         message = str(error["msg"]).removeprefix("Value error, ")
         lines.append(f"{where}: {message}")
     return "; ".join(lines)
+
+
+def raise_rejected(raw: Any) -> None:
+    """A request the trigger rejected (``{"rejected": {"error", "message"}, "received": ...}``, see
+    ``Submitter.start_rejected``) raises its error here, so the run goes straight to Notify with the reason."""
+    rejected = raw.get("rejected") if isinstance(raw, dict) else None
+    if not isinstance(rejected, dict):
+        return
+    message = str(rejected.get("message") or "the event was rejected")
+    if rejected.get("error") == "ExecutionConflictError":
+        raise ExecutionConflictError(message)
+    raise InvalidRequestError(message)
 
 
 def parse_request(raw: Any) -> OnboardRequest:

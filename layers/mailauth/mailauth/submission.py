@@ -3,8 +3,18 @@
 Idempotent and exclusive per domain: the domains table remembers each domain's latest execution. The same
 request while that execution runs returns it again; a different request while it runs is refused
 (ExecutionConflictError → HTTP 409); once it has ended, a new execution starts with the next generation number,
-so execution names are deterministic (``<domain>-<generation>``, dots as ``_``) and never collide with Step Functions' 90-day
-name memory.
+so execution names are deterministic (``<domain>-<generation>``, dots as ``_``) and never collide with Step
+Functions' 90-day name memory.
+
+**The claim is atomic.** A submission first claims the next generation with a conditional PutItem, then starts
+the execution it named. Between the two, the execution does not exist yet; a submission that reads the claim
+then must not take it for an ended run (that started a second execution for one domain). A claim younger than
+:data:`CLAIM_SECONDS` whose execution does not exist yet is *in flight*: the same request starts that very
+execution (StartExecution is idempotent for the same name and input while it runs, as the Step Functions API
+reference documents), so a claimant that failed between its two calls is finished by the next identical
+submission; a different request is refused (409), as it would be once the execution runs. A claim older than
+that with no execution was abandoned (or aged out of Step Functions' 90-day history): the next generation is
+claimed over it.
 """
 
 from __future__ import annotations
@@ -15,12 +25,20 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from mailauth import clock
 from mailauth.aws import client as make_client
 from mailauth.aws import error_code, transient_as_throttled
 from mailauth.errors import ExecutionConflictError
 from mailauth.models import OnboardRequest
 
 MAX_NAME = 80
+#: How long a claim whose execution does not exist yet is in flight: longer than any submitter runs between its
+#: PutItem and its StartExecution (the API's and the trigger's Lambda timeouts are 30 s, SDK retries included).
+CLAIM_SECONDS = 120
+#: A rejected event's execution keeps this much of what was received, and of the reason
+MAX_RECEIVED = 2048
+MAX_REASON = 4000
+MAX_DOMAIN_SHOWN = 300
 
 
 def execution_name(domain: str, generation: int, kind: str = "") -> str:
@@ -128,12 +146,19 @@ class Submitter:
         if latest:
             generation = int(latest.get("generation", "0"))
             running = self.describe(latest["execution_arn"])
+            what = f"an {latest.get('kind', 'onboard')}ing of {domain}"
+            if running is None and self._in_flight(latest):
+                if latest.get("request_hash") == digest:
+                    return self._start_execution(machine, latest["execution_name"], body, domain)
+                raise ExecutionConflictError(
+                    f"{what} is starting ({latest['execution_arn']}); wait for it to end or stop it, then "
+                    "submit again"
+                )
             if running and running.get("status") == "RUNNING":
                 if latest.get("request_hash") == digest:
                     return Submission(domain, latest["execution_arn"], latest["execution_name"], False)
                 raise ExecutionConflictError(
-                    f"an {latest.get('kind', 'onboard')}ing of "
-                    f"{domain} is running ({latest['execution_arn']}); wait for it to end or stop it, then "
+                    f"{what} is running ({latest['execution_arn']}); wait for it to end or stop it, then "
                     "submit again"
                 )
         name = execution_name(domain, generation + 1, kind)
@@ -160,22 +185,52 @@ class Submitter:
                         "execution_arn": {"S": arn},
                         "request_hash": {"S": digest},
                         "kind": {"S": kind or "onboard"},
+                        "claimed_at": {"N": str(int(clock.now().timestamp()))},
                     },
                     **guard,
                 )
         except Exception as exc:
             if error_code(exc) == "ConditionalCheckFailedException" and _retry:
-                return self._start(
-                    domain, digest, machine, body, kind, _retry=False
-                )  # someone started one: look again
+                # another submission claimed this generation first: look again (its claim is in flight)
+                return self._start(domain, digest, machine, body, kind, _retry=False)
             raise
-        with transient_as_throttled("StartExecution"):
-            started = self.sfn.start_execution(stateMachineArn=machine, name=name, input=body)
+        return self._start_execution(machine, name, body, domain)
+
+    @staticmethod
+    def _in_flight(latest: dict[str, str]) -> bool:
+        """A claim whose execution may still be about to start (see the module's docstring)."""
+        claimed = latest.get("claimed_at")
+        return claimed is not None and clock.now().timestamp() - float(claimed) < CLAIM_SECONDS
+
+    def _start_execution(self, machine: str, name: str, body: str, domain: str) -> Submission:
+        """StartExecution of a claimed name; the same name and input while it runs returns that execution."""
+        try:
+            with transient_as_throttled("StartExecution"):
+                started = self.sfn.start_execution(stateMachineArn=machine, name=name, input=body)
+        except Exception as exc:
+            if error_code(exc) != "ExecutionAlreadyExists":
+                raise
+            # it already ran to its end (an identical submission started it): that is the execution
+            return Submission(domain, execution_arn(machine, name), name, False)
         return Submission(domain, started["executionArn"], name, True)
 
-    def start_unvalidated(self, raw: Any, reason: str) -> Submission:
-        """An event with an invalid request still gets an execution, so its failure is notified."""
-        body = json.dumps({"request": raw}, sort_keys=True, default=str)
+    def start_rejected(self, received: Any, error: str, reason: str) -> Submission:
+        """An event mailauth will not onboard still gets a (small) execution, so that a person is told why.
+
+        Its request holds the reason and at most :data:`MAX_RECEIVED` characters of what was received, whatever
+        its shape or size (the execution input stays far below Step Functions' 256 KiB); Resolve raises the
+        named error and the run goes to Notify. The name is a digest of that input, so EventBridge's retries
+        of one event start one execution.
+        """
+        text = json.dumps(received, sort_keys=True, default=str)
+        request: dict[str, Any] = {
+            "rejected": {"error": error, "message": reason[:MAX_REASON]},
+            "received": text[:MAX_RECEIVED],
+        }
+        domain = received.get("domain") if isinstance(received, dict) else None
+        if isinstance(domain, str):
+            request["domain"] = domain[:MAX_DOMAIN_SHOWN]
+        body = json.dumps({"request": request}, sort_keys=True)
         name = "invalid-" + hashlib.sha256(body.encode()).hexdigest()[:32]
         try:
             with transient_as_throttled("StartExecution"):
@@ -185,9 +240,8 @@ class Submitter:
         except Exception as exc:
             if error_code(exc) != "ExecutionAlreadyExists":
                 raise
-            arn = execution_arn(self.state_machine_arn, name)
-            return Submission(str(raw)[:100], arn, name, False)
-        return Submission(str(raw)[:100], started["executionArn"], name, True)
+            return Submission(str(domain)[:100], execution_arn(self.state_machine_arn, name), name, False)
+        return Submission(str(domain)[:100], started["executionArn"], name, True)
 
 
 _cache: dict[tuple[str, str], Submitter] = {}

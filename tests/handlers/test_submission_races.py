@@ -1,0 +1,159 @@
+"""One execution per domain, even when submissions race: the Submitter against the sandbox's DynamoDB and Step
+Functions, with a second submission slipped in between the first one's claim and its StartExecution."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from mailauth.errors import ExecutionConflictError
+from mailauth.models import OnboardRequest
+from mailauth.submission import CLAIM_SECONDS, Submission, Submitter
+from mailauth_sandbox import LocalAws
+from tests.handlers.test_api_and_triggers import HeldMachine
+
+Factory = Callable[..., LocalAws]
+
+
+class Interrupted(Exception):
+    """The claimant's StartExecution never happened (its Lambda ended between the two calls)."""
+
+
+class RacingSfn:
+    """Step Functions as the first submitter sees it: ``before`` runs just before its StartExecution."""
+
+    def __init__(self, sfn: Any, before: Callable[[], None]) -> None:
+        self._sfn = sfn
+        self._before: Callable[[], None] | None = before
+
+    def start_execution(self, **kwargs: Any) -> Any:
+        before, self._before = self._before, None
+        if before is not None:
+            before()
+        return self._sfn.start_execution(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sfn, name)
+
+
+def submitter(local: LocalAws, sfn: Any = None) -> Submitter:
+    return Submitter(
+        state_machine_arn=local.state_machine_arn,
+        table_name=local.functions["ApiFunction"].environment["MAILAUTH_TABLE_NAME"],
+        sfn=sfn or local.client("stepfunctions"),
+        dynamodb=local.client("dynamodb"),
+    )
+
+
+def executions(local: LocalAws) -> list[dict[str, Any]]:
+    sfn = local.client("stepfunctions")
+    return sfn.list_executions(stateMachineArn=local.state_machine_arn)["executions"]
+
+
+def test_the_same_request_racing_the_claim_gets_the_same_single_execution(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    held = HeldMachine(local)
+    request = OnboardRequest(domain="example.com")
+    second: list[Submission] = []
+    first = submitter(
+        local,
+        RacingSfn(local.client("stepfunctions"), lambda: second.append(submitter(local).submit(request))),
+    )
+
+    one = first.submit(request)
+
+    [two] = second
+    assert one.execution_arn == two.execution_arn
+    assert one.execution_name == "example_com-1"
+    assert [e["name"] for e in executions(local)] == ["example_com-1"]
+    held.release_all()
+
+
+def test_a_different_request_racing_the_claim_is_refused(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    held = HeldMachine(local)
+    refused: list[Exception] = []
+
+    def other() -> None:
+        try:
+            submitter(local).submit(OnboardRequest(domain="example.com", dmarc={"policy": "reject"}))
+        except ExecutionConflictError as exc:
+            refused.append(exc)
+
+    one = submitter(local, RacingSfn(local.client("stepfunctions"), other)).submit(
+        OnboardRequest(domain="example.com")
+    )
+
+    [error] = refused
+    assert "is starting" in str(error) and one.execution_arn in str(error)
+    assert [e["name"] for e in executions(local)] == ["example_com-1"]
+    held.release_all()
+
+
+def _abandon(local: LocalAws, request: OnboardRequest) -> None:
+    """A claimant that claimed the domain and ended before its StartExecution."""
+
+    def crash() -> None:
+        raise Interrupted
+
+    with pytest.raises(Interrupted):
+        submitter(local, RacingSfn(local.client("stepfunctions"), crash)).submit(request)
+    assert executions(local) == []
+
+
+def test_an_abandoned_claim_is_finished_by_the_same_request(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    held = HeldMachine(local)
+    request = OnboardRequest(domain="example.com")
+    _abandon(local, request)
+
+    again = submitter(local).submit(request)
+
+    assert again.execution_name == "example_com-1" and again.started
+    assert [e["name"] for e in executions(local)] == ["example_com-1"]
+    held.release_all()
+
+
+def test_an_abandoned_claim_blocks_another_request_only_while_it_may_be_in_flight(
+    local_aws_factory: Factory,
+) -> None:
+    local = local_aws_factory()
+    held = HeldMachine(local)
+    _abandon(local, OnboardRequest(domain="example.com"))
+    other = OnboardRequest(domain="example.com", dmarc={"policy": "reject"})
+
+    with pytest.raises(ExecutionConflictError):
+        submitter(local).submit(other)
+    local.clock.advance(timedelta(seconds=CLAIM_SECONDS + 1).total_seconds())
+    later = submitter(local).submit(other)
+
+    assert later.execution_name == "example_com-2" and later.started
+    assert [e["name"] for e in executions(local)] == ["example_com-2"]
+    held.release_all()
+
+
+def test_a_claim_without_a_time_from_an_older_version_is_not_in_flight(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    held = HeldMachine(local)
+    table = local.functions["ApiFunction"].environment["MAILAUTH_TABLE_NAME"]
+    local.client("dynamodb").put_item(
+        TableName=table,
+        Item={
+            "domain": {"S": "example.com"},
+            "generation": {"N": "4"},
+            "execution_name": {"S": "example_com-4"},
+            "execution_arn": {
+                "S": local.state_machine_arn.replace(":stateMachine:", ":execution:") + ":example_com-4"
+            },
+            "request_hash": {"S": "0" * 64},
+            "kind": {"S": "onboard"},
+        },
+    )
+
+    started = submitter(local).submit(OnboardRequest(domain="example.com"))
+
+    assert started.execution_name == "example_com-5"
+    held.release_all()
