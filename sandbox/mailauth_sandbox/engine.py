@@ -108,6 +108,7 @@ class Function:
     memory: int = 128
     timeout: int = 3
     callable: Handler | None = None
+    dead_letter_arn: str | None = None  # DeadLetterQueue.TargetArn: where a failed asynchronous event ends
 
     def load(self, module_prefix: str) -> Handler:
         """Import the handler by file path under a unique module name (every handler file is ``app.py``)."""
@@ -763,6 +764,11 @@ class LocalAws:
             arn = self.client("sns").create_topic(Name=name)["TopicArn"]
             self.resources[logical] = {"Ref": arn, "TopicArn": arn, "TopicName": name}
             self.topic_arn = self.topic_arn or arn
+        elif rtype == "AWS::SQS::Queue":
+            name = _literal(props.get("QueueName"), f"{STACK_NAME}-{logical}")
+            url = self.client("sqs").create_queue(QueueName=name)["QueueUrl"]
+            arn = f"arn:{self.partition}:sqs:{self.region}:{self.account_id}:{name}"
+            self.resources[logical] = {"Ref": url, "Arn": arn, "QueueName": name}
         elif rtype in ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"):
             name = _literal(props.get("TableName"), logical)
             self._create_table(name, props if rtype == "AWS::DynamoDB::Table" else {})
@@ -811,8 +817,14 @@ class LocalAws:
                 handler_spec=_literal(props.get("Handler") or globals_fn.get("Handler"), "app.handler"),
                 memory=int(props.get("MemorySize") or globals_fn.get("MemorySize") or 128),
                 timeout=int(props.get("Timeout") or globals_fn.get("Timeout") or 3),
+                dead_letter_arn=self._dead_letter_arn(props.get("DeadLetterQueue"), params),
             )
         )
+
+    def _dead_letter_arn(self, config: Any, params: Mapping[str, Any]) -> str | None:
+        if not isinstance(config, dict) or config.get("Type") != "SQS":
+            return None
+        return cfn.resolve(config.get("TargetArn"), self._lookup, params)
 
     def _create_template_machine(
         self, logical: str, props: Mapping[str, Any], params: Mapping[str, Any]
@@ -957,6 +969,21 @@ class LocalAws:
             HostedZoneId=zone_id,
             ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": change}]},
         )
+
+    def dead_letters(self, logical: str = "DeadLetterQueue") -> list[dict[str, Any]]:
+        """The messages in a template queue (read without taking them): ``body`` and ``attributes``."""
+        sqs = self.client("sqs")
+        url = self.resources[logical]["Ref"]
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], VisibilityTimeout=0
+        ).get("Messages", [])
+        return [
+            {
+                "body": json.loads(m["Body"]),
+                "attributes": {k: v["StringValue"] for k, v in (m.get("MessageAttributes") or {}).items()},
+            }
+            for m in messages
+        ]
 
     def notifications(self) -> list[dict[str, Any]]:
         """Messages published to the notification topic: ``subject``, ``email``, ``chatbot``, ``attributes``."""

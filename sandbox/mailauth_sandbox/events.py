@@ -5,6 +5,12 @@ default bus: its pattern is matched with moto's own EventBridge pattern matcher,
 including ``!If`` on a template Condition) is skipped, the target's ``Input``, ``InputPath`` or
 ``InputTransformer`` is applied, and the target function is invoked in-process, as EventBridge invokes Lambda
 (asynchronously: a handler error is recorded, not raised to the sender).
+
+Asynchronous invocation as the Lambda Developer Guide describes it ("How Lambda handles errors and retries with
+asynchronous invocation"): a function error is retried twice, one minute before the first retry and two minutes
+before the second (on the simulated clock); an event that still fails goes to the function's dead-letter queue
+("Adding a dead-letter queue": the event as the message body, with the attributes RequestID, ErrorCode and
+ErrorMessage).
 """
 
 from __future__ import annotations
@@ -19,6 +25,10 @@ from . import template as cfn
 
 if TYPE_CHECKING:
     from .engine import Invocation, LocalAws
+
+
+#: seconds before the first and the second retry of a failed asynchronous invocation (Lambda Developer Guide)
+ASYNC_RETRY_WAITS = (60, 120)
 
 
 @dataclass
@@ -121,10 +131,36 @@ class EventRouter:
                 continue
             payload = _transform(rule, event)
             delivery = Delivery(rule=rule.name, function=rule.function, event=payload)
-            delivery.invocation = self.local.run_function(rule.function, payload)
+            delivery.invocation = self.invoke_async(rule.function, payload)
             self.deliveries.append(delivery)
             out.append(delivery)
         return out
+
+    def invoke_async(self, function: str, payload: Any) -> Invocation:
+        """Lambda's asynchronous invocation: two retries of a function error, then the dead-letter queue."""
+        invocation = self.local.run_function(function, payload)
+        for wait in ASYNC_RETRY_WAITS:
+            if invocation.error_type is None:
+                return invocation
+            self.local.clock.advance(wait)
+            invocation = self.local.run_function(function, payload)
+        target = self.local.functions[function].dead_letter_arn
+        if invocation.error_type is not None and target:
+            name = target.rsplit(":", 1)[1]
+            sqs = self.local.client("sqs")
+            sqs.send_message(
+                QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"],
+                MessageBody=json.dumps(payload),
+                MessageAttributes={
+                    "RequestID": {"DataType": "String", "StringValue": invocation.request_id},
+                    "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+                    "ErrorMessage": {
+                        "DataType": "String",
+                        "StringValue": (invocation.error_message or invocation.error_type)[:1024],
+                    },
+                },
+            )
+        return invocation
 
 
 def _enabled(state: Any, params: dict[str, Any], conditions: dict[str, Any]) -> bool:

@@ -612,6 +612,13 @@ class SandboxNames:
             name = self._name(props, "TopicName", logical)
             arn = f"arn:{p}:sns:{r}:{a}:{name}"
             return {"Ref": arn, "TopicArn": arn, "TopicName": name}
+        if rtype == "AWS::SQS::Queue":
+            name = self._name(props, "QueueName", f"{self.stack_name}-{logical}")
+            return {
+                "Ref": f"https://sqs.{r}.amazonaws.com/{a}/{name}",
+                "Arn": f"arn:{p}:sqs:{r}:{a}:{name}",
+                "QueueName": name,
+            }
         if rtype == "AWS::SNS::Subscription":
             return {"Ref": f"{self._resolver.string(props.get('TopicArn'))}:{self._id(logical)}"}
         if rtype == "AWS::KMS::Key":
@@ -1757,6 +1764,8 @@ KMS_PUBLISH_ACTIONS: Final = ("kms:GenerateDataKey", "kms:Decrypt")
 SOURCE_SFN_LOGS: Final = "https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html"
 SOURCE_SFN_XRAY: Final = "https://docs.aws.amazon.com/step-functions/latest/dg/concepts-xray-tracing.html"
 SOURCE_SFN_LAMBDA: Final = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html"
+#: "The following includes the IAM policy ... sns:Publish" for the Step Functions SNS integration
+SOURCE_SFN_SNS: Final = "https://docs.aws.amazon.com/step-functions/latest/dg/sns-iam.html"
 SOURCE_LAMBDA_ROLE: Final = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html"
 SOURCE_LAMBDA_XRAY: Final = "https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"
 SOURCE_SNS_KMS: Final = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"
@@ -1828,6 +1837,20 @@ def _check_state_machines(transformed: Mapping[str, Any], resolver: Resolver) ->
                 )
         for key, value in (props.get("DefinitionSubstitutions") or {}).items():
             resolved = resolver.resolve(value)
+            if isinstance(resolved, str) and resolved.split(":")[2:3] == ["sns"]:
+                # a topic the definition publishes to through the Step Functions SNS integration (sns:publish)
+                if not role.evaluate("sns:Publish", resolved).allowed:
+                    findings.append(
+                        Finding(
+                            logical,
+                            f"role {role.name} does not allow sns:Publish on {resolved} (DefinitionSubstitutions "
+                            f"{key}): the state machine cannot publish to it",
+                            SOURCE_SFN_SNS,
+                            "stepfunctions-sns",
+                            resolved,
+                        )
+                    )
+                continue
             invokable = isinstance(resolved, str) and _LAMBDA_ARN.match(resolved)
             if invokable and not role.evaluate("lambda:InvokeFunction", resolved).allowed:
                 findings.append(

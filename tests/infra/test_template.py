@@ -384,7 +384,8 @@ def test_state_machine_wiring(resources: dict[str, Any]) -> None:
     assert props["Type"] == "STANDARD"
     assert props["DefinitionUri"] == "statemachine/onboard_domain.asl.json"
     assert props["DefinitionSubstitutions"] == {
-        f"{logical_id}Arn": {"Fn::GetAtt": [logical_id, "Arn"]} for logical_id in STEP_FUNCTIONS
+        **{f"{logical_id}Arn": {"Fn::GetAtt": [logical_id, "Arn"]} for logical_id in STEP_FUNCTIONS},
+        "AlertTopicArn": {"Ref": "AlertTopic"},
     }
     invoked = [
         p["LambdaInvokePolicy"]["FunctionName"]["Ref"] for p in props["Policies"] if "LambdaInvokePolicy" in p
@@ -467,7 +468,7 @@ def test_table_topic_and_alarm(resources: dict[str, Any], template: dict[str, An
         assert resources[name]["DeletionPolicy"] == "Retain"
     assert "KmsMasterKeyId" in resources["NotificationTopic"]["Properties"]
     alarm = resources["FailedExecutionsAlarm"]["Properties"]
-    assert alarm["AlarmActions"] == [{"Ref": "NotificationTopic"}]
+    assert alarm["AlarmActions"] == [{"Ref": "NotificationTopic"}, {"Ref": "AlertTopic"}]
     watched = {
         (m["MetricStat"]["Metric"]["MetricName"], m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"])
         for m in alarm["Metrics"]
@@ -483,6 +484,8 @@ def test_table_topic_and_alarm(resources: dict[str, Any], template: dict[str, An
         "StateMachineArn",
         "OffboardStateMachineArn",
         "TopicArn",
+        "AlertTopicArn",
+        "DeadLetterQueueUrl",
         "TableName",
     }
 
@@ -550,3 +553,57 @@ def test_the_built_layer_carries_bytecode_so_a_cold_start_compiles_nothing() -> 
         assert pyc.is_file(), f"{module}.py has no CPython 3.13 bytecode in the built layer"
         flags = int.from_bytes(pyc.read_bytes()[4:8], "little")  # PEP 552: 0b01 = hash-based, unchecked
         assert flags == 0b01, f"{module}: not an unchecked-hash .pyc (a zip keeps no source mtimes)"
+
+
+# ------------------------------------------------------------------------------ alerts, dead letters, logs
+def test_every_function_has_a_log_group_with_the_retention_parameter(resources: dict[str, Any]) -> None:
+    functions = [k for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"]
+    groups = {
+        r["Properties"]["LogGroupName"]["Fn::Sub"]: r
+        for r in resources.values()
+        if r["Type"] == "AWS::Logs::LogGroup"
+    }
+    for function in functions:
+        group = groups.get(f"/aws/lambda/${{{function}}}")
+        assert group is not None, f"{function} has no log group"
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        assert group.get("Condition") == resources[function].get("Condition")
+    assert all(g["Properties"].get("RetentionInDays") for g in groups.values())
+
+
+def test_events_that_cannot_be_processed_end_in_the_dead_letter_queue(resources: dict[str, Any]) -> None:
+    dlq = {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+    for function in ("TriggerFunction", "SlackWebhookFunction"):
+        assert resources[function]["Properties"]["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": dlq}
+    [target] = resources["HostedZoneCreatedRule"]["Properties"]["Targets"]
+    custom = resources["TriggerFunction"]["Properties"]["Events"]["OnboardDomainEventRule"]["Properties"]
+    slack = resources["SlackWebhookFunction"]["Properties"]["Events"]["Notification"]["Properties"]
+    for config in (target, custom):
+        assert config["DeadLetterConfig"] == {"Arn": dlq}
+        assert config["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    assert slack["RedrivePolicy"] == {"deadLetterTargetArn": dlq}
+    statements = resources["DeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    senders = {st["Principal"]["Service"]: st["Condition"]["ArnEquals"]["aws:SourceArn"] for st in statements}
+    assert senders["events.amazonaws.com"] == [
+        {"Fn::GetAtt": ["HostedZoneCreatedRule", "Arn"]},
+        {"Fn::GetAtt": ["TriggerFunctionOnboardDomainEventRule", "Arn"]},
+    ]
+    assert senders["sns.amazonaws.com"] == {"Ref": "NotificationTopic"}
+
+
+def test_alerts_do_not_depend_on_the_notification_topic_or_its_key(resources: dict[str, Any]) -> None:
+    alert = resources["AlertTopic"]["Properties"]
+    assert (
+        "KmsMasterKeyId" not in alert
+    )  # independent of TopicKey: an alarm can publish whatever happens to it
+    for alarm in ("DeadLettersAlarm", "FailedExecutionsAlarm"):
+        assert {"Ref": "AlertTopic"} in resources[alarm]["Properties"]["AlarmActions"]
+    dead = resources["DeadLettersAlarm"]["Properties"]
+    assert dead["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["DeadLetterQueue", "QueueName"]}}
+    ]
+    for machine in ("OnboardStateMachine", "OffboardStateMachine"):
+        props = resources[machine]["Properties"]
+        assert {
+            "SNSPublishMessagePolicy": {"TopicName": {"Fn::GetAtt": ["AlertTopic", "TopicName"]}}
+        } in props["Policies"]

@@ -73,3 +73,51 @@ def test_input_transformations() -> None:
         "domain": "example.com",
         "count": 3,
     }
+
+
+def test_an_event_the_trigger_cannot_process_ends_in_the_dead_letter_queue(
+    local_aws_factory: Factory,
+) -> None:
+    """DynamoDB refuses every call: the trigger fails, Lambda retries it twice (1 and 2 minutes later), and the
+    event is kept in the dead-letter queue that DeadLettersAlarm watches."""
+    local = local_aws_factory()
+    local.faults.add("dynamodb", "GetItem", "AccessDeniedException", times=100)
+    started = local.clock.now()
+
+    [delivery] = local.events.put_events(
+        [
+            {
+                "Source": "mailauth",
+                "DetailType": "OnboardDomain",
+                "Detail": json.dumps({"domain": "example.com"}),
+            }
+        ]
+    )
+
+    assert delivery.invocation is not None and delivery.invocation.error_type is not None
+    tries = [i for i in local.invocations if i.function == "TriggerFunction"]
+    assert len(tries) == 3
+    assert (local.clock.now() - started).total_seconds() >= 180
+    [letter] = local.dead_letters()
+    assert letter["body"]["detail"] == {"domain": "example.com"}
+    assert letter["attributes"]["RequestID"] == tries[-1].request_id
+    assert "AccessDenied" in letter["attributes"]["ErrorMessage"]
+
+
+def test_an_event_that_succeeds_on_a_retry_leaves_no_dead_letter(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    local.faults.add("dynamodb", "GetItem", "AccessDeniedException", times=1)
+
+    [delivery] = local.events.put_events(
+        [
+            {
+                "Source": "mailauth",
+                "DetailType": "OnboardDomain",
+                "Detail": json.dumps({"domain": "example.com"}),
+            }
+        ]
+    )
+
+    assert delivery.invocation is not None and delivery.invocation.result["status"] == "STARTED"
+    assert local.dead_letters() == []

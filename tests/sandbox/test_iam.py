@@ -1261,6 +1261,13 @@ def _drop_invoke_of_await_change(t: dict[str, Any]) -> None:
     policies[:] = keep
 
 
+def _drop_alert_publish(t: dict[str, Any]) -> None:
+    policies = role_policies(t, "OffboardStateMachineRole")
+    keep = [p for p in policies if "AlertTopic" not in json.dumps(p)]
+    assert len(keep) == len(policies) - 1
+    policies[:] = keep
+
+
 def _drop_key_statement(t: dict[str, Any], sid: str) -> None:
     statements = t["Resources"]["TopicKey"]["Properties"]["KeyPolicy"]["Statement"]
     keep = [s for s in statements if s.get("Sid") != sid]
@@ -1320,6 +1327,12 @@ MUTATIONS: list[tuple[str, Mutation, set[tuple[str, str, str]], set[tuple[str, s
         set(),
     ),
     (
+        "the offboarding role may not publish alerts",
+        _drop_alert_publish,
+        {("OffboardStateMachine", "stepfunctions-sns", "arn:aws:sns:us-east-1:123456789012:AlertTopic")},
+        set(),
+    ),
+    (
         "basic execution role removed from NotifyFunction",
         lambda t: remove_managed(t, "NotifyFunctionRole", "AWSLambdaBasicExecutionRole"),
         {("NotifyFunction", "lambda-logs", a) for a in LAMBDA_LOG_ACTIONS},
@@ -1358,6 +1371,8 @@ MUTATIONS: list[tuple[str, Mutation, set[tuple[str, str, str]], set[tuple[str, s
         {
             ("FailedExecutionsAlarm", "sns-kms-alarm", "kms:GenerateDataKey"),
             ("FailedExecutionsAlarm", "sns-kms-alarm", "kms:Decrypt"),
+            ("DeadLettersAlarm", "sns-kms-alarm", "kms:GenerateDataKey"),
+            ("DeadLettersAlarm", "sns-kms-alarm", "kms:Decrypt"),
         },
         set(),
     ),
@@ -1367,6 +1382,8 @@ MUTATIONS: list[tuple[str, Mutation, set[tuple[str, str, str]], set[tuple[str, s
         {
             ("FailedExecutionsAlarm", "sns-kms-alarm", "kms:GenerateDataKey"),
             ("FailedExecutionsAlarm", "sns-kms-alarm", "kms:Decrypt"),
+            ("DeadLettersAlarm", "sns-kms-alarm", "kms:GenerateDataKey"),
+            ("DeadLettersAlarm", "sns-kms-alarm", "kms:Decrypt"),
         },
         set(),
     ),
@@ -1376,6 +1393,8 @@ MUTATIONS: list[tuple[str, Mutation, set[tuple[str, str, str]], set[tuple[str, s
         {
             ("FailedExecutionsAlarm", "sns-kms-alarm", "kms:GenerateDataKey"),
             ("FailedExecutionsAlarm", "sns-kms-alarm", "kms:Decrypt"),
+            ("DeadLettersAlarm", "sns-kms-alarm", "kms:GenerateDataKey"),
+            ("DeadLettersAlarm", "sns-kms-alarm", "kms:Decrypt"),
             ("NotifyFunction", "sns-kms-publisher", "kms:GenerateDataKey"),  # its statement names TopicKey
         },
         set(),

@@ -338,3 +338,25 @@ def test_a_step_that_times_out_once_is_retried_and_the_run_converges(
     failed = [e for e in local.history(arn) if e["type"] == "LambdaFunctionFailed"]
     errors = [e["lambdaFunctionFailedEventDetails"]["error"] for e in failed]
     assert [e for e in errors if e != "ChangeNotInSyncError"] == [error]  # retried once, then it worked
+
+
+def test_a_notification_that_cannot_be_sent_reaches_the_alert_topic(local_aws_factory: Factory) -> None:
+    """The notification topic's KMS key is disabled: Notify fails, and the alerts topic (no key, no Lambda in
+    between) tells the operator which execution went unreported."""
+    from moto.sns.models import sns_backends
+
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    local.faults.add("sns", "Publish", "KMSDisabled", times=1, message="Key is disabled")
+
+    arn, result = run(local, {"domain": "example.com"})
+
+    assert result["status"] == "FAILED"
+    assert local.states_entered(arn)[-3:] == ["Notify", "AlertOperator", "NotificationFailed"]
+    assert local.notifications() == []
+    alert_topic = local.resources["AlertTopic"]["Ref"]
+    sent = sns_backends[local.account_id][local.region].topics[alert_topic].sent_notifications
+    [(_id, message, subject, _attributes, _group)] = sent
+    assert subject == "mailauth: a notification could not be sent"
+    assert arn in message
+    assert "(KMSDisabledException)" in message  # the error Notify failed with, as Step Functions names it
