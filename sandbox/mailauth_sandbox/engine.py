@@ -491,6 +491,15 @@ class LocalAws:
             return None
         return hooks.error(denial.code, denial.message, denial.status)
 
+    def _resource_tags(self, arn: str) -> dict[str, str] | None:
+        """An SES identity's tags as they are before the call (None when it does not exist); other resources'
+        tags are not modelled (a policy conditioned on them fails closed)."""
+        parts = arn.split(":", 5)
+        if len(parts) < 6 or parts[2] != "ses" or not parts[5].startswith("identity/"):
+            return None
+        found = self.ses._get(parts[5].removeprefix("identity/"), parts[3])
+        return None if found is None else {t["Key"]: t["Value"] for t in found.tags}
+
     def _authorize_assumed(
         self, account: str, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]
     ) -> Any:
@@ -524,6 +533,7 @@ class LocalAws:
             stack_name=STACK_NAME,
             lookup=self._lookup,
         )
+        self.authorizer.resource_tags = self._resource_tags
         findings = self.authorizer.static_checks()
         if findings:
             lines = "\n".join(f"- {f.resource}: {f.problem} ({f.source})" for f in findings)

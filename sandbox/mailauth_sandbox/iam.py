@@ -1285,12 +1285,27 @@ class AuthzRequest:
     context: Mapping[str, ContextValue] = field(default_factory=dict)
 
 
+#: the tags of an existing resource, by ARN (None when it does not exist)
+ResourceTags: TypeAlias = Callable[[str], "Mapping[str, str] | None"]
+
+
 @dataclass(frozen=True)
 class _Env:
     region: str
     account_id: str
     partition: str
     topic_keys: Mapping[str, str]
+    #: the tags of an existing resource by ARN (None: it does not exist); unset: ``aws:ResourceTag`` is unknown
+    resource_tags: ResourceTags | None = None
+
+    def tag_context(self, arn: str) -> dict[str, ContextValue]:
+        """``aws:ResourceTag/<key>`` of the resource as it is before the call (a missing one has none)."""
+        if self.resource_tags is None:
+            return {}
+        context: dict[str, ContextValue] = {"aws:ResourceTag/": None}
+        for key, value in (self.resource_tags(arn) or {}).items():
+            context[f"aws:ResourceTag/{key}"] = value
+        return context
 
     def arn(self, service: str, resource: str, *, regional: bool = True, account: bool = True) -> str:
         region = self.region if regional else ""
@@ -1356,7 +1371,15 @@ def _ses_identity(env: _Env, params: Mapping[str, Any]) -> str:
 
 
 def _ses_identity_request(action: str) -> Callable[[_Env, Mapping[str, Any]], list[AuthzRequest]]:
-    return lambda env, params: [AuthzRequest(action, _ses_identity(env, params))]
+    """An action on the identity resource, whose condition keys include ``aws:ResourceTag/${TagKey}`` (Service
+    Authorization Reference, Amazon SES v2, resource type ``identity``; cfn-lint's copy of it,
+    data/AdditionalSpecs/Policies.json, lists the same)."""
+
+    def requests(env: _Env, params: Mapping[str, Any]) -> list[AuthzRequest]:
+        arn = _ses_identity(env, params)
+        return [AuthzRequest(action, arn, env.tag_context(arn))]
+
+    return requests
 
 
 def _ses_create_identity(env: _Env, params: Mapping[str, Any]) -> list[AuthzRequest]:
@@ -1551,6 +1574,7 @@ def authorization_requests(
     account_id: str,
     partition: str,
     topic_keys: Mapping[str, str] | None = None,
+    resource_tags: ResourceTags | None = None,
 ) -> list[AuthzRequest]:
     """The IAM requests AWS authorises for one botocore call; all must be allowed.
 
@@ -1561,7 +1585,7 @@ def authorization_requests(
     mapper = _MAPPERS.get((service, operation))
     if mapper is None:
         raise UnmappedOperation(service, operation)
-    return mapper(_Env(region, account_id, partition, topic_keys or {}), params)
+    return mapper(_Env(region, account_id, partition, topic_keys or {}, resource_tags), params)
 
 
 # ====================================================================================== AccessDenied
@@ -1637,6 +1661,7 @@ def check_policies(
     partition: str,
     topic_keys: Mapping[str, str] | None = None,
     principal_tags: Mapping[str, str] | None = None,
+    resource_tags: ResourceTags | None = None,
 ) -> Denial | None:
     """Judge one call made with ``principal_arn``'s credentials under ``policies``; ``None`` when allowed."""
     documents = list(policies)
@@ -1648,6 +1673,7 @@ def check_policies(
         account_id=account_id,
         partition=partition,
         topic_keys=topic_keys,
+        resource_tags=resource_tags,
     )
     requested_region = "us-east-1" if service == "route53" else region
     for request in requests:
@@ -1727,6 +1753,31 @@ def cross_account_zone_policy(
 CROSS_ACCOUNT_ZONE_POLICY: Final = cross_account_zone_policy("Z0123456789ABC", ("mail",))
 
 
+def cross_account_trust_policy(
+    mailauth_account: str, principal_arns: Sequence[str], *, partition: str = "aws"
+) -> dict[str, Any]:
+    """The trust policy docs/operations.md gives that role: mailauth's account, and in it only the roles the stack
+    output ``ZoneRolePrincipals`` lists (``aws:PrincipalArn``, compared as text: a role re-created under the same
+    name is trusted again, where a role ARN in ``Principal`` would have been turned into a stale unique ID)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"AWS": f"arn:{partition}:iam::{mailauth_account}:root"},
+                "Condition": {"ArnEquals": {"aws:PrincipalArn": list(principal_arns)}},
+            }
+        ],
+    }
+
+
+#: as docs/operations.md shows it, with its placeholders
+CROSS_ACCOUNT_TRUST_POLICY: Final = cross_account_trust_policy(
+    "<mailauth-account>", ["<each ARN of the stack output ZoneRolePrincipals>"]
+)
+
+
 # ======================================================================================= static checks
 @dataclass(frozen=True)
 class Finding:
@@ -1764,6 +1815,8 @@ KMS_PUBLISH_ACTIONS: Final = ("kms:GenerateDataKey", "kms:Decrypt")
 SOURCE_SFN_LOGS: Final = "https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html"
 SOURCE_SFN_XRAY: Final = "https://docs.aws.amazon.com/step-functions/latest/dg/concepts-xray-tracing.html"
 SOURCE_SFN_LAMBDA: Final = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html"
+#: topic policies: "Example cases for Amazon SNS access control" (CloudWatch alarms publishing to a topic)
+SOURCE_SNS_TOPIC_POLICY: Final = "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html"
 #: "The following includes the IAM policy ... sns:Publish" for the Step Functions SNS integration
 SOURCE_SFN_SNS: Final = "https://docs.aws.amazon.com/step-functions/latest/dg/sns-iam.html"
 SOURCE_LAMBDA_ROLE: Final = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html"
@@ -2221,12 +2274,84 @@ def _api_stages(resources: Mapping[str, Any], resolver: Resolver, api: str) -> l
     return stages
 
 
+def _check_topic_policies(transformed: Mapping[str, Any], resolver: Resolver) -> list[Finding]:
+    """A topic policy must not deny a function whose role may publish to the topic, and must allow CloudWatch for
+    each alarm that publishes to it (a topic with its own policy no longer has the default one, which let the
+    account's principals and services publish)."""
+    findings: list[Finding] = []
+    resources = transformed.get("Resources") or {}
+    account = resolver.account_id
+    for logical, res in resources.items():
+        if not (
+            isinstance(res, dict) and res.get("Type") == "AWS::SNS::TopicPolicy" and resolver.exists(logical)
+        ):
+            continue
+        props = res.get("Properties") or {}
+        document = Policy(f"{logical}", resolver.resolve(props.get("PolicyDocument")))
+        for topic in resolver.strings(props.get("Topics") or []):
+            for function, role in function_roles(transformed, resolver).items():
+                if not role.evaluate("sns:Publish", topic).allowed:
+                    continue
+                principal = role.arn
+                decision = evaluate(
+                    [document],
+                    "sns:Publish",
+                    topic,
+                    {"aws:PrincipalArn": principal, "aws:PrincipalAccount": account},
+                    principal={"AWS": principal},
+                )
+                if decision.kind == "explicit_deny":
+                    findings.append(
+                        Finding(
+                            logical,
+                            f"the topic policy denies {function}'s role sns:Publish on {topic} ({decision.reason})",
+                            SOURCE_SNS_TOPIC_POLICY,
+                            "sns-topic-policy-publisher",
+                            function,
+                        )
+                    )
+            for alarm, alarm_res in resources.items():
+                if not (
+                    isinstance(alarm_res, dict)
+                    and alarm_res.get("Type") == "AWS::CloudWatch::Alarm"
+                    and resolver.exists(alarm)
+                ):
+                    continue
+                aprops = alarm_res.get("Properties") or {}
+                actions = resolver.strings(
+                    [*(aprops.get("AlarmActions") or []), *(aprops.get("OKActions") or [])]
+                )
+                if topic not in actions:
+                    continue
+                alarm_arn = resolver.string({"Fn::GetAtt": [alarm, "Arn"]})
+                decision = evaluate(
+                    [document],
+                    "sns:Publish",
+                    topic,
+                    {"aws:SourceAccount": account, "aws:SourceArn": alarm_arn},
+                    principal={"Service": "cloudwatch.amazonaws.com"},
+                )
+                if not decision.allowed:
+                    findings.append(
+                        Finding(
+                            alarm,
+                            f"the policy of {topic} does not let cloudwatch.amazonaws.com publish: the alarm's "
+                            f"action fails ({decision.reason})",
+                            SOURCE_SNS_TOPIC_POLICY,
+                            "sns-topic-policy-alarm",
+                            alarm,
+                        )
+                    )
+    return findings
+
+
 def static_checks(transformed: Mapping[str, Any], resolver: Resolver) -> list[Finding]:
     """Everything services need beyond handler calls that the transformed template does not grant (module doc)."""
     return [
         *_check_state_machines(transformed, resolver),
         *_check_functions(transformed, resolver),
         *_check_topic_keys(transformed, resolver),
+        *_check_topic_policies(transformed, resolver),
         *_check_triggers(transformed, resolver),
     ]
 
@@ -2288,6 +2413,8 @@ class Authorizer:
         self.topic_keys: dict[str, str] = (
             dict(topic_keys) if topic_keys is not None else _topic_key_map(self.transformed, self.resolver)
         )
+        #: the live tags of a resource (the sandbox supplies the SES identities'); None: aws:ResourceTag unknown
+        self.resource_tags: ResourceTags | None = None
 
     def role_for_function(self, logical_id: str) -> Role:
         """The role of a template function; :class:`UnknownPrincipal` for a function the template lacks."""
@@ -2327,6 +2454,7 @@ class Authorizer:
             partition=self.partition,
             topic_keys=self.topic_keys,
             principal_tags=role.tags,
+            resource_tags=self.resource_tags,
         )
 
     def check_cross_account(

@@ -486,6 +486,7 @@ def test_table_topic_and_alarm(resources: dict[str, Any], template: dict[str, An
         "TopicArn",
         "AlertTopicArn",
         "DeadLetterQueueUrl",
+        "ZoneRolePrincipals",
         "TableName",
     }
 

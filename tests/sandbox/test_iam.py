@@ -930,7 +930,16 @@ ALL_PARAMETERS = {
 def authorizer() -> Authorizer:
     if not iam.tools_python().exists():
         pytest.skip(f"the SAM translator's tools venv ({iam.tools_python()}) is absent: run `make tools`")
-    return Authorizer(TEMPLATE, {}, **PSEUDO)
+    judge = Authorizer(TEMPLATE, {}, **PSEUDO)
+    judge.resource_tags = IDENTITY_TAGS.get
+    return judge
+
+
+#: the SES identities the role checks see: one mailauth created (its creation tag), one it did not
+IDENTITY_TAGS: dict[str, dict[str, str]] = {
+    "arn:aws:ses:us-east-1:123456789012:identity/example.com": {"mailauth:managed-by": "mailauth"},
+    "arn:aws:ses:us-east-1:123456789012:identity/theirs.example": {"owner": "someone"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -1061,6 +1070,11 @@ ROLE_CASES: list[tuple[str, str, str, dict[str, Any], bool]] = [
     ("AwaitChangeFunction", "route53", "GetChange", {"Id": "/change/C0123"}, True),
     ("AwaitChangeFunction", "route53", "GetHostedZone", {"Id": ZONE}, False),
     ("RemoveIdentityFunction", "sesv2", "DeleteEmailIdentity", {"EmailIdentity": "example.com"}, True),
+    # ses:DeleteEmailIdentity only on identities carrying mailauth's creation tag (aws:ResourceTag condition)
+    ("RemoveIdentityFunction", "sesv2", "DeleteEmailIdentity", {"EmailIdentity": "theirs.example"}, False),
+    ("EnsureIdentityFunction", "sesv2", "DeleteEmailIdentity", {"EmailIdentity": "example.com"}, True),
+    ("EnsureIdentityFunction", "sesv2", "DeleteEmailIdentity", {"EmailIdentity": "theirs.example"}, False),
+    ("EnsureIdentityFunction", "sesv2", "DeleteEmailIdentity", {"EmailIdentity": "gone.example"}, False),
     ("RemoveIdentityFunction", "dynamodb", "DeleteItem", LEDGER, True),
     ("RemoveIdentityFunction", "sesv2", "CreateEmailIdentity", {"EmailIdentity": "example.com"}, False),
     ("CheckVerificationFunction", "sesv2", "GetEmailIdentity", {"EmailIdentity": "example.com"}, True),
@@ -1180,6 +1194,65 @@ def test_optional_parts_switched_on(configured: Authorizer) -> None:
     assert configured.check("PublishRecordsFunction", "route53", "ChangeResourceRecordSets", bounce) is None
 
 
+def test_cross_account_trust_matches_the_guide_and_trusts_only_the_zone_roles(configured: Authorizer) -> None:
+    authorizer = configured
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    block = (
+        text.split("## Hosted zones in another AWS account", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    )
+    assert json.loads(block) == iam.CROSS_ACCOUNT_TRUST_POLICY
+    # the stack output names exactly the functions whose roles may assume a zone's role
+    output = authorizer.transformed["Outputs"]["ZoneRolePrincipals"]["Value"]["Fn::Join"][1]
+    listed = {item["Fn::GetAtt"][0].removesuffix("Role") for item in output}
+    assuming = {
+        logical
+        for logical, role in authorizer.function_roles.items()
+        if role.evaluate("sts:AssumeRole", "arn:aws:iam::222222222222:role/mailauth-dns").allowed
+    }
+    assert (
+        listed
+        == assuming
+        == {
+            "ResolveFunction",
+            "PublishRecordsFunction",
+            "AwaitChangeFunction",
+            "UnpublishRecordsFunction",
+            "ApiFunction",
+        }
+    )
+    principals = [authorizer.resolver.string({"Fn::GetAtt": [f"{f}Role", "Arn"]}) for f in sorted(listed)]
+    trust = iam.cross_account_trust_policy("123456789012", principals)
+    root = {"AWS": "arn:aws:iam::123456789012:root"}
+
+    def may_assume(principal_arn: str) -> bool:
+        context: dict[str, Any] = {"aws:PrincipalArn": principal_arn}
+        return iam.evaluate([trust], "sts:AssumeRole", ROLE, context, principal=root).allowed
+
+    assert all(may_assume(arn) for arn in principals)
+    assert not may_assume(authorizer.resolver.string({"Fn::GetAtt": ["NotifyFunctionRole", "Arn"]}))
+    assert not may_assume("arn:aws:iam::123456789012:role/SomeoneElse")
+
+
+def test_the_topic_policy_lets_only_notify_and_alarms_publish(authorizer: Authorizer) -> None:
+    policy = authorizer.resolver.resolve(
+        authorizer.transformed["Resources"]["NotificationTopicPolicy"]["Properties"]["PolicyDocument"]
+    )
+    topic = authorizer.resolver.string({"Ref": "NotificationTopic"})
+
+    def publish(principal: dict[str, str], context: dict[str, Any]) -> str:
+        return iam.evaluate([policy], "sns:Publish", topic, context, principal=principal).kind
+
+    notify = authorizer.function_roles["NotifyFunction"].arn
+    api = authorizer.function_roles["ApiFunction"].arn
+    assert publish({"AWS": notify}, {"aws:PrincipalArn": notify}) != "explicit_deny"
+    assert publish({"AWS": api}, {"aws:PrincipalArn": api}) == "explicit_deny"
+    admin = "arn:aws:iam::123456789012:role/Admin"
+    assert publish({"AWS": admin}, {"aws:PrincipalArn": admin}) == "explicit_deny"
+    alarms = {"aws:SourceAccount": "123456789012"}
+    assert publish({"Service": "cloudwatch.amazonaws.com"}, alarms) == "allow"
+    assert publish({"Service": "cloudwatch.amazonaws.com"}, {"aws:SourceAccount": "999999999999"}) != "allow"
+
+
 def test_cross_account_policy_matches_the_operations_guide() -> None:
     text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     section = text.split("and this permission policy", 1)[1]
@@ -1261,6 +1334,16 @@ def _drop_invoke_of_await_change(t: dict[str, Any]) -> None:
     policies[:] = keep
 
 
+def _topic_policy_statement(t: dict[str, Any], sid: str) -> dict[str, Any]:
+    statements = t["Resources"]["NotificationTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    return next(s for s in statements if s.get("Sid") == sid)
+
+
+def _drop_alarm_publish(t: dict[str, Any]) -> None:
+    statements = t["Resources"]["NotificationTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    statements[:] = [s for s in statements if s.get("Sid") != "AccountAlarmsPublish"]
+
+
 def _drop_alert_publish(t: dict[str, Any]) -> None:
     policies = role_policies(t, "OffboardStateMachineRole")
     keep = [p for p in policies if "AlertTopic" not in json.dumps(p)]
@@ -1323,6 +1406,21 @@ MUTATIONS: list[tuple[str, Mutation, set[tuple[str, str, str]], set[tuple[str, s
                 "stepfunctions-invoke",
                 "arn:aws:lambda:us-east-1:123456789012:function:AwaitChangeFunction",
             )
+        },
+        set(),
+    ),
+    (
+        "the topic policy denies NotifyFunction too",
+        lambda t: _topic_policy_statement(t, "OnlyNotifyFunctionPublishes")["Condition"].pop("ArnNotEquals"),
+        {("NotificationTopicPolicy", "sns-topic-policy-publisher", "NotifyFunction")},
+        set(),
+    ),
+    (
+        "the topic policy without CloudWatch",
+        _drop_alarm_publish,
+        {
+            ("FailedExecutionsAlarm", "sns-topic-policy-alarm", "FailedExecutionsAlarm"),
+            ("DeadLettersAlarm", "sns-topic-policy-alarm", "DeadLettersAlarm"),
         },
         set(),
     ),
@@ -1547,11 +1645,16 @@ def test_a_role_with_a_permissions_boundary_is_refused(authorizer: Authorizer) -
 Call = tuple[str, str, str, dict[str, Any], str | None]
 
 
+#: per recorded call (by index): the SES identity's tags when it was made
+TAGS_AT_CALL: dict[int, dict[str, dict[str, str] | None]] = {}
+
+
 def record_calls(local: LocalAws) -> list[Call]:
     """Every AWS call a handler makes: (function, service, operation, params, account the call is filed under)."""
     from mailauth_sandbox import hooks
 
     calls: list[Call] = []
+    TAGS_AT_CALL.clear()
     original = local.on_before_call
 
     def on_before_call(service: str, operation: str, params: dict[str, Any], context: dict[str, Any]) -> Any:
@@ -1561,6 +1664,10 @@ def record_calls(local: LocalAws) -> list[Call]:
             calls.append(
                 (function, service, operation, copy.deepcopy(params), context.get(hooks.ACCOUNT_KEY))
             )
+            # IAM reads an identity's tags as they are when the call is made: keep them for the replay
+            if service == "sesv2" and "EmailIdentity" in params:
+                arn = f"arn:aws:ses:{local.region}:{local.account_id}:identity/{params['EmailIdentity']}"
+                TAGS_AT_CALL[len(calls) - 1] = {arn: local._resource_tags(arn)}
         return original(service, operation, params, context)
 
     local.on_before_call = on_before_call  # type: ignore[method-assign]
@@ -1581,7 +1688,8 @@ def denials(
     local: LocalAws, authorizer: Authorizer, calls: list[Call], zone_policies: Mapping[str, Any]
 ) -> set[tuple[str, str, str]]:
     found: set[tuple[str, str, str]] = set()
-    for function, service, operation, params, account in calls:
+    for index, (function, service, operation, params, account) in enumerate(calls):
+        authorizer.resource_tags = TAGS_AT_CALL.get(index, {}).get
         if account not in (None, local.account_id):  # made with the assumed role of the zone's account
             denial = authorizer.check_cross_account(
                 zone_policies["role"], zone_policies["policy"], service, operation, params

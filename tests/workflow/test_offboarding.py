@@ -228,3 +228,22 @@ def test_an_offboarding_retried_after_its_batch_still_reports_what_it_removed(
     assert local.zone_records(zone_id) == before
     email = local.notifications()[-1]["email"]
     assert "RECORDS REMOVED OR RESTORED (6)" in email
+
+
+def test_an_identity_without_mailauths_creation_tag_is_not_deleted(local_aws_factory: Factory) -> None:
+    """The role may delete only identities tagged as mailauth's (an IAM condition on aws:ResourceTag): one whose
+    tag someone removed is kept, and the person is told why."""
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    onboard(local, {"domain": "example.com"})
+    sesv2 = local.client("sesv2")
+    arn = "arn:aws:ses:us-east-1:123456789012:identity/example.com"
+    sesv2.untag_resource(ResourceArn=arn, TagKeys=["mailauth:managed-by"])
+
+    execution, result = offboard(local, "example.com")
+
+    assert result["status"] == "SUCCEEDED", failure(local, execution)
+    assert identity_exists(local, "example.com")
+    assert local.api_calls("RemoveIdentityFunction")["sesv2:DeleteEmailIdentity"] == 1  # refused by IAM
+    message = local.notifications()[-1]
+    assert "no longer carries mailauth's creation tag" in message["email"]

@@ -12,10 +12,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from mailauth import ledger
+from mailauth.aws import error_code
 from mailauth.aws.route53 import Route53
 from mailauth.aws.ses import Ses
 from mailauth.domain import normalise_domain
-from mailauth.models import IdentityRemoval, LeftRecord, PublishResult
+from mailauth.models import (
+    MANAGED_BY_CREATED,
+    MANAGED_BY_TAG,
+    IdentityRemoval,
+    LeftRecord,
+    PublishResult,
+)
 
 
 class OffboardRequest(BaseModel):
@@ -102,10 +109,24 @@ def remove_identity(
     elif not owned.identity_created:
         result = IdentityRemoval(deleted=False, reason="kept: it existed before mailauth adopted it")
     else:
-        deleted = (ses or Ses()).delete_identity(request.domain)
-        result = IdentityRemoval(
-            deleted=deleted, reason="deleted: mailauth created it" if deleted else "already gone"
-        )
+        try:
+            deleted = (ses or Ses()).delete_identity(request.domain)
+        except Exception as exc:
+            if error_code(exc) != "AccessDeniedException":
+                raise
+            # mailauth's role may delete only identities carrying its creation tag (template.yaml)
+            result = IdentityRemoval(
+                deleted=False,
+                reason=(
+                    f"kept: it no longer carries mailauth's creation tag ({MANAGED_BY_TAG}={MANAGED_BY_CREATED}), "
+                    "and mailauth deletes only identities that do; delete it in SES yourself if nothing sends "
+                    "from it"
+                ),
+            )
+        else:
+            result = IdentityRemoval(
+                deleted=deleted, reason="deleted: mailauth created it" if deleted else "already gone"
+            )
     if owned.version and not owned.entries:
         store.delete(request.domain)  # nothing of mailauth's is left for this domain
     elif owned.version:
