@@ -774,6 +774,10 @@ class LocalAws:
             arn = self.client("sns").create_topic(Name=name)["TopicArn"]
             self.resources[logical] = {"Ref": arn, "TopicArn": arn, "TopicName": name}
             self.topic_arn = self.topic_arn or arn
+        elif rtype == "AWS::Events::EventBus":
+            name = self._name(props.get("Name"), logical)
+            arn = f"arn:{self.partition}:events:{self.region}:{self.account_id}:event-bus/{name}"
+            self.resources[logical] = {"Ref": name, "Arn": arn, "Name": name}
         elif rtype == "AWS::SQS::Queue":
             name = _literal(props.get("QueueName"), f"{STACK_NAME}-{logical}")
             url = self.client("sqs").create_queue(QueueName=name)["QueueUrl"]

@@ -40,6 +40,7 @@ class Rule:
     input: str | None = None
     input_path: str | None = None
     transformer: dict[str, Any] | None = None
+    bus: str = "default"  # the event bus the rule listens on (its EventBusName, by name)
 
 
 @dataclass
@@ -78,6 +79,7 @@ class EventRouter:
                                 input=target.get("Input"),
                                 input_path=target.get("InputPath"),
                                 transformer=target.get("InputTransformer"),
+                                bus=router.bus_name(props.get("EventBusName")),
                             )
                         )
             if res.get("Type") == "AWS::Serverless::Function":
@@ -94,9 +96,22 @@ class EventRouter:
                             input=eprops.get("Input"),
                             input_path=eprops.get("InputPath"),
                             transformer=eprops.get("InputTransformer"),
+                            bus=router.bus_name(eprops.get("EventBusName")),
                         )
                     )
         return router
+
+    def bus_name(self, value: Any) -> str:
+        """A rule's or an entry's EventBusName (a name, an ARN, or ``!Ref`` to a template bus) as a bus name."""
+        if value is None:
+            return "default"
+        name = value if isinstance(value, str) else cfn.resolve(value, self.local._lookup, {})
+        return str(name).rsplit("/", 1)[-1]
+
+    @property
+    def mailauth_bus(self) -> str:
+        """The bus the template's OnboardDomain rule listens on (where custom events go)."""
+        return next((r.bus for r in self.rules if r.bus != "default"), "default")
 
     def envelope(self, entry: dict[str, Any]) -> dict[str, Any]:
         """A PutEvents entry as EventBridge delivers it."""
@@ -114,18 +129,21 @@ class EventRouter:
         }
 
     def put_events(self, entries: list[dict[str, Any]]) -> list[Delivery]:
-        """PutEvents on the default bus: every matching enabled rule's target is invoked."""
+        """PutEvents: each entry goes to its ``EventBusName`` (the default bus when it names none), where every
+        matching enabled rule's target is invoked."""
         out: list[Delivery] = []
         for entry in entries:
-            out += self.deliver(self.envelope(entry))
+            out += self.deliver(self.envelope(entry), bus=self.bus_name(entry.get("EventBusName")))
         return out
 
-    def deliver(self, event: dict[str, Any]) -> list[Delivery]:
-        """Deliver a complete event (e.g. a CloudTrail event AWS puts on the bus itself)."""
+    def deliver(self, event: dict[str, Any], bus: str = "default") -> list[Delivery]:
+        """Deliver a complete event on ``bus`` (the default bus: where AWS puts CloudTrail events itself)."""
         from moto.events.models import EventPattern, EventPatternParser
 
         out = []
         for rule in self.rules:
+            if rule.bus != bus:
+                continue
             pattern = EventPattern(None, EventPatternParser(json.dumps(rule.pattern)).parse())
             if not rule.enabled or not pattern.matches_event(event):  # type: ignore[arg-type]
                 continue

@@ -642,6 +642,10 @@ class SandboxNames:
             path = self._name(props, "Path", "/")
             arn = f"arn:{p}:iam::{a}:policy{path}{name}"
             return {"Ref": arn, "PolicyArn": arn}
+        if rtype == "AWS::Events::EventBus":
+            name = self._name(props, "Name", logical)
+            arn = f"arn:{p}:events:{r}:{a}:event-bus/{name}"
+            return {"Ref": name, "Arn": arn, "Name": name}
         if rtype == "AWS::Events::Rule":
             name = self._name(props, "Name", logical)
             bus = self._name(props, "EventBusName", "default")

@@ -215,7 +215,14 @@ class Runner:
             deliveries = local.events.deliver(event)
         else:
             deliveries = local.events.put_events(
-                [{"Source": "mailauth", "DetailType": "OnboardDomain", "Detail": json.dumps(spec.request)}]
+                [
+                    {
+                        "EventBusName": local.events.mailauth_bus,
+                        "Source": "mailauth",
+                        "DetailType": "OnboardDomain",
+                        "Detail": json.dumps(spec.request),
+                    }
+                ]
             )
             name = str(spec.request.get("domain"))
         results = [d.invocation.result for d in deliveries if d.invocation is not None and d.invocation.ok]

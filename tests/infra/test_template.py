@@ -487,6 +487,7 @@ def test_table_topic_and_alarm(resources: dict[str, Any], template: dict[str, An
         "AlertTopicArn",
         "DeadLetterQueueUrl",
         "ZoneRolePrincipals",
+        "EventBusName",
         "TableName",
     }
 

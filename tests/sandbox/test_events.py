@@ -17,6 +17,8 @@ def test_rules_come_from_the_template(local_aws_factory: Factory) -> None:
     local = local_aws_factory()
     rules = {r.name: r for r in local.events.rules}
     assert set(rules) == {"HostedZoneCreatedRule", "TriggerFunction.OnboardDomainEventRule"}
+    assert rules["HostedZoneCreatedRule"].bus == "default"  # CloudTrail's events come only to the default bus
+    assert rules["TriggerFunction.OnboardDomainEventRule"].bus == "mailauth-events"
     assert rules["HostedZoneCreatedRule"].pattern["detail"]["eventName"] == ["CreateHostedZone"]
     assert all(r.function == "TriggerFunction" and r.enabled for r in rules.values())
 
@@ -49,12 +51,16 @@ def test_put_events_matches_the_custom_rule_only(local_aws_factory: Factory) -> 
         "Detail": json.dumps({"domain": "example.com"}),
     }
     mine = {
+        "EventBusName": "mailauth-events",
         "Source": "mailauth",
         "DetailType": "OnboardDomain",
         "Detail": json.dumps({"domain": "example.com"}),
     }
 
     assert local.events.put_events([other]) == []
+    assert (
+        local.events.put_events([{**mine, "EventBusName": "default"}]) == []
+    )  # the rule is on mailauth's bus
     [delivery] = local.events.put_events([mine])
 
     assert delivery.event["detail"] == {"domain": "example.com"}
@@ -87,6 +93,7 @@ def test_an_event_the_trigger_cannot_process_ends_in_the_dead_letter_queue(
     [delivery] = local.events.put_events(
         [
             {
+                "EventBusName": "mailauth-events",
                 "Source": "mailauth",
                 "DetailType": "OnboardDomain",
                 "Detail": json.dumps({"domain": "example.com"}),
@@ -112,6 +119,7 @@ def test_an_event_that_succeeds_on_a_retry_leaves_no_dead_letter(local_aws_facto
     [delivery] = local.events.put_events(
         [
             {
+                "EventBusName": "mailauth-events",
                 "Source": "mailauth",
                 "DetailType": "OnboardDomain",
                 "Detail": json.dumps({"domain": "example.com"}),

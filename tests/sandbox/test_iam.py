@@ -1233,6 +1233,30 @@ def test_cross_account_trust_matches_the_guide_and_trusts_only_the_zone_roles(co
     assert not may_assume("arn:aws:iam::123456789012:role/SomeoneElse")
 
 
+@pytest.mark.parametrize(
+    ("senders", "principal", "allowed"),
+    [
+        ("", "arn:aws:iam::123456789012:role/Admin", False),  # nobody named: the API is the way in
+        ("arn:aws:iam::123456789012:role/Provisioner", "arn:aws:iam::123456789012:role/Provisioner", True),
+        ("arn:aws:iam::123456789012:role/Provisioner", "arn:aws:iam::123456789012:role/Admin", False),
+    ],
+)
+def test_only_the_named_senders_may_put_events_on_mailauths_bus(
+    senders: str, principal: str, allowed: bool
+) -> None:
+    judge = Authorizer(TEMPLATE, {"EventSenderArns": senders}, **PSEUDO)
+    bus = judge.transformed["Resources"]["EventBus"]["Properties"]
+    policy = judge.resolver.resolve(bus["Policy"])
+    arn = "arn:aws:events:us-east-1:123456789012:event-bus/mailauth-events"
+    assert judge.resolver.string(bus["Name"]) == "mailauth-events"
+    decision = iam.evaluate(
+        [policy], "events:PutEvents", arn, {"aws:PrincipalArn": principal}, principal={"AWS": principal}
+    )
+    assert (decision.kind != "explicit_deny") is allowed
+    rule = judge.transformed["Resources"]["TriggerFunctionOnboardDomainEventRule"]["Properties"]
+    assert rule["EventBusName"] == {"Ref": "EventBus"}
+
+
 def test_the_topic_policy_lets_only_notify_and_alarms_publish(authorizer: Authorizer) -> None:
     policy = authorizer.resolver.resolve(
         authorizer.transformed["Resources"]["NotificationTopicPolicy"]["Properties"]["PolicyDocument"]
@@ -1519,7 +1543,7 @@ MUTATIONS: list[tuple[str, Mutation, set[tuple[str, str, str]], set[tuple[str, s
             (
                 "TriggerFunctionOnboardDomainEventRule",
                 "lambda-permission-events",
-                f"events.amazonaws.com {EVENTS_RULE}TriggerFunctionOnboardDomainEventRule",
+                f"events.amazonaws.com {EVENTS_RULE}mailauth-events/TriggerFunctionOnboardDomainEventRule",
             )
         },
         set(),
@@ -1533,7 +1557,7 @@ MUTATIONS: list[tuple[str, Mutation, set[tuple[str, str, str]], set[tuple[str, s
             (
                 "TriggerFunctionOnboardDomainEventRule",
                 "lambda-permission-events",
-                f"events.amazonaws.com {EVENTS_RULE}TriggerFunctionOnboardDomainEventRule",
+                f"events.amazonaws.com {EVENTS_RULE}mailauth-events/TriggerFunctionOnboardDomainEventRule",
             )
         },
         set(),
@@ -1747,6 +1771,7 @@ def test_every_call_of_a_full_lifecycle_is_allowed(sandbox: Callable[..., LocalA
     [delivery] = local.events.put_events(
         [
             {
+                "EventBusName": "mailauth-events",
                 "Source": "mailauth",
                 "DetailType": "OnboardDomain",
                 "Detail": json.dumps({"domain": "example.com"}),

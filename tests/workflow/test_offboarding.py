@@ -174,6 +174,7 @@ def test_an_event_for_a_domain_offboarded_earlier_starts_a_new_onboarding(local_
     (delivery,) = local.events.put_events(
         [
             {
+                "EventBusName": "mailauth-events",
                 "Source": "mailauth",
                 "DetailType": "OnboardDomain",
                 "Detail": json.dumps({"domain": "example.com"}),
