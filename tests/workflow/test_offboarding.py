@@ -248,3 +248,71 @@ def test_an_identity_without_mailauths_creation_tag_is_not_deleted(local_aws_fac
     assert local.api_calls("RemoveIdentityFunction")["sesv2:DeleteEmailIdentity"] == 1  # refused by IAM
     message = local.notifications()[-1]
     assert "no longer carries mailauth's creation tag" in message["email"]
+
+
+SHARING = {
+    "example.com": {"domain": "example.com", "mail_from_subdomain": "mail.news"},
+    "news.example.com": {"domain": "news.example.com"},
+}
+
+
+@pytest.mark.parametrize("onboarded_first", list(SHARING))
+@pytest.mark.parametrize("offboarded_first", list(SHARING))
+def test_a_record_set_two_domains_rely_on_stays_until_the_last_one_leaves(
+    local_aws_factory: Factory, onboarded_first: str, offboarded_first: str
+) -> None:
+    """example.com sends with MAIL FROM mail.news.example.com, and so does news.example.com (SES lets a MAIL FROM
+    domain be any subdomain of the identity). Whichever is onboarded second finds the MX and SPF already right;
+    whichever is offboarded first must not take them from the other: its ledger entries are handed over, and the
+    sets go when the last one is offboarded."""
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    before = local.zone_records(zone_id)
+    order = [onboarded_first, *(d for d in SHARING if d != onboarded_first)]
+    for n, domain in enumerate(order):
+        arn = local.start_execution({"request": SHARING[domain]}, name=f"on-{n}")
+        assert local.wait(arn)["status"] == "SUCCEEDED", failure(local, arn)
+    shared = {("mail.news.example.com", "MX"), ("mail.news.example.com", "TXT")}
+    assert shared <= set(local.zone_records(zone_id))
+
+    arn, result = offboard(local, offboarded_first)
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    assert shared <= set(local.zone_records(zone_id))  # the other domain still sends with them
+    assert (f"_dmarc.{offboarded_first}", "TXT") not in local.zone_records(zone_id)
+    remaining = next(d for d in SHARING if d != offboarded_first)
+    if offboarded_first == onboarded_first:  # it had created them: handed over, and told
+        message = local.notifications()[-1]["email"]
+        assert f"kept: {remaining} relies on it too" in message
+    mail_from = local.client("sesv2").get_email_identity(EmailIdentity=remaining)["MailFromAttributes"]
+    assert mail_from["MailFromDomain"] == "mail.news.example.com"
+
+    arn, result = offboard(local, remaining)
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    assert local.zone_records(zone_id) == before
+
+
+def test_a_hand_over_survives_a_retried_unpublish(local_aws_factory: Factory) -> None:
+    """The first UnpublishRecords hands the shared sets over and submits its batch, then its answer is lost:
+    the retry finds them handed over already and still keeps them."""
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    for n, domain in enumerate(SHARING):
+        arn = local.start_execution({"request": SHARING[domain]}, name=f"on-{n}")
+        assert local.wait(arn)["status"] == "SUCCEEDED", failure(local, arn)
+    local.fail_invocations("UnpublishRecordsFunction", times=1, ran=True)
+
+    arn, result = offboard(local, "example.com")
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    assert local.states_entered(arn).count("UnpublishRecords") == 1  # one state, its Retry ran it twice
+    assert len([i for i in local.invocations if i.function == "UnpublishRecordsFunction"]) == 2
+    assert {("mail.news.example.com", "MX"), ("mail.news.example.com", "TXT")} <= set(
+        local.zone_records(zone_id)
+    )
+    ledger = local.client("dynamodb").get_item(
+        TableName=local.functions["UnpublishRecordsFunction"].environment["MAILAUTH_LEDGER_TABLE_NAME"],
+        Key={"domain": {"S": "news.example.com"}},
+    )["Item"]
+    assert "mail.news.example.com" in ledger["records"]["S"]

@@ -167,6 +167,11 @@ class Owned(BaseModel):
     #: ledger write throttled) reports what the earlier attempt did instead of "nothing"
     undo_execution: str | None = None
     undo_changes: tuple[RecordChange, ...] = ()
+    #: record sets (keys) this domain relies on that it found already right, written by another domain's run or
+    #: by someone else: offboarding never removes them for this domain, and another domain's offboarding hands
+    #: its entry for such a set over to this domain instead of removing it (a MAIL FROM name two identities
+    #: share: mail.news.example.com for example.com and for news.example.com)
+    relies: tuple[str, ...] = ()
     version: int = 0
 
 
@@ -207,6 +212,7 @@ class LedgerStore:
                 RecordChange.model_validate(c)
                 for c in json.loads(item.get("undo_changes", {}).get("S", "[]"))
             ),
+            relies=tuple(json.loads(item.get("relies", {}).get("S", "[]"))),
             version=int(item.get("version", {}).get("N", "0")),
         )
 
@@ -225,6 +231,8 @@ class LedgerStore:
             item["hosted_zone_id"] = {"S": owned.hosted_zone_id}
         if owned.role_arn:
             item["role_arn"] = {"S": owned.role_arn}
+        if owned.relies:
+            item["relies"] = {"S": json.dumps(sorted(owned.relies))}
         if owned.undo_execution:
             item["undo_execution"] = {"S": owned.undo_execution}
             item["undo_changes"] = {

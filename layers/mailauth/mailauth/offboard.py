@@ -22,6 +22,7 @@ from mailauth.models import (
     IdentityRemoval,
     LeftRecord,
     PublishResult,
+    RecordChange,
 )
 
 
@@ -73,6 +74,8 @@ def unpublish(
     current = route53.records_at(owned.hosted_zone_id, names)
     earlier = tuple(c for c in earlier_batch if ledger.in_effect(c, current))
     changes, left, remaining = ledger.undo(owned.entries, current)
+    changes, handed = hand_over(request.domain, owned, changes, store)
+    left = [*left, *handed]
     done = (*earlier, *changes)
     change_id = None
     if changes:
@@ -97,6 +100,69 @@ def unpublish(
         ),
         left=tuple(left),
     )
+
+
+def _parents(name: str, domain: str) -> list[str]:
+    """The domains an identity relying on record set ``name`` could be: its strict parents, bar ``domain``."""
+    labels = name.split(".")
+    out = []
+    for i in range(1, len(labels) - 1):
+        parent = ".".join(labels[i:])
+        if parent != domain and not parent.startswith("_"):
+            out.append(parent)
+    return out
+
+
+def hand_over(
+    domain: str, owned: ledger.Owned, changes: list[RecordChange], store: ledger.LedgerStore
+) -> tuple[list[RecordChange], list[LeftRecord]]:
+    """Changes that no other onboarded domain relies on, and the record sets handed over to one that does.
+
+    Another domain of mailauth (in the same zone) that relies on a set ``domain``'s offboarding would remove or
+    un-merge keeps it: the entry moves to that domain's ledger (written before this offboarding's batch, so a
+    crash in between leaves the set owned by the domain still using it), and that domain's offboarding removes
+    it later. Idempotent: a set already handed over is recognised in the other ledger.
+    """
+    keep: list[RecordChange] = []
+    handed: list[LeftRecord] = []
+    others: dict[str, ledger.Owned] = {}
+    for change in changes:
+        k = ledger.key(change.record.name, change.record.type)
+        heir = None
+        for parent in _parents(ledger.fqdn(change.record.name), domain):
+            other = others.get(parent) or store.get(parent)
+            others[parent] = other
+            if (
+                other.version
+                and other.hosted_zone_id == owned.hosted_zone_id
+                and (k in other.relies or k in other.entries)
+            ):
+                heir = other
+                break
+        if heir is None or k not in owned.entries:
+            keep.append(change)
+            continue
+        if k not in heir.entries:
+            heir = store.put(
+                heir.model_copy(
+                    update={
+                        "entries": {**heir.entries, k: owned.entries[k]},
+                        "relies": tuple(r for r in heir.relies if r != k),
+                    }
+                )
+            )
+            others[heir.domain] = heir
+        handed.append(
+            LeftRecord(
+                name=ledger.fqdn(change.record.name),
+                type=change.record.type,
+                reason=(
+                    f"kept: {heir.domain} relies on it too; its ledger lists it now, so offboarding "
+                    f"{heir.domain} removes it"
+                ),
+            )
+        )
+    return keep, handed
 
 
 def remove_identity(

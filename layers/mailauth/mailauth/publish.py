@@ -106,11 +106,14 @@ def publish(
     if plan.conflicts:  # Resolve's plan found none: the zone changed since, and the identity exists by now
         raise RecordConflictError(conflict_message(plan, identity_changed(request, identity)))
     check_batch_size(plan)
-    if plan.changes or owned.version == 0:  # write-ahead: the ledger knows before Route 53 does
+    entries = ledger.record(owned.entries, plan.changes, existing)
+    relies = tuple(sorted({ledger.key(k.record.name, k.record.type) for k in plan.kept} - set(entries)))
+    if plan.changes or owned.version == 0 or relies != owned.relies:  # write-ahead: before Route 53 knows
         store.put(
             owned.model_copy(
                 update={
-                    "entries": ledger.record(owned.entries, plan.changes, existing),
+                    "entries": entries,
+                    "relies": relies,
                     "hosted_zone_id": zone.hosted_zone_id,
                     "role_arn": zone.role_arn,
                     "identity_created": owned.identity_created or not identity.adopted,
