@@ -9,6 +9,7 @@
 #   make test          lint + lint-template + build + pytest (what CI runs: .ci/run)
 #   make demo [DOMAIN=example.com]   the onboarding run end to end in the sandbox
 #   make bench         scripts/bench.py
+#   make faults        the fault matrix: every AWS operation of both workflows x {transient, persistent, denied}
 #   make e2e-aws       the real-account test: your AWS credentials and MAILAUTH_E2E_PARENT_ZONE_ID=Z... (else SKIPPED)
 #   make lock          re-freeze requirements/*.lock from the current venvs
 #   make clean         build and cache output (keeps the venvs); make distclean also removes the venvs
@@ -46,7 +47,7 @@ SRC_PATH := PYTHONPATH=$(CURDIR)/layers/mailauth:$(CURDIR)/sandbox:$(CURDIR)
 VENV_STAMP := $(VENV)/.installed
 TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: help venv tools lint lint-template build test demo bench e2e-aws lock clean distclean
+.PHONY: help venv tools lint lint-template build test demo bench faults e2e-aws lock clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -106,6 +107,9 @@ demo: venv tools
 
 bench: venv tools build
 	@$(TEST_ENV) $(SRC_PATH) $(VENV)/bin/python scripts/bench.py
+
+faults: venv tools build
+	@$(TEST_ENV) $(SRC_PATH) $(VENV)/bin/python scripts/fault_matrix.py
 
 # With YOUR AWS environment, deliberately not $(TEST_ENV): deploys a stack, onboards and offboards a subdomain of
 # the parent zone, deletes the stack (docs/operations.md). Without credentials or the zone it prints SKIPPED.

@@ -551,7 +551,7 @@ class LocalAws:
         self, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]
     ) -> hooks.Response | None:
         """Once per attempt, beneath botocore's retries: injected faults, then SES v2 and strict Route 53."""
-        faulted = self.faults.check(service, operation)
+        faulted = self.faults.check(service, operation, params, getattr(self._tls, "function", None))
         if faulted is not None:
             return faulted
         if service == "sesv2":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import hooks
 
@@ -20,7 +21,20 @@ class Fault:
     message: str = ""
     #: matching attempts let through before the fault starts failing them (the 2nd PutItem, say)
     skip: int = 0
+    #: scope: only calls made by this handler ("*": by any handler, not by the test, the sandbox or the state
+    #: machine's own service integrations); only calls naming this DynamoDB table (``TableName``)
+    function: str | None = None
+    table: str | None = None
     hits: int = field(default=0)
+
+    def matches(self, service: str, operation: str, params: dict[str, Any], function: str | None) -> bool:
+        if self.service != service or self.operation != operation:
+            return False
+        if self.function == "*" and function is None:
+            return False
+        if self.function not in (None, "*") and self.function != function:
+            return False
+        return self.table is None or str(params.get("TableName", "")).rsplit("/", 1)[-1] == self.table
 
     @property
     def remaining(self) -> int:
@@ -49,10 +63,22 @@ class FaultInjector:
         status: int = 400,
         message: str | None = None,
         skip: int = 0,
+        function: str | None = None,
+        table: str | None = None,
     ) -> Fault:
         """Plan ``times`` failures of ``service.operation`` with error ``code`` and HTTP ``status``, after letting
-        ``skip`` matching attempts through."""
-        fault = Fault(service, operation, code, times, status, message or f"Injected fault: {code}", skip)
+        ``skip`` matching attempts through; ``function`` and ``table`` narrow the calls it fails (see Fault)."""
+        fault = Fault(
+            service,
+            operation,
+            code,
+            times,
+            status,
+            message or f"Injected fault: {code}",
+            skip,
+            function=function,
+            table=table,
+        )
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -67,11 +93,18 @@ class FaultInjector:
         with self._lock:
             return [f for f in self._faults if f.remaining]
 
-    def check(self, service: str, operation: str) -> hooks.Response | None:
-        """The error response for this call if a fault matches (and consume it), else ``None``."""
+    def check(
+        self,
+        service: str,
+        operation: str,
+        params: dict[str, Any] | None = None,
+        function: str | None = None,
+    ) -> hooks.Response | None:
+        """The error response for this call if a fault matches (and consume it), else ``None``. ``function`` is
+        the handler making the call (None: the test, the sandbox or a service integration)."""
         with self._lock:
             for fault in self._faults:
-                if fault.remaining and fault.service == service and fault.operation == operation:
+                if fault.remaining and fault.matches(service, operation, params or {}, function):
                     if fault.skip:
                         fault.skip -= 1
                         return None

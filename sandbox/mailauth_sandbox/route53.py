@@ -252,7 +252,38 @@ class Route53Emulator:
                     del current[key]
         if errors:
             return hooks.error("InvalidChangeBatch", "[" + ", ".join(errors) + "]")
+        self._forget_journal_creates(zone, params)
         return None
+
+    @staticmethod
+    def _forget_journal_creates(zone: Any, params: dict[str, Any]) -> None:
+        """Work around a moto flaw: moto refuses a CREATE identical to one in its change journal whenever any
+        record set sorts at or after that name (it asks for the sets *from* the name on, not *at* it), so a set
+        deleted and created again (onboarding after offboarding) is refused although Route 53 accepts it. The
+        existence check above is Route 53's own; the journal's earlier identical CREATEs of a set that does not
+        exist now are dropped before moto looks (moto appends the new CREATE, which later DELETEs match)."""
+        creates = {
+            (
+                norm(c["ResourceRecordSet"].get("Name", "")),
+                str(c["ResourceRecordSet"].get("Type", "")).upper(),
+            )
+            for c in params.get("ChangeBatch", {}).get("Changes", [])
+            if c.get("Action") == "CREATE"
+        }
+        if not creates:
+            return
+        zone.rr_changes[:] = [
+            c
+            for c in zone.rr_changes
+            if not (
+                c.get("Action") == "CREATE"
+                and (
+                    norm(c["ResourceRecordSet"].get("Name", "")),
+                    str(c["ResourceRecordSet"].get("Type", "")).upper(),
+                )
+                in creates
+            )
+        ]
 
     @staticmethod
     def _check_values(name: str, rtype: str, values: list[str]) -> list[str]:

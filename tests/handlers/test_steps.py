@@ -355,24 +355,61 @@ def test_a_dmarc_record_too_long_for_route53_is_a_validation_error() -> None:
 def test_a_record_appearing_after_the_read_is_not_clobbered(
     local_aws_factory: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """CREATE, not UPSERT: Route 53 refuses the batch, and the newcomer survives."""
+    """CREATE, not UPSERT: Route 53 refuses the batch (nothing changed), the step plans again against the zone as it
+    is now, and the newcomer survives: a stricter DMARC policy than the request's is kept."""
     from mailauth.aws.route53 import Route53
 
     local = local_aws_factory()
     zone_id = local.create_hosted_zone("example.com")
     real = Route53.records_at
+    reads: list[int] = []
 
     def read_then_someone_writes(self: Route53, zone: str, names: Any) -> Any:
         found = real(self, zone, names)
-        local.add_record(zone_id, "_dmarc.example.com.", "TXT", '"v=DMARC1; p=reject"')
+        if not reads:
+            local.add_record(zone_id, "_dmarc.example.com.", "TXT", '"v=DMARC1; p=reject"')
+        reads.append(1)
         return found
 
     monkeypatch.setattr(Route53, "records_at", read_then_someone_writes)
-    with pytest.raises(RecordConflictError, match="nothing was changed"):
-        local.invoke("PublishRecordsFunction", with_zone(load_event("publish_records"), zone_id))
+    published = local.invoke("PublishRecordsFunction", with_zone(load_event("publish_records"), zone_id))
+
+    assert len(reads) == 2  # refused once, planned again
     records = zone_records(local, zone_id)
     assert records[("_dmarc.example.com", "TXT")] == ('"v=DMARC1; p=reject"',)
-    assert len(records) == 3  # NS, SOA, the newcomer: the batch was atomic
+    assert ("TXT", "_dmarc.example.com") not in {
+        (c["record"]["type"], c["record"]["name"]) for c in published["changes"]
+    }
+    assert len(records) == 3 + 5  # NS, SOA, the newcomer, and mailauth's other five
+
+
+def test_a_batch_refused_twice_is_a_conflict_and_the_ledger_forgets_it(
+    local_aws_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone writes at mailauth's names before each attempt: after the second refusal the step gives up with
+    RecordConflictError, and the ledger holds none of the batches Route 53 refused."""
+    from mailauth.aws.route53 import Route53
+
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    real = Route53.records_at
+    names = iter(["mail.example.com.", "_dmarc.example.com."])
+
+    def read_then_someone_writes(self: Route53, zone: str, wanted: Any) -> Any:
+        found = real(self, zone, wanted)
+        name = next(names)
+        if name.startswith("_dmarc"):
+            local.add_record(zone_id, name, "TXT", '"someone else"')
+        else:
+            local.add_record(zone_id, name, "MX", "10 feedback-smtp.us-east-1.amazonses.com")
+        return found
+
+    monkeypatch.setattr(Route53, "records_at", read_then_someone_writes)
+    with pytest.raises(RecordConflictError, match="already exists"):
+        local.invoke("PublishRecordsFunction", with_zone(load_event("publish_records"), zone_id))
+    ledger_table = local.functions["PublishRecordsFunction"].environment["MAILAUTH_LEDGER_TABLE_NAME"]
+    item = local.client("dynamodb").get_item(TableName=ledger_table, Key={"domain": {"S": "example.com"}})
+    assert item.get("Item", {}).get("records", {}).get("S", "[]") == "[]"
 
 
 # -------------------------------------------------------------------------------------- AwaitChange

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from mailauth_sandbox import LocalAws, SimClock
 from mailauth_sandbox.engine import SandboxTemplateError
+from tests.conftest import load_event
 
 
 class DomainExplodedError(Exception):
@@ -354,3 +355,26 @@ def test_stop_is_clean() -> None:
     leftover = {t.name for t in threading.enumerate()} - before
     assert not any(name.startswith("mailauth-dns") for name in leftover)
     assert time.monotonic() - start < 10
+
+
+def test_faults_can_be_scoped_to_handlers_a_function_or_a_table(local_aws_factory: Any) -> None:
+    local = local_aws_factory()
+    dynamodb = local.client("dynamodb")
+    table = local.functions["ApiFunction"].environment["MAILAUTH_TABLE_NAME"]
+    ledger = local.functions["PublishRecordsFunction"].environment["MAILAUTH_LEDGER_TABLE_NAME"]
+    local.faults.add("dynamodb", "GetItem", "AccessDeniedException", times=5, function="*")
+    dynamodb.get_item(TableName=table, Key={"domain": {"S": "x.example"}})  # the test's own call: untouched
+    local.faults.clear()
+
+    local.faults.add("dynamodb", "GetItem", "AccessDeniedException", times=5, table=ledger)
+    dynamodb.get_item(TableName=table, Key={"domain": {"S": "x.example"}})  # another table: untouched
+    with pytest.raises(ClientError, match="AccessDenied"):
+        dynamodb.get_item(TableName=ledger, Key={"domain": {"S": "x.example"}})
+    local.faults.clear()
+
+    local.faults.add("dynamodb", "GetItem", "AccessDeniedException", times=5, function="ResolveFunction")
+    response = local.invoke("ApiFunction", load_event("api_get_domain"))
+    assert (
+        response["statusCode"] == 404
+    )  # the API's GetItem is not ResolveFunction's: untouched (unknown domain)
+    assert local.faults.pending()[0].hits == 0

@@ -231,3 +231,35 @@ def test_the_adapter_reads_every_set_of_a_name_in_a_large_zone(bare_aws: LocalAw
         1,
     )  # every weighted set once, and the TXT after them
     assert client.calls < 10
+
+
+def test_a_set_deleted_and_created_again_is_accepted_as_route53_does(bare_aws: Any) -> None:
+    """moto alone refuses this CREATE when any set sorts after the name (its journal check); Route 53 accepts it."""
+    route53 = bare_aws.client("route53")
+    zone = bare_aws.create_hosted_zone("example.com")
+
+    def change(action: str, name: str, rtype: str, value: str) -> None:
+        route53.change_resource_record_sets(
+            HostedZoneId=zone,
+            ChangeBatch={
+                "Changes": [
+                    {
+                        "Action": action,
+                        "ResourceRecordSet": {
+                            "Name": name,
+                            "Type": rtype,
+                            "TTL": 300,
+                            "ResourceRecords": [{"Value": value}],
+                        },
+                    }
+                ]
+            },
+        )
+
+    change("CREATE", "_dmarc.example.com.", "TXT", '"v=DMARC1; p=none"')
+    change("CREATE", "mail.example.com.", "TXT", '"v=spf1 include:amazonses.com ~all"')
+    change("DELETE", "_dmarc.example.com.", "TXT", '"v=DMARC1; p=none"')
+    change("CREATE", "_dmarc.example.com.", "TXT", '"v=DMARC1; p=none"')
+    change("DELETE", "_dmarc.example.com.", "TXT", '"v=DMARC1; p=none"')  # and it can be deleted again
+    with pytest.raises(ClientError, match="already exists"):
+        change("CREATE", "mail.example.com.", "TXT", '"v=spf1 include:amazonses.com ~all"')

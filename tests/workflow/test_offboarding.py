@@ -247,7 +247,8 @@ def test_an_identity_without_mailauths_creation_tag_is_not_deleted(local_aws_fac
     assert identity_exists(local, "example.com")
     assert local.api_calls("RemoveIdentityFunction")["sesv2:DeleteEmailIdentity"] == 1  # refused by IAM
     message = local.notifications()[-1]
-    assert "no longer carries mailauth's creation tag" in message["email"]
+    assert "AWS refused to let mailauth delete it" in message["email"]
+    assert "mailauth:managed-by=mailauth" in message["email"]
 
 
 SHARING = {
@@ -316,3 +317,17 @@ def test_a_hand_over_survives_a_retried_unpublish(local_aws_factory: Factory) ->
         Key={"domain": {"S": "news.example.com"}},
     )["Item"]
     assert "mail.news.example.com" in ledger["records"]["S"]
+
+
+def test_onboarding_again_after_offboarding_recreates_every_record(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    local.add_record(zone_id, "zzz.example.com.", "TXT", '"sorts after every record mailauth writes"')
+    onboard(local, {"domain": "example.com"})
+    arn, result = offboard(local, "example.com")
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+
+    again = local.start_execution({"request": {"domain": "example.com"}}, name="on-2")
+
+    assert local.wait(again)["status"] == "SUCCEEDED", failure(local, again)
+    assert len(local.zone_records(zone_id)) == 3 + 6

@@ -360,3 +360,45 @@ def test_a_notification_that_cannot_be_sent_reaches_the_alert_topic(local_aws_fa
     assert subject == "mailauth: a notification could not be sent"
     assert arn in message
     assert "(KMSDisabledException)" in message  # the error Notify failed with, as Step Functions names it
+
+
+def test_a_record_created_by_someone_else_while_publishing_is_planned_again(
+    local_aws_factory: Factory,
+) -> None:
+    """Another domain's onboarding creates the MAIL FROM MX the two share between PublishRecords' read and its
+    batch: Route 53 refuses the batch (the CREATE meets the set), nothing is changed, and PublishRecords plans
+    again: the MX is exactly what it wanted, so it is kept (not owned), the rest is created."""
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    original = local.on_before_call
+    raced: list[str] = []
+
+    def on_before_call(service: str, operation: str, params: dict[str, Any], context: dict[str, Any]) -> Any:
+        if (
+            operation == "ChangeResourceRecordSets"
+            and not raced
+            and local._tls.function == "PublishRecordsFunction"
+        ):
+            raced.append(operation)
+            local._tls.function = None  # the other run's write, not this handler's
+            try:
+                local.add_record(
+                    zone_id, "mail.example.com.", "MX", "10 feedback-smtp.us-east-1.amazonses.com"
+                )
+            finally:
+                local._tls.function = "PublishRecordsFunction"
+        return original(service, operation, params, context)
+
+    local.on_before_call = on_before_call  # type: ignore[method-assign]
+
+    arn, result = run(local, {"domain": "example.com"})
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    assert raced
+    assert local.api_calls("PublishRecordsFunction")["route53:ChangeResourceRecordSets"] == 2
+    published = output(result)["publish"]
+    assert {(k["record"]["type"], k["record"]["name"]) for k in published["kept"]} >= {
+        ("MX", "mail.example.com")
+    }
+    assert "MX" not in {c["record"]["type"] for c in published["changes"]}
+    assert len(zone_records(local, zone_id)) == 2 + 6

@@ -184,9 +184,9 @@ def remove_identity(
             result = IdentityRemoval(
                 deleted=False,
                 reason=(
-                    f"kept: it no longer carries mailauth's creation tag ({MANAGED_BY_TAG}={MANAGED_BY_CREATED}), "
-                    "and mailauth deletes only identities that do; delete it in SES yourself if nothing sends "
-                    "from it"
+                    "kept: AWS refused to let mailauth delete it. mailauth's role may delete only identities "
+                    f"that carry its creation tag ({MANAGED_BY_TAG}={MANAGED_BY_CREATED}); if the tag is there, "
+                    "an SCP or a changed role refused it. Delete it in SES yourself if nothing sends from it"
                 ),
             )
         else:

@@ -20,6 +20,8 @@ from mailauth.models import (
 #: request, an UPSERT counting twice (Route 53 Developer Guide, quotas on ChangeResourceRecordSets requests)
 MAX_BATCH_VALUES = 1000
 MAX_BATCH_CHARACTERS = 32_000
+#: a batch Route 53 refused because a record appeared after the read is planned again once
+PLAN_ATTEMPTS = 2
 
 
 def retired_dkim(previous: PublishResult | None, identity: IdentityInfo) -> list[RecordSet]:
@@ -99,32 +101,13 @@ def publish(
     if zone.dns == "external":
         return publish_external(request, identity, store)
     route53 = route53 or Route53(role_arn=zone.role_arn)
-    owned = store.get(request.domain)
-    plan, existing = make_plan(
-        request, zone, identity, previous=previous, owned=owned.entries, route53=route53
-    )
-    if plan.conflicts:  # Resolve's plan found none: the zone changed since, and the identity exists by now
-        raise RecordConflictError(conflict_message(plan, identity_changed(request, identity)))
-    check_batch_size(plan)
-    entries = ledger.record(owned.entries, plan.changes, existing)
-    relies = tuple(sorted({ledger.key(k.record.name, k.record.type) for k in plan.kept} - set(entries)))
-    if plan.changes or owned.version == 0 or relies != owned.relies:  # write-ahead: before Route 53 knows
-        store.put(
-            owned.model_copy(
-                update={
-                    "entries": entries,
-                    "relies": relies,
-                    "hosted_zone_id": zone.hosted_zone_id,
-                    "role_arn": zone.role_arn,
-                    "identity_created": owned.identity_created or not identity.adopted,
-                }
-            )
+    for attempt in range(1, PLAN_ATTEMPTS + 1):
+        plan, change_id = _plan_and_change(
+            request, zone, identity, previous, route53, store, last=attempt == PLAN_ATTEMPTS
         )
-    change_id = None
-    if plan.changes:
-        change_id = route53.change(
-            zone.hosted_zone_id, plan.changes, f"mailauth: SES records for {request.domain}"
-        )
+        if plan is not None:
+            break
+    assert plan is not None
     # Records created by an earlier publish stay ours: carry them so a later DKIM restart can retire them.
     carried = tuple(c for c in (previous.changes if previous else ()) if c.purpose != "dkim")
     return PublishResult(
@@ -136,6 +119,58 @@ def publish(
         notes=plan.notes,
         dkim_tokens=identity.dkim_tokens,
     )
+
+
+def _plan_and_change(
+    request: OnboardRequest,
+    zone: ZoneInfo,
+    identity: IdentityInfo,
+    previous: PublishResult | None,
+    route53: Route53,
+    store: LedgerStore,
+    *,
+    last: bool,
+) -> tuple[Plan | None, str | None]:
+    """Plan, write the ledger ahead, submit the batch: ``(plan, change ID)``; ``(None, None)`` to plan again.
+
+    Route 53 refuses a whole batch (InvalidChangeBatch) when a CREATE meets a set that appeared after mailauth
+    read the zone: another domain's onboarding writing the MAIL FROM set the two share (docs/decisions.md 25),
+    or a person. Nothing was changed then; the ledger's write-ahead entries for that batch are taken back and the
+    step plans once more against the zone as it is now (the set may be exactly what mailauth wanted: kept).
+    """
+    owned = store.get(request.domain)
+    plan, existing = make_plan(
+        request, zone, identity, previous=previous, owned=owned.entries, route53=route53
+    )
+    if plan.conflicts:  # Resolve's plan found none: the zone changed since, and the identity exists by now
+        raise RecordConflictError(conflict_message(plan, identity_changed(request, identity)))
+    check_batch_size(plan)
+    entries = ledger.record(owned.entries, plan.changes, existing)
+    relies = tuple(sorted({ledger.key(k.record.name, k.record.type) for k in plan.kept} - set(entries)))
+    written = owned
+    if plan.changes or owned.version == 0 or relies != owned.relies:  # write-ahead: before Route 53 knows
+        written = store.put(
+            owned.model_copy(
+                update={
+                    "entries": entries,
+                    "relies": relies,
+                    "hosted_zone_id": zone.hosted_zone_id,
+                    "role_arn": zone.role_arn,
+                    "identity_created": owned.identity_created or not identity.adopted,
+                }
+            )
+        )
+    if not plan.changes:
+        return plan, None
+    try:
+        return plan, route53.change(
+            zone.hosted_zone_id, plan.changes, f"mailauth: SES records for {request.domain}"
+        )
+    except RecordConflictError:
+        store.put(written.model_copy(update={"entries": owned.entries, "relies": owned.relies}))
+        if last:
+            raise
+        return None, None
 
 
 def publish_external(request: OnboardRequest, identity: IdentityInfo, store: LedgerStore) -> PublishResult:
