@@ -660,6 +660,8 @@ class SandboxNames:
             return {"Ref": self._id(logical, 10), "RootResourceId": self._id(logical + "/", 10)}
         if rtype == "AWS::ApiGateway::Stage":
             return {"Ref": self._name(props, "StageName", logical)}
+        if rtype == "AWS::ApiGateway::Account":
+            return {"Ref": self._id(logical, 10)}
         if rtype == "AWS::ApiGateway::Deployment":
             return {"Ref": self._id(logical, 6)}
         if rtype in ("AWS::Lambda::LayerVersion", "AWS::Serverless::LayerVersion"):

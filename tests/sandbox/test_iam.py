@@ -1257,6 +1257,30 @@ def test_only_the_named_senders_may_put_events_on_mailauths_bus(
     assert rule["EventBusName"] == {"Ref": "EventBus"}
 
 
+@pytest.mark.parametrize("setting", ["account-role-exists", "create-account-role", "off"])
+def test_api_access_logs_record_the_caller_of_every_request(setting: str) -> None:
+    judge = Authorizer(TEMPLATE, {"ApiAccessLogs": setting}, **PSEUDO)
+    resources = judge.transformed["Resources"]
+    [stage] = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::Stage"]
+    setting_value = judge.resolver.resolve({"x": stage["Properties"].get("AccessLogSetting", {})})
+    logging = setting_value.get("x", {})  # AWS::NoValue removes the key that holds it
+    creates = "ApiGatewayAccount" in resources and judge.resolver.exists("ApiGatewayAccount")
+    assert creates is (setting == "create-account-role")
+    if setting == "off":
+        assert not logging  # the !If's AWS::NoValue: no AccessLogSetting
+        return
+    record = json.loads(logging["Format"])
+    for field, variable in {
+        "caller": "$context.identity.caller",
+        "userArn": "$context.identity.userArn",
+        "sourceIp": "$context.identity.sourceIp",
+        "status": "$context.status",
+        "requestId": "$context.requestId",
+    }.items():
+        assert record[field] == variable
+    assert logging["DestinationArn"].endswith(":log-group:/aws/apigateway/mailauth-api-access:*")
+
+
 def test_the_topic_policy_lets_only_notify_and_alarms_publish(authorizer: Authorizer) -> None:
     policy = authorizer.resolver.resolve(
         authorizer.transformed["Resources"]["NotificationTopicPolicy"]["Properties"]["PolicyDocument"]
