@@ -2034,6 +2034,27 @@ def topic_keys(transformed: Mapping[str, Any], resolver: Resolver) -> dict[str, 
     return {t.topic_arn: t.key_arn for t in _topic_keys(transformed, resolver)}
 
 
+def _alarms_publishing_to(
+    resources: Mapping[str, Any], resolver: Resolver, topic_arn: str
+) -> list[tuple[str, str]]:
+    """``(logical ID, ARN)`` of every alarm of the template with ``topic_arn`` among its actions."""
+    out: list[tuple[str, str]] = []
+    for alarm, res in resources.items():
+        if not (
+            isinstance(res, dict) and res.get("Type") == "AWS::CloudWatch::Alarm" and resolver.exists(alarm)
+        ):
+            continue
+        props = res.get("Properties") or {}
+        actions = [
+            *resolver.strings(props.get("AlarmActions") or []),
+            *resolver.strings(props.get("OKActions") or []),
+            *resolver.strings(props.get("InsufficientDataActions") or []),
+        ]
+        if topic_arn in actions:
+            out.append((alarm, resolver.string({"Fn::GetAtt": [alarm, "Arn"]})))
+    return out
+
+
 def _check_topic_keys(transformed: Mapping[str, Any], resolver: Resolver) -> list[Finding]:  # noqa: C901
     findings: list[Finding] = []
     keys = _topic_keys(transformed, resolver)
@@ -2088,22 +2109,7 @@ def _check_topic_keys(transformed: Mapping[str, Any], resolver: Resolver) -> lis
                             action,
                         )
                     )
-        for alarm, res in resources.items():
-            if not (
-                isinstance(res, dict)
-                and res.get("Type") == "AWS::CloudWatch::Alarm"
-                and resolver.exists(alarm)
-            ):
-                continue
-            props = res.get("Properties") or {}
-            actions = [
-                *resolver.strings(props.get("AlarmActions") or []),
-                *resolver.strings(props.get("OKActions") or []),
-                *resolver.strings(props.get("InsufficientDataActions") or []),
-            ]
-            if t.topic_arn not in actions:
-                continue
-            alarm_arn = resolver.string({"Fn::GetAtt": [alarm, "Arn"]})
+        for alarm, alarm_arn in _alarms_publishing_to(resources, resolver, t.topic_arn):
             context: dict[str, ContextValue] = {"aws:SourceAccount": a, "aws:SourceArn": alarm_arn}
             for action in KMS_PUBLISH_ACTIONS:
                 if key_policy is None:
@@ -2316,20 +2322,7 @@ def _check_topic_policies(transformed: Mapping[str, Any], resolver: Resolver) ->
                             function,
                         )
                     )
-            for alarm, alarm_res in resources.items():
-                if not (
-                    isinstance(alarm_res, dict)
-                    and alarm_res.get("Type") == "AWS::CloudWatch::Alarm"
-                    and resolver.exists(alarm)
-                ):
-                    continue
-                aprops = alarm_res.get("Properties") or {}
-                actions = resolver.strings(
-                    [*(aprops.get("AlarmActions") or []), *(aprops.get("OKActions") or [])]
-                )
-                if topic not in actions:
-                    continue
-                alarm_arn = resolver.string({"Fn::GetAtt": [alarm, "Arn"]})
+            for alarm, alarm_arn in _alarms_publishing_to(resources, resolver, topic):
                 decision = evaluate(
                     [document],
                     "sns:Publish",

@@ -8,6 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from mailauth_sandbox import LocalAws
+from tests.sandbox import helpers
 from tests.sandbox.helpers import change
 
 
@@ -239,22 +240,7 @@ def test_a_set_deleted_and_created_again_is_accepted_as_route53_does(bare_aws: A
     zone = bare_aws.create_hosted_zone("example.com")
 
     def change(action: str, name: str, rtype: str, value: str) -> None:
-        route53.change_resource_record_sets(
-            HostedZoneId=zone,
-            ChangeBatch={
-                "Changes": [
-                    {
-                        "Action": action,
-                        "ResourceRecordSet": {
-                            "Name": name,
-                            "Type": rtype,
-                            "TTL": 300,
-                            "ResourceRecords": [{"Value": value}],
-                        },
-                    }
-                ]
-            },
-        )
+        helpers.change(zone, route53, action, name, rtype, value)
 
     change("CREATE", "_dmarc.example.com.", "TXT", '"v=DMARC1; p=none"')
     change("CREATE", "mail.example.com.", "TXT", '"v=spf1 include:amazonses.com ~all"')
