@@ -204,10 +204,13 @@ class LocalAws:
         self.invocation_faults: list[InvocationFault] = []
         self.before_invocations: dict[str, list[Callable[[Any], None]]] = {}
         self.topic_arn = ""
+        #: when each SNS message was published (simulated time) and the execution it was published for, by MessageId
+        self._published: dict[str, tuple[datetime, str | None]] = {}
         self.table_name = ""
         self.state_machine_arn = ""
         self.resources: dict[str, dict[str, str]] = {}
-        self._calls: Counter[tuple[str, str]] = Counter()
+        #: handler calls: (function, "service:Operation", DynamoDB table or "")
+        self._calls: Counter[tuple[str, str, str]] = Counter()
         self._tls = threading.local()
         self._invoke_lock = threading.RLock()
         self._patches: list[tuple[Any, str, Any]] = []
@@ -450,7 +453,8 @@ class LocalAws:
         """
         function = getattr(self._tls, "function", None)
         if function is not None:
-            self._calls[(function, f"{service}:{operation}")] += 1
+            table = str(params.get("TableName", "")).rsplit("/", 1)[-1] if service == "dynamodb" else ""
+            self._calls[(function, f"{service}:{operation}", table)] += 1
             invocation = getattr(self._tls, "invocation", None)
             if invocation is not None:
                 invocation.calls[f"{service}:{operation}"] += 1
@@ -551,7 +555,14 @@ class LocalAws:
         self, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]
     ) -> hooks.Response | None:
         """Once per attempt, beneath botocore's retries: injected faults, then SES v2 and strict Route 53."""
-        faulted = self.faults.check(service, operation, params, getattr(self._tls, "function", None))
+        invocation = getattr(self._tls, "invocation", None)
+        faulted = self.faults.check(
+            service,
+            operation,
+            params,
+            getattr(self._tls, "function", None),
+            execution=invocation.execution if invocation is not None else None,
+        )
         if faulted is not None:
             return faulted
         if service == "sesv2":
@@ -569,16 +580,21 @@ class LocalAws:
         parsed: dict[str, Any],
         context: dict[str, Any],
     ) -> None:
-        """Let the Route 53 emulator amend moto's answers."""
+        """Let the Route 53 emulator amend moto's answers; note when each SNS message was published."""
+        if service == "sns" and operation == "Publish" and status < 300 and parsed.get("MessageId"):
+            invocation = getattr(self._tls, "invocation", None)
+            execution = invocation.execution if invocation is not None else None
+            self._published[parsed["MessageId"]] = (self.clock.now(), execution)
         if service == "route53":
             self.route53.after_call(operation, params, status, parsed, context.get(hooks.ACCOUNT_KEY))
 
-    def api_calls(self, function: str | None = None) -> Counter[str]:
-        """AWS API calls made by handlers, as ``"service:Operation"`` counts (optionally for one function)."""
+    def api_calls(self, function: str | None = None, *, tables: bool = False) -> Counter[str]:
+        """AWS API calls made by handlers, as ``"service:Operation"`` counts (optionally for one function);
+        ``tables``: DynamoDB calls as ``"dynamodb:Operation@TABLE"``."""
         out: Counter[str] = Counter()
-        for (fn, key), count in self._calls.items():
+        for (fn, key, table), count in self._calls.items():
             if function is None or fn == function:
-                out[key] += count
+                out[f"{key}@{table}" if tables and table else key] += count
         return out
 
     # -- functions --------------------------------------------------------------------------------
@@ -623,6 +639,19 @@ class LocalAws:
             Environment={"Variables": dict(fn.environment)},
         )
         self.functions[fn.name] = fn
+
+    def api_post(self, body: Any) -> Invocation:
+        """``POST /domains`` with ``body`` (JSON-encoded here), as API Gateway delivers it to ApiFunction."""
+        event = json.loads((self.root / "events" / "api_post_domains.json").read_text())
+        event["body"] = json.dumps(body)
+        return self.run_function("ApiFunction", event)
+
+    def api_delete(self, domain: str, *, keep_identity: bool = False) -> Invocation:
+        """``DELETE /domains/{domain}``, as API Gateway delivers it to ApiFunction."""
+        event = json.loads((self.root / "events" / "api_delete_domain.json").read_text())
+        event.update(path=f"/domains/{domain}", pathParameters={"domain": domain})
+        event["queryStringParameters"] = {"keep_identity": "true"} if keep_identity else None
+        return self.run_function("ApiFunction", event)
 
     def run_function(self, name: str, event: Any) -> Invocation:
         """Invoke ``name`` and return the record of it (result or error, simulated times, AWS calls)."""
@@ -773,7 +802,8 @@ class LocalAws:
             name = _literal(props.get("TopicName"), logical)
             arn = self.client("sns").create_topic(Name=name)["TopicArn"]
             self.resources[logical] = {"Ref": arn, "TopicArn": arn, "TopicName": name}
-            self.topic_arn = self.topic_arn or arn
+            if logical == "NotificationTopic" or not self.topic_arn:
+                self.topic_arn = arn
         elif rtype == "AWS::Events::EventBus":
             name = self._name(props.get("Name"), logical)
             arn = f"arn:{self.partition}:events:{self.region}:{self.account_id}:event-bus/{name}"
@@ -965,13 +995,18 @@ class LocalAws:
         self, zone_id: str, account_id: str | None = None
     ) -> dict[tuple[str, str], tuple[str, ...]]:
         """``{(name, type): values}`` of every record set in the zone (names without the trailing dot)."""
-        out: dict[tuple[str, str], tuple[str, ...]] = {}
+        return {key: values for key, (_ttl, values) in self.zone_sets(zone_id, account_id).items()}
+
+    def zone_sets(
+        self, zone_id: str, account_id: str | None = None
+    ) -> dict[tuple[str, str], tuple[int | None, tuple[str, ...]]]:
+        """``{(name, type): (ttl, values)}`` of every record set in the zone (alias sets: no TTL, no values)."""
+        out: dict[tuple[str, str], tuple[int | None, tuple[str, ...]]] = {}
         client = self.client("route53", account_id)
-        pages = client.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
-        for page in pages:
+        for page in client.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id):
             for item in page["ResourceRecordSets"]:
                 values = tuple(sorted(r["Value"] for r in item.get("ResourceRecords", [])))
-                out[(item["Name"].rstrip("."), item["Type"])] = values
+                out[(item["Name"].rstrip("."), item["Type"])] = (item.get("TTL"), values)
         return out
 
     def add_record(
@@ -1000,12 +1035,13 @@ class LocalAws:
         ]
 
     def notifications(self) -> list[dict[str, Any]]:
-        """Messages published to the notification topic: ``subject``, ``email``, ``chatbot``, ``attributes``."""
+        """Messages published to the notification topic: ``subject``, ``email``, ``chatbot``, ``attributes``,
+        ``at`` (when, on the simulated clock) and ``execution`` (the execution the publishing handler ran for)."""
         from moto.sns.models import sns_backends
 
         topic = sns_backends[self.account_id][self.region].topics[self.topic_arn]
         out = []
-        for _id, message, subject, attributes, _group in topic.sent_notifications:
+        for message_id, message, subject, attributes, _group in topic.sent_notifications:
             body = json.loads(message)
             out.append(
                 {
@@ -1013,9 +1049,24 @@ class LocalAws:
                     "email": body.get("email", ""),
                     "chatbot": json.loads(body["default"]),
                     "attributes": attributes,
+                    "at": self._published.get(message_id, (None, None))[0],
+                    "execution": self._published.get(message_id, (None, None))[1],
                 }
             )
         return out
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """Messages published to the alerts topic (``AlertTopic``): ``subject``, ``message``, ``at``."""
+        from moto.sns.models import sns_backends
+
+        arn = self.resources.get("AlertTopic", {}).get("Ref")
+        topic = sns_backends[self.account_id][self.region].topics.get(arn or "")
+        if topic is None:
+            return []
+        return [
+            {"subject": subject, "message": message, "at": self._published.get(message_id, (None, None))[0]}
+            for message_id, message, subject, _attributes, _group in topic.sent_notifications
+        ]
 
     @property
     def dns_address(self) -> str:

@@ -25,10 +25,21 @@ class Fault:
     #: machine's own service integrations); only calls naming this DynamoDB table (``TableName``)
     function: str | None = None
     table: str | None = None
+    #: only calls made by handlers running for an execution of this state machine (its name)
+    workflow: str | None = None
     hits: int = field(default=0)
 
-    def matches(self, service: str, operation: str, params: dict[str, Any], function: str | None) -> bool:
+    def matches(
+        self,
+        service: str,
+        operation: str,
+        params: dict[str, Any],
+        function: str | None,
+        execution: str | None = None,
+    ) -> bool:
         if self.service != service or self.operation != operation:
+            return False
+        if self.workflow is not None and _machine_of(execution) != self.workflow:
             return False
         if self.function == "*" and function is None:
             return False
@@ -65,9 +76,11 @@ class FaultInjector:
         skip: int = 0,
         function: str | None = None,
         table: str | None = None,
+        workflow: str | None = None,
     ) -> Fault:
         """Plan ``times`` failures of ``service.operation`` with error ``code`` and HTTP ``status``, after letting
-        ``skip`` matching attempts through; ``function`` and ``table`` narrow the calls it fails (see Fault)."""
+        ``skip`` matching attempts through; ``function``, ``table`` and ``workflow`` narrow the calls it fails
+        (see Fault)."""
         fault = Fault(
             service,
             operation,
@@ -78,6 +91,7 @@ class FaultInjector:
             skip,
             function=function,
             table=table,
+            workflow=workflow,
         )
         with self._lock:
             self._faults.append(fault)
@@ -99,15 +113,23 @@ class FaultInjector:
         operation: str,
         params: dict[str, Any] | None = None,
         function: str | None = None,
+        execution: str | None = None,
     ) -> hooks.Response | None:
         """The error response for this call if a fault matches (and consume it), else ``None``. ``function`` is
-        the handler making the call (None: the test, the sandbox or a service integration)."""
+        the handler making the call (None: the test, the sandbox or a service integration), ``execution`` the
+        execution it runs for."""
         with self._lock:
             for fault in self._faults:
-                if fault.remaining and fault.matches(service, operation, params or {}, function):
+                if fault.remaining and fault.matches(service, operation, params or {}, function, execution):
                     if fault.skip:
                         fault.skip -= 1
                         return None
                     fault.hits += 1
                     return hooks.error(fault.code, fault.message, fault.status)
         return None
+
+
+def _machine_of(execution: str | None) -> str | None:
+    """The state machine's name in an execution ARN (``arn:aws:states:r:a:execution:MACHINE:NAME``)."""
+    parts = (execution or "").split(":")
+    return parts[6] if len(parts) >= 8 and parts[5] == "execution" else None

@@ -9,6 +9,7 @@ scenario into a test.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from .engine import Invocation, LocalAws
 from .ses import SesBehaviour
@@ -50,11 +51,25 @@ class ZoneSpec(_Spec):
     created: Literal["start", "cloudtrail"] = "start"
 
 
+class IdentitySpec(_Spec):
+    """An SES identity that exists before anything arrives, as a person or another tool left it."""
+
+    name: str
+    #: Easy DKIM tokens already generated (DKIM pending until DNS serves their CNAMEs)
+    easy_dkim: bool = False
+    #: verified for sending by SES API v1's TXT record (DKIM NOT_STARTED)
+    legacy_verified: bool = True
+    signing_enabled: bool = True
+    tags: dict[str, str] = {}
+    mail_from: str | None = None
+
+
 class SesSpec(_Spec):
     verify: Literal["dns", "never"] = "dns"
     verify_after_hours: float | None = None
     dkim_fail_once: bool = False
     vdm_enabled: bool = False
+    identities: list[IdentitySpec] = []
 
 
 class WithheldSpec(_Spec):
@@ -77,6 +92,15 @@ class FaultSpec(_Spec):
     code: str
     times: int = 1
     status: int = 400
+    #: matching attempts let through before the fault starts failing them
+    skip: int = 0
+    #: whose calls fail: any handler's ("*"), one function's (its template logical ID), or every caller's
+    #: ("any": the state machine's own service integrations and the scenario runner's reads included)
+    function: str = "*"
+    #: only calls naming this DynamoDB table (template logical ID, e.g. LedgerTable, or the table's name)
+    table: str | None = None
+    #: only calls made by handlers running for this workflow's executions
+    workflow: Literal["onboard", "offboard"] | None = None
 
 
 class SubmitSpec(_Spec):
@@ -103,6 +127,39 @@ class Expect(_Spec):
     kept: list[str] = []  # "TYPE name" of records that must be kept unchanged
     diagnosis_contains: list[str] = []
     notification_contains: list[str] = []
+    #: executions started for this domain in the whole scenario, either workflow (0: none at all)
+    executions: int | None = None
+    #: AWS operations this run must not have called ("service:Operation"; "sesv2:*" for any of a service)
+    no_calls: list[str] = []
+    #: notifications about this run (its execution), and when they came after the submission
+    notifications: int | None = None
+    notified_within_hours: float | None = None
+    notified_after_hours: float | None = None
+
+
+class ZoneExpect(_Spec):
+    """The zone's difference from how it began, exactly: records as ``NAME TTL TYPE VALUE...`` lines, each an
+    ``fnmatch`` pattern (``*`` for the random part of a DKIM name)."""
+
+    unchanged: bool | None = None
+    added: list[str] | None = None
+    removed: list[str] | None = None
+    #: ``BEFORE-LINE -> AFTER-LINE``
+    changed: list[str] | None = None
+
+
+class PhaseSpec(_Spec):
+    """One step of a scenario: set the faults, submit, wait for every execution to end, let time pass."""
+
+    name: str = ""
+    #: the faults in force from now on (replacing those still pending); absent: the pending ones stay
+    faults: list[FaultSpec] | None = None
+    submit: list[SubmitSpec] = []
+    #: simulated hours that pass once the phase's executions have ended
+    advance_hours: float = 0
+    #: checked at the end of this phase, on this phase's submissions and every zone
+    expect: dict[str, Expect] = {}
+    expect_zones: dict[str, ZoneExpect] = {}
 
 
 class Scenario(_Spec):
@@ -114,9 +171,25 @@ class Scenario(_Spec):
     ses: SesSpec = SesSpec()
     dns: DnsSpec = DnsSpec()
     faults: list[FaultSpec] = []
-    submit: list[SubmitSpec] = Field(min_length=1)
-    #: per domain; the key "*" applies to every domain
+    #: one phase in short: everything submitted at once, then awaited
+    submit: list[SubmitSpec] = []
+    phases: list[PhaseSpec] = []
+    #: per domain; the key "*" applies to every domain; checked at the end, on every submission
     expect: dict[str, Expect] = {}
+    #: per zone name (a private zone: "NAME (private)"), checked at the end
+    expect_zones: dict[str, ZoneExpect] = {}
+
+    @model_validator(mode="after")
+    def _one_way_to_submit(self) -> Scenario:
+        if bool(self.submit) == bool(self.phases):
+            raise ValueError("a scenario has either `submit` or `phases` (and not both)")
+        if self.phases and not any(p.submit for p in self.phases):
+            raise ValueError("no phase submits anything")
+        return self
+
+    def steps(self) -> list[PhaseSpec]:
+        """The phases; a scenario with ``submit`` is one phase."""
+        return self.phases or [PhaseSpec(submit=self.submit)]
 
     @classmethod
     def load(cls, path: Path) -> Scenario:
@@ -147,8 +220,10 @@ class Runner:
         self.base_dir = base_dir
         self.zone_ids: dict[str, str] = {}
         self.accounts: dict[str, str | None] = {}
-        self.before: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {}
-        self.submissions: list[dict[str, Any]] = []
+        #: every zone's record sets as it began: {zone id: {(name, type): (ttl, values)}}
+        self.before: dict[str, dict[tuple[str, str], tuple[int | None, tuple[str, ...]]]] = {}
+        #: every zone's name in reports ("NAME (private)" for a private zone), by zone id
+        self.zone_names: dict[str, str] = {}
 
     def behaviour(self) -> SesBehaviour:
         ses = self.scenario.ses
@@ -167,16 +242,42 @@ class Runner:
         if not spec.private:
             self.zone_ids[spec.name] = zone_id
         self.accounts[zone_id] = spec.account
-        self.before[zone_id] = local.zone_records(zone_id, spec.account)
+        self.before[zone_id] = local.zone_sets(zone_id, spec.account)
+        self.zone_names[zone_id] = spec.name + (" (private)" if spec.private else "")
         return zone_id
 
-    def submit(self, local: LocalAws, spec: SubmitSpec) -> dict[str, Any]:
+    @staticmethod
+    def add_fault(local: LocalAws, spec: FaultSpec) -> None:
+        """Plan a fault, its table and workflow named as the template names them."""
+        table = spec.table
+        if table is not None and table in local.resources:
+            table = local.resources[table]["Ref"]
+        machine = {"onboard": "OnboardStateMachine", "offboard": "OffboardStateMachine"}.get(
+            spec.workflow or ""
+        )
+        local.faults.add(
+            spec.service,
+            spec.operation,
+            spec.code,
+            times=spec.times,
+            status=spec.status,
+            skip=spec.skip,
+            function=None if spec.function == "any" else spec.function,
+            table=table,
+            workflow=local.resources[machine]["Name"] if machine else None,
+        )
+
+    def submit(self, local: LocalAws, spec: SubmitSpec, phase: int = 0) -> dict[str, Any]:
+        """Deliver one submission the way AWS would; note when (simulated) and in which phase."""
+        at = local.clock.now()
+        item = self._deliver(local, spec)
+        item.update(phase=phase, _submitted_at=at)
+        return item
+
+    def _deliver(self, local: LocalAws, spec: SubmitSpec) -> dict[str, Any]:
         if spec.via == "offboard":
             domain = str(spec.request.get("domain"))
-            event = json.loads((ROOT / "events" / "api_delete_domain.json").read_text())
-            event.update(path=f"/domains/{domain}", pathParameters={"domain": domain})
-            event["queryStringParameters"] = {"keep_identity": "true"} if spec.keep_identity else None
-            invocation = local.run_function("ApiFunction", event)
+            invocation = local.api_delete(domain, keep_identity=spec.keep_identity)
             body = json.loads(invocation.result["body"]) if invocation.ok else {}
             return {
                 "_submission_calls": dict(invocation.calls),
@@ -187,9 +288,7 @@ class Runner:
                 "execution_arn": body.get("executionArn"),
             }
         if spec.via in ("api", "plan"):
-            event = json.loads((ROOT / "events" / "api_post_domains.json").read_text())
-            event["body"] = json.dumps({**spec.request, **({"dry_run": True} if spec.via == "plan" else {})})
-            invocation = local.run_function("ApiFunction", event)
+            invocation = local.api_post({**spec.request, **({"dry_run": True} if spec.via == "plan" else {})})
             if not invocation.ok:
                 raise RuntimeError(f"ApiFunction failed: {invocation.error_type}: {invocation.error_message}")
             response = invocation.result
@@ -262,10 +361,18 @@ class Runner:
             for zone in self.scenario.zones:
                 if zone.created == "start":
                     self.create_zone(local, zone)
-            for fault in self.scenario.faults:
-                local.faults.add(
-                    fault.service, fault.operation, fault.code, times=fault.times, status=fault.status
+            for ident in self.scenario.ses.identities:
+                local.ses.add_identity(
+                    ident.name,
+                    region=local.region,
+                    easy_dkim=ident.easy_dkim,
+                    legacy_verified=ident.legacy_verified,
+                    signing_enabled=ident.signing_enabled,
+                    tags=ident.tags,
+                    mail_from=ident.mail_from,
                 )
+            for fault in self.scenario.faults:
+                self.add_fault(local, fault)
             saved = os.environ.get("MAILAUTH_DNS_NAMESERVERS")
             os.environ["MAILAUTH_DNS_NAMESERVERS"] = local.dns_address
             try:
@@ -278,22 +385,43 @@ class Runner:
 
     def run(self) -> dict[str, Any]:
         wall = time.monotonic()
+        expectations: list[dict[str, Any]] = []
+        domains: list[dict[str, Any]] = []
+        phases = self.scenario.steps()
         with self.world() as local:
-            submitted: list[dict[str, Any]] = []
-            for spec in self.scenario.submit:
-                if spec.via == "offboard":  # offboarding follows what came before it
-                    self.wait_all(local, submitted)
-                submitted.append(self.submit(local, spec))
-            self.wait_all(local, submitted)
-            domains = [self.describe(local, item) for item in submitted]
+            for number, phase in enumerate(phases, start=1):
+                if phase.faults is not None:
+                    local.faults.clear()
+                    for fault in phase.faults:
+                        self.add_fault(local, fault)
+                submitted: list[dict[str, Any]] = []
+                for spec in phase.submit:
+                    if spec.via == "offboard":  # offboarding follows what came before it
+                        self.wait_all(local, submitted)
+                    submitted.append(self.submit(local, spec, number if self.scenario.phases else 0))
+                self.wait_all(local, submitted)
+                described = [self.describe(local, item) for item in submitted]
+                domains += described
+                if self.scenario.phases:
+                    zones = self.zones(local)
+                    for result in check(phase.expect, described) + check_zones(phase.expect_zones, zones):
+                        expectations.append({**result, "phase": phase.name or str(number)})
+                local.clock.advance(phase.advance_hours * 3600)
+            zones = self.zones(local)
             result = {
                 "scenario": self.scenario.name,
                 "simulated_seconds": local.clock.elapsed().total_seconds(),
                 "wall_seconds": round(time.monotonic() - wall, 3),
                 "domains": domains,
+                "zones": zones,
             }
-        result["expectations"] = check(self.scenario, domains)
+        expectations += check(self.scenario.expect, domains) + check_zones(self.scenario.expect_zones, zones)
+        result["expectations"] = expectations
         return result
+
+    def zones(self, local: LocalAws) -> dict[str, Any]:
+        """Every zone's difference from how it began, by name."""
+        return {self.zone_names[zone_id]: self.zone_diff(local, zone_id) for zone_id in self.before}
 
     @staticmethod
     def wait_all(local: LocalAws, submitted: list[dict[str, Any]]) -> None:
@@ -304,7 +432,14 @@ class Runner:
     def describe(self, local: LocalAws, item: dict[str, Any]) -> dict[str, Any]:
         arn = item.get("execution_arn")
         submission_calls = item.pop("_submission_calls", {})
-        out: dict[str, Any] = {**item, "status": None, "error": None}
+        submitted_at = item.pop("_submitted_at", local.clock.start)
+        out: dict[str, Any] = {
+            **item,
+            "status": None,
+            "error": None,
+            "executions": _executions(local, item["domain"]),
+            "api_calls": dict(sorted(submission_calls.items())),
+        }
         if item["via"] == "plan":
             plan = item.get("api_response", {})
             zone_id = (plan.get("zone") or {}).get("hosted_zone_id")
@@ -316,6 +451,7 @@ class Runner:
             )
             return out
         if not arn:
+            out["zone"] = self.zone_diff(local, self.zone_of(item["domain"]))
             return out
         description = local.client("stepfunctions").describe_execution(executionArn=arn)
         state = json.loads(description.get("output") or "{}")
@@ -329,8 +465,10 @@ class Runner:
             for key, count in inv.calls.items():
                 calls[key] = calls.get(key, 0) + count
         times = [t for i in mine for t in (i.started_at, i.finished_at) if t is not None]
-        zone_id = (state.get("zone") or {}).get("hosted_zone_id") or (state.get("publish") or {}).get(
-            "hosted_zone_id"
+        zone_id = (
+            (state.get("zone") or {}).get("hosted_zone_id")
+            or (state.get("publish") or {}).get("hosted_zone_id")
+            or self.zone_of(item["domain"])
         )
         domain = (state.get("request") or {}).get("domain") or item["domain"]
         out.update(
@@ -343,27 +481,48 @@ class Runner:
             report=state.get("report"),
             publish=state.get("publish"),
             zone=self.zone_diff(local, zone_id),
-            notifications=[n for n in local.notifications() if _attr(n, "domain") == domain],
+            notifications=[
+                _notification(n, submitted_at)
+                for n in local.notifications()
+                if n["execution"] == arn or (n["execution"] is None and _attr(n, "domain") == domain)
+            ],
             api_calls=dict(sorted(calls.items())),
             state_transitions=local.transitions(arn),
             simulated_seconds=(max(times) - min(times)).total_seconds() if times else 0.0,
         )
         return out
 
+    def zone_of(self, domain: str) -> str | None:
+        """The public zone a domain's records would go to (the longest zone name it ends with), if any."""
+        names = {
+            zone_id: name
+            for zone_id, name in self.zone_names.items()
+            if not name.endswith(" (private)") and (domain == name or domain.endswith("." + name))
+        }
+        return max(names, key=lambda z: len(names[z]), default=None)
+
     def zone_diff(self, local: LocalAws, zone_id: str | None) -> dict[str, Any] | None:
+        """What changed in the zone since it began, TTLs included."""
         if zone_id is None or zone_id not in self.before:
             return None
-        before, after = self.before[zone_id], local.zone_records(zone_id, self.accounts.get(zone_id))
+        before, after = self.before[zone_id], local.zone_sets(zone_id, self.accounts.get(zone_id))
 
-        def rows(keys: Any, source: dict[tuple[str, str], tuple[str, ...]]) -> list[dict[str, Any]]:
-            return [{"name": k[0], "type": k[1], "values": list(source[k])} for k in sorted(keys)]
+        def row(key: tuple[str, str], ttl: int | None, values: tuple[str, ...]) -> dict[str, Any]:
+            return {"name": key[0], "type": key[1], "ttl": ttl, "values": list(values)}
 
         return {
             "id": zone_id,
-            "added": rows(after.keys() - before.keys(), after),
-            "removed": rows(before.keys() - after.keys(), before),
+            "added": [row(k, *after[k]) for k in sorted(after.keys() - before.keys())],
+            "removed": [row(k, *before[k]) for k in sorted(before.keys() - after.keys())],
             "changed": [
-                {"name": k[0], "type": k[1], "before": list(before[k]), "after": list(after[k])}
+                {
+                    "name": k[0],
+                    "type": k[1],
+                    "before": list(before[k][1]),
+                    "after": list(after[k][1]),
+                    "ttl_before": before[k][0],
+                    "ttl_after": after[k][0],
+                }
                 for k in sorted(before.keys() & after.keys())
                 if before[k] != after[k]
             ],
@@ -394,6 +553,95 @@ def act_on_announcements(local: LocalAws) -> list[str]:
     return created
 
 
+def _executions(local: LocalAws, domain: str) -> int:
+    """Executions started for ``domain`` so far, on every state machine of the template."""
+    sfn = local.client("stepfunctions")
+    count = 0
+    for res in local.resources.values():
+        arn = res.get("Arn", "")
+        if ":stateMachine:" not in arn:
+            continue
+        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=arn):
+            for execution in page["executions"]:
+                body = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+                request = body.get("request") if isinstance(body, dict) else None
+                count += isinstance(request, dict) and request.get("domain") == domain
+    return count
+
+
+def _notification(n: dict[str, Any], submitted_at: Any) -> dict[str, Any]:
+    """A notification as the report shows it: when it came, in hours after the submission."""
+    at = n.get("at")
+    hours = (at - submitted_at).total_seconds() / 3600 if at is not None else None
+    return {**n, "at": at.isoformat() if at is not None else None, "after_hours": hours}
+
+
+def record_line(name: str, ttl: int | None, rtype: str, values: list[str]) -> str:
+    """A record set as one line, ``NAME TTL TYPE VALUE...`` (the form ``expect_zones`` uses)."""
+    return " ".join([name, str(ttl), rtype, *values])
+
+
+def zone_lines(diff: dict[str, Any]) -> dict[str, list[str]]:
+    """A zone diff as ``added``/``removed``/``changed`` lines."""
+    return {
+        "added": [record_line(r["name"], r["ttl"], r["type"], r["values"]) for r in diff["added"]],
+        "removed": [record_line(r["name"], r["ttl"], r["type"], r["values"]) for r in diff["removed"]],
+        "changed": [
+            record_line(r["name"], r["ttl_before"], r["type"], r["before"])
+            + " -> "
+            + record_line(r["name"], r["ttl_after"], r["type"], r["after"])
+            for r in diff["changed"]
+        ],
+    }
+
+
+def _match_all(patterns: list[str], lines: list[str]) -> bool:
+    """Each line matched by its own pattern (``fnmatch``: ``*`` for DKIM tokens), and no line or pattern left."""
+    if len(patterns) != len(lines):
+        return False
+    owner: dict[int, int] = {}  # line -> pattern: a bipartite matching, grown by augmenting paths
+
+    def place(p: int, seen: set[int]) -> bool:
+        for i, line in enumerate(lines):
+            if i not in seen and fnmatch.fnmatchcase(line, patterns[p]):
+                seen.add(i)
+                if i not in owner or place(owner[i], seen):
+                    owner[i] = p
+                    return True
+        return False
+
+    return all(place(p, set()) for p in range(len(patterns)))
+
+
+def check_zones(expect: dict[str, ZoneExpect], zones: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every zone expectation, as {domain (the zone's name), check, ok, detail}."""
+    results = []
+    for name, wanted in expect.items():
+        diff = zones.get(name)
+        if diff is None:
+            results.append({"domain": name, "check": "zone", "ok": False, "detail": "no such zone"})
+            continue
+        lines = zone_lines(diff)
+        if wanted.unchanged is not None:
+            same = not any(lines.values())
+            results.append(
+                {"domain": name, "check": "zone unchanged", "ok": same == wanted.unchanged, "detail": lines}
+            )
+        for part in ("added", "removed", "changed"):
+            want = getattr(wanted, part)
+            if want is not None:
+                ok = _match_all(want, lines[part])
+                results.append(
+                    {
+                        "domain": name,
+                        "check": f"zone {part}",
+                        "ok": ok,
+                        "detail": f"{lines[part]}, expected {sorted(want)}",
+                    }
+                )
+    return results
+
+
 def _attr(notification: dict[str, Any], key: str) -> str | None:
     value = (notification.get("attributes") or {}).get(key)
     return value.get("Value") if isinstance(value, dict) else None
@@ -419,6 +667,7 @@ def _value_checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, st
         ("min_hours", expect.min_hours, hours >= (expect.min_hours or 0), f"{hours:.2f} h"),
         ("max_hours", expect.max_hours, hours <= (expect.max_hours or 0), f"{hours:.2f} h"),
         ("records_added", expect.records_added, added == expect.records_added, added),
+        ("executions", expect.executions, d.get("executions") == expect.executions, d.get("executions")),
     ]
     out += [
         (name, ok, f"{seen}, expected {wanted}") for name, wanted, ok, seen in bounds if wanted is not None
@@ -444,6 +693,32 @@ def _content_checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, 
         out.append((f"diagnosis contains {words!r}", found, "; ".join(diagnosis)[:300]))
     text = "\n".join(n["email"] for n in d.get("notifications", []))
     out += [(f"notification contains {w!r}", w in text, text[:200]) for w in expect.notification_contains]
+    return out + _negative_checks(expect, d) + _time_checks(expect, d)
+
+
+def _negative_checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    """Operations that must not have been called."""
+    out = []
+    calls = d.get("api_calls") or {}
+    for pattern in expect.no_calls:
+        made = sorted(k for k in calls if fnmatch.fnmatchcase(k, pattern))
+        out.append((f"no call to {pattern}", not made, f"called: {made}"))
+    return out
+
+
+def _time_checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    """How many notifications this run sent, and when, in hours after its submission."""
+    out: list[tuple[str, bool, str]] = []
+    hours = [n["after_hours"] for n in d.get("notifications", []) if n.get("after_hours") is not None]
+    if expect.notifications is not None:
+        out.append(("notifications", len(hours) == expect.notifications, f"{len(hours)} sent"))
+    seen = ", ".join(f"{h:.2f} h" for h in hours) or "none"
+    if expect.notified_within_hours is not None:
+        ok = bool(hours) and max(hours) <= expect.notified_within_hours
+        out.append(("notified_within_hours", ok, f"{seen}, expected <= {expect.notified_within_hours} h"))
+    if expect.notified_after_hours is not None:
+        ok = bool(hours) and min(hours) >= expect.notified_after_hours
+        out.append(("notified_after_hours", ok, f"{seen}, expected >= {expect.notified_after_hours} h"))
     return out
 
 
@@ -451,10 +726,10 @@ def _checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, str]]:
     return _value_checks(expect, d) + _content_checks(expect, d)
 
 
-def check(scenario: Scenario, domains: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def check(expectations: dict[str, Expect], domains: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every expectation, per domain, as {domain, check, ok, detail}."""
     results = []
-    for key, expect in scenario.expect.items():
+    for key, expect in expectations.items():
         targets = domains if key == "*" else [d for d in domains if d["domain"] == key]
         if not targets:
             results.append({"domain": key, "check": "submitted", "ok": False, "detail": "no such domain ran"})

@@ -17,13 +17,16 @@ SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_scenario_meets_its_expectations(path: Path) -> None:
     scenario = Scenario.load(path)
-    assert scenario.expect, f"{path.name} has no expect block"
+    expectations = [scenario.expect, scenario.expect_zones] + [
+        e for phase in scenario.phases for e in (phase.expect, phase.expect_zones)
+    ]
+    assert any(expectations), f"{path.name} expects nothing"
 
     result = run_file(path)
 
     failed = [e for e in result["expectations"] if not e["ok"]]
     assert not failed, json.dumps(failed, indent=2)
-    assert len(result["domains"]) == len(scenario.submit)
+    assert len(result["domains"]) == sum(len(phase.submit) for phase in scenario.steps())
 
 
 def test_every_required_scenario_is_shipped() -> None:
@@ -44,6 +47,9 @@ def test_every_required_scenario_is_shipped() -> None:
         "subdomain-in-parent-zone",
         "private-zone-refused",
         "twenty-domains",
+        "retry-after-failure",
+        "existing-identity",
+        "refused-requests",
     }
 
 
@@ -52,7 +58,14 @@ def test_json_output_has_the_documented_shape(capsys: pytest.CaptureFixture[str]
 
     assert code == 0
     result = json.loads(capsys.readouterr().out)
-    assert set(result) == {"scenario", "simulated_seconds", "wall_seconds", "domains", "expectations"}
+    assert set(result) == {
+        "scenario",
+        "simulated_seconds",
+        "wall_seconds",
+        "domains",
+        "zones",
+        "expectations",
+    }
     [domain] = result["domains"]
     for key in (
         "domain",
@@ -88,4 +101,84 @@ def test_a_scenario_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nsubmit: [{via: api, request: {domain: example.com}}]\nsesbehaviour: {}\n")
     with pytest.raises(ValueError, match="sesbehaviour"):
+        Scenario.load(bad)
+
+
+def test_every_kind_of_expectation_can_fail(tmp_path: Path) -> None:
+    """Phases, negative expectations, notification times and exact zone diffs each say FAILED when wrong."""
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(
+        """
+name: wrong on purpose
+zones: [{name: example.com}]
+phases:
+  - name: first
+    submit: [{via: api, request: {domain: example.com}}]
+    advance_hours: 5
+    expect:
+      example.com:
+        executions: 2
+        notifications: 3
+        notified_after_hours: 1
+        no_calls: ["route53:Change*"]
+    expect_zones:
+      example.com: {unchanged: true}
+  - name: second
+    submit: [{via: offboard, request: {domain: example.com}}]
+    expect:
+      example.com: {notified_within_hours: 0.5}
+expect_zones:
+  example.com:
+    added: ["*._domainkey.example.com 1800 CNAME *.dkim.amazonses.com"]
+    removed: []
+"""
+    )
+    result = run_file(wrong)
+
+    failed = {(e.get("phase"), e["check"]) for e in result["expectations"] if not e["ok"]}
+    assert failed == {
+        ("first", "executions"),
+        ("first", "notifications"),
+        ("first", "notified_after_hours"),
+        ("first", "no call to route53:Change*"),
+        ("first", "zone unchanged"),
+        # second: the offboarding's notification came within 0.5 h of ITS submission (the 5 hours passed before)
+        (None, "zone added"),
+    }
+    [onboard, offboard] = result["domains"]
+    assert onboard["phase"] == 1 and offboard["phase"] == 2
+    assert offboard["notifications"][0]["after_hours"] < 0.5
+    assert result["zones"]["example.com"] == {
+        "id": result["zones"]["example.com"]["id"],
+        "added": [],
+        "removed": [],
+        "changed": [],
+    }
+
+
+def test_zone_lines_match_patterns_one_to_one() -> None:
+    from mailauth_sandbox.scenario import _match_all
+
+    lines = ["a 300 TXT x", "b 300 TXT y"]
+    assert _match_all(["* 300 TXT *", "a 300 TXT x"], lines)  # the specific pattern takes a, the wildcard b
+    assert not _match_all(["* 300 TXT *"], lines)  # one pattern cannot match two lines
+    assert not _match_all(["a 300 TXT x", "a 300 TXT x"], lines)
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("name: x\n", "either `submit` or `phases`"),
+        (
+            "name: x\nsubmit: [{via: api, request: {domain: a.com}}]\nphases: [{submit: []}]\n",
+            "either `submit` or `phases`",
+        ),
+        ("name: x\nphases: [{name: p}]\n", "no phase submits anything"),
+        ("name: x\nphases: [{submit: [{via: api}], expect_zone: {}}]\n", "expect_zone"),
+    ],
+)
+def test_a_scenario_that_cannot_run_is_refused(tmp_path: Path, text: str, words: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    with pytest.raises(ValueError, match=words):
         Scenario.load(bad)

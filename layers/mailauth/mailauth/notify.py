@@ -309,7 +309,24 @@ def _failure_steps(state: NotifyInput, domain: str, link: str | None) -> list[st
             f"AWS throttled mailauth or had a transient fault ({message}).",
             f"Re-run later. {RERUN_SAFE}",
         ]
+    refused = _ACCESS_DENIED.search(message or "")
+    if refused is not None:
+        return [
+            f"AWS refused mailauth the permission to call {refused.group(2)} ({refused.group(1)}): {message}",
+            "Check that the stack runs this version's template (its roles grant every call mailauth makes), "
+            "that no permissions boundary or service control policy denies the call, and, for a hosted zone in "
+            'another account, the policy of the role there (docs/operations.md, "Hosted zones in another AWS '
+            f'account"). Then re-run the onboarding. {RERUN_SAFE}',
+            look,
+        ]
     return [f"{name}: {message}" if message else name, look]
+
+
+#: botocore's ClientError text for the access-denied codes of the services mailauth calls
+_ACCESS_DENIED = re.compile(
+    r"An error occurred \((AccessDenied|AccessDeniedException|AuthorizationError)\) when calling the (\w+) "
+    r"operation"
+)
 
 
 # --------------------------------------------------------------------------------------------- e-mail
