@@ -21,6 +21,8 @@ MAKEFLAGS += --no-print-directory
 
 VENV ?= .venv
 TOOLS ?= .tools
+# pytest-xdist: one worker per core ("auto"); PYTEST_WORKERS=0 runs in one process (a debugger, -x, -s)
+PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 
 # Python 3.13: pyenv's 3.13.0 (pyenv on PATH, or the default ~/.pyenv), else python3.13 on PATH.
@@ -99,7 +101,7 @@ build: venv tools
 	$(VENV)/bin/python -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build >/dev/null
 
 test: venv tools lint lint-template build
-	$(TEST_ENV) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The sandbox judges every call by the IAM roles SAM generates: it runs SAM's translator from the tools venv.
 demo: venv tools

@@ -29,3 +29,21 @@ def load_event(name: str) -> Any:
 @pytest.fixture
 def event() -> Any:
     return load_event
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The fault matrix's line, from every cell's recorded outcome (workers' too: xdist carries user_properties)."""
+    outcomes: dict[str, int] = {"ok": 0, "failed_notified": 0, "bad": 0}
+    for status in ("passed", "failed"):
+        for report in terminalreporter.stats.get(status, []):
+            if getattr(report, "when", "call") != "call":
+                continue
+            for key, value in getattr(report, "user_properties", []):
+                if key == "fault_cell":
+                    outcomes[value] = outcomes.get(value, 0) + 1
+    cells = sum(outcomes.values())
+    if cells:
+        terminalreporter.write_line(
+            f"fault-matrix: cells={cells} ok={outcomes['ok']} failed_notified={outcomes['failed_notified']} "
+            f"bad={outcomes['bad']}"
+        )

@@ -15,10 +15,12 @@ from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailauth.aws import error_code
 from mailauth.domain import normalise_domain
 from mailauth.dryrun import dry_run
 from mailauth.errors import AwsThrottledError, ExecutionConflictError, InvalidRequestError
@@ -116,6 +118,33 @@ def conflict(exc: ExecutionConflictError) -> Response[Any]:
 @app.exception_handler(AwsThrottledError)
 def throttled(exc: AwsThrottledError) -> Response[Any]:
     return _json(503, {"message": "AWS is throttling requests; try again shortly"}, {"Retry-After": "5"})
+
+
+#: the access-denied codes of the services the API calls (DynamoDB, Step Functions, SES, Route 53)
+ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"})
+
+
+@app.exception_handler(Exception)
+def unexpected(exc: Exception) -> Response[Any]:
+    """Anything else is a 500 that says what failed and where to look, never API Gateway's bare 502."""
+    if isinstance(exc, ServiceError):  # Powertools' own HTTP errors keep their status
+        raise exc
+    code = error_code(exc)
+    operation = getattr(exc, "operation_name", "") or "a call"
+    request_id = app.lambda_context.aws_request_id
+    logger.exception("request failed", extra={"error_code": code, "operation": operation})
+    where = f"the API function's log has the details (request id {request_id})"
+    if code in ACCESS_DENIED_CODES:
+        message = (
+            f"AWS refused the API permission for {operation} ({code}): the stack's IAM permissions need fixing; "
+            f"{where}"
+        )
+    else:
+        message = (
+            f"the request could not be completed: {operation} failed ({code or type(exc).__name__}); {where}. "
+            "Submitting the same request again is safe."
+        )
+    return _json(500, {"message": message, "requestId": request_id})
 
 
 #: The largest request body accepted (docs/operations.md). A full request (49 tags of 128 + 256 characters, 10

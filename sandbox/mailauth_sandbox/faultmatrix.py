@@ -8,9 +8,17 @@ planned on the handlers' calls of one operation, and judges the end:
   the alerts topic naming it);
 * ``bad``: anything else: still running, failed without a word, or an inconsistent world afterwards.
 
-Then, faults cleared, the cell checks that the world converges: onboarding again ends Onboarded with the six
-records in the zone, and offboarding restores the zone exactly and removes the identity mailauth created. A
-cell whose re-run or offboard does not converge is ``bad`` too.
+Both workflows are submitted through the API (``POST /domains``, ``DELETE /domains/{domain}``), as a user
+submits them, so the API's own calls are rows too; a submission the API refuses with a 5xx has told its caller,
+synchronously, and started nothing. DynamoDB rows are per table (``dynamodb:PutItem@LedgerTable``).
+
+After the faulted run the world must be consistent (:func:`consistent`): every record set that differs from
+the zone as it began is in the ledger as the zone holds it, with the values it held before; an SES identity
+that exists carries mailauth's tag; the domains table names the run's execution (or, for a refused submission,
+is unchanged or holds a claim the same request turns into its execution). Then, faults cleared, the world must
+converge: onboarding again ends Onboarded with the six records (and consistent), and offboarding restores the
+zone exactly, removes the identity mailauth created and empties the ledger. Any of these failing makes the
+cell ``bad``.
 
 Faults fail single HTTP attempts beneath botocore's retries (see :mod:`.faults`) and only calls made by
 handlers (``function="*"``): the state machine's own SNS integration (AlertOperator) is the independent path
@@ -81,43 +89,160 @@ class Matrix:
 
 
 def _fault(local: LocalAws, operation: str, kind: Kind, scope: str | None = "*") -> Any:
-    service, op = operation.split(":", 1)
+    """Plan the cell's fault; ``operation`` is ``service:Operation`` or ``dynamodb:Operation@TableLogicalId``."""
+    name, _, table = operation.partition("@")
+    service, op = name.split(":", 1)
     if kind == "denied":
         code, status = ACCESS_DENIED.get(service, ("AccessDeniedException", 400))
         times = PERSISTENT_TIMES
     else:
         code, status = THROTTLING.get(service, ("ThrottlingException", 400))
         times = TRANSIENT_TIMES if kind == "transient" else PERSISTENT_TIMES
-    return local.faults.add(service, op, code, times=times, status=status, function=scope)
+    physical = local.resources[table]["Ref"] if table else None
+    return local.faults.add(service, op, code, times=times, status=status, function=scope, table=physical)
 
 
-def _run(local: LocalAws, workflow: Workflow, name: str) -> tuple[str, dict[str, Any]]:
-    if workflow == "onboard":
-        arn = local.start_execution({"request": REQUEST}, name=name)
-    else:
-        machine = local.resources["OffboardStateMachine"]["Ref"]
-        body = {"request": {"domain": DOMAIN, "keep_identity": False}}
-        arn = local.start_execution(body, name=name, state_machine_arn=machine)
-    return arn, local.wait(arn, timeout=300)
+@dataclass
+class Run:
+    """One workflow submitted through the API as a user submits it: what the API answered and how it ended."""
+
+    api_status: int | None
+    execution: str | None = None
+    status: str = "NOT_STARTED"
+    ended_at: str = ""
+
+
+def _run(local: LocalAws, workflow: Workflow) -> Run:
+    """``POST /domains`` (onboard) or ``DELETE /domains/{domain}`` (offboard), then wait for the execution."""
+    invocation = local.api_post(REQUEST) if workflow == "onboard" else local.api_delete(DOMAIN)
+    if not invocation.ok:
+        return Run(api_status=None, ended_at=f"ApiFunction raised {invocation.error_type}")
+    answer = invocation.result
+    body = json.loads(answer.get("body") or "{}")
+    arn = body.get("executionArn") if answer["statusCode"] == 202 else None
+    if arn is None:
+        return Run(api_status=answer["statusCode"], ended_at=f"API {answer['statusCode']}")
+    result = local.wait(arn, timeout=300)
+    states = local.states_entered(arn)
+    return Run(answer["statusCode"], arn, result["status"], states[-1] if states else "")
 
 
 def _told(local: LocalAws, execution: str) -> bool:
     """A notification or an alert about ``execution`` was published."""
-    from moto.sns.models import sns_backends
-
-    topics = sns_backends[local.account_id][local.region].topics
-    for resource in ("NotificationTopic", "AlertTopic"):
-        topic = topics.get(local.resources.get(resource, {}).get("Ref", ""))
-        if topic is None:
-            continue
-        for _id, message, _subject, _attrs, _group in topic.sent_notifications:
-            if execution in message or execution.rsplit(":", 1)[-1] in message:
-                return True
-    return False
+    name = execution.rsplit(":", 1)[-1]
+    messages = [n["email"] for n in local.notifications() if n["execution"] == execution] + [
+        a["message"] for a in local.alerts()
+    ]
+    return any(execution in m or name in m for m in messages)
 
 
 def _identities(local: LocalAws) -> list[str]:
     return [i["IdentityName"] for i in local.client("sesv2").list_email_identities()["EmailIdentities"]]
+
+
+def _item(local: LocalAws, table: str) -> dict[str, Any] | None:
+    """The table's item for the domain, as plain values (None: no item)."""
+    item = (
+        local.client("dynamodb")
+        .get_item(TableName=local.resources[table]["Ref"], Key={"domain": {"S": DOMAIN}}, ConsistentRead=True)
+        .get("Item")
+    )
+    return {k: next(iter(v.values())) for k, v in item.items()} if item else None
+
+
+def _zone_vs_ledger(
+    local: LocalAws, zone_id: str, before: dict[tuple[str, str], tuple[str, ...]]
+) -> str | None:
+    """Every record set mailauth changed is in the ledger, as the zone holds it, with what it held before."""
+    ledger = _item(local, "LedgerTable") or {}
+    entries = {(e["name"].rstrip("."), e["type"]): e for e in json.loads(ledger.get("records") or "[]")}
+    after = local.zone_records(zone_id)
+    for key in sorted(after.keys() | before.keys()):
+        if after.get(key) == before.get(key):
+            continue
+        entry = entries.get(key)
+        if entry is None:
+            return f"{key[1]} {key[0]} changed in the zone, and the ledger does not know it"
+        if tuple(sorted(entry["after"])) != after.get(key, ()):
+            return f"{key[1]} {key[0]}: the zone holds {after.get(key)}, the ledger says {entry['after']}"
+    for key, entry in entries.items():
+        if tuple(sorted(entry["before"])) != before.get(key, ()):
+            return f"{key[1]} {key[0]}: the ledger says it held {entry['before']} before, it held {before.get(key)}"
+    return None
+
+
+def _identity_is_mailauths(local: LocalAws) -> str | None:
+    """An identity that exists was made by mailauth (the cell starts without one), and says so."""
+    if DOMAIN not in _identities(local):
+        return None
+    tags = local.client("sesv2").get_email_identity(EmailIdentity=DOMAIN).get("Tags", [])
+    if {"Key": "mailauth:managed-by", "Value": "mailauth"} not in tags:
+        return f"the identity exists without mailauth's tag: {tags}"
+    return None
+
+
+def _domains_table(
+    local: LocalAws, run: Run, workflow: Workflow, previous: dict[str, Any] | None
+) -> str | None:
+    """The domains table names the run's execution; a refused submission left it as it was, or an in-flight claim
+    that the same request, submitted again, turns into its execution."""
+    item = _item(local, "DomainsTable")
+    if run.execution is not None:
+        if item is None or item.get("execution_arn") != run.execution or item.get("kind") != workflow:
+            return f"the domains table names {item and item.get('execution_arn')}, not {run.execution}"
+        return None
+    if item == previous:
+        return None
+    if item is not None and item.get("kind") == workflow and "claimed_at" in item:
+        return None  # a claim whose StartExecution failed: the same request within the claim's time starts it
+    return f"a refused submission changed the domains table: {item}"
+
+
+def consistent(
+    local: LocalAws,
+    zone_id: str,
+    before: dict[tuple[str, str], tuple[str, ...]],
+    run: Run,
+    workflow: Workflow,
+    previous: dict[str, Any] | None,
+) -> str | None:
+    """What is inconsistent between the zone, the ledger, the SES identity and the domains table (None: nothing)."""
+    return (
+        _zone_vs_ledger(local, zone_id, before)
+        or _identity_is_mailauths(local)
+        or _domains_table(local, run, workflow, previous)
+    )
+
+
+def _cleaned_up(local: LocalAws, zone_id: str, before: dict[tuple[str, str], tuple[str, ...]]) -> str | None:
+    """After offboarding: the zone as it began, no identity, the ledger empty, the table naming the offboarding."""
+    if local.zone_records(zone_id) != before:
+        return "offboarding did not restore the zone"
+    if DOMAIN in _identities(local):
+        return "offboarding left the identity mailauth created"
+    ledger = _item(local, "LedgerTable")
+    if ledger is not None and (json.loads(ledger.get("records") or "[]") or ledger.get("identity_created")):
+        return f"offboarding left the ledger holding {ledger}"
+    item = _item(local, "DomainsTable") or {}
+    if item.get("kind") != "offboard":
+        return f"after offboarding the domains table names {item.get('execution_arn')}"
+    return None
+
+
+def _converges(local: LocalAws, zone_id: str, before: dict[tuple[str, str], tuple[str, ...]]) -> str | None:
+    """Faults cleared: onboarding again, then offboarding, end where a fault-free run ends (None), or the problem."""
+    again = _run(local, "onboard")
+    if again.status != "SUCCEEDED":
+        return f"re-run ended {again.status} at {again.ended_at}"
+    if len(local.zone_records(zone_id)) != len(before) + 6:
+        return "after the re-run the zone does not hold the six records"
+    problem = consistent(local, zone_id, before, again, "onboard", None)
+    if problem:
+        return f"after the re-run: {problem}"
+    cleanup = _run(local, "offboard")
+    if cleanup.status != "SUCCEEDED":
+        return f"offboarding after the re-run ended {cleanup.status} at {cleanup.ended_at}"
+    return _cleaned_up(local, zone_id, before)
 
 
 def run_cell(
@@ -131,44 +256,32 @@ def run_cell(
         zone_id = local.create_hosted_zone(DOMAIN)
         before = local.zone_records(zone_id)
         if workflow == "offboard":
-            arn, result = _run(local, "onboard", "setup")
-            if result["status"] != "SUCCEEDED":
-                cell.detail = f"setup onboarding ended {result['status']}"
+            setup = _run(local, "onboard")
+            if setup.status != "SUCCEEDED":
+                cell.detail = f"setup onboarding ended {setup.status} at {setup.ended_at}"
                 return cell
+        previous = _item(local, "DomainsTable")
         fault = _fault(local, operation, kind, scope)
-        arn, result = _run(local, workflow, "faulted")
+        run = _run(local, workflow)
         cell.calls_failed = fault.hits
-        ended = local.states_entered(arn)[-1] if local.states_entered(arn) else ""
-        if result["status"] == "SUCCEEDED":
+        if run.status == "SUCCEEDED":
             cell.outcome = "ok"
-        elif result["status"] == "FAILED" and _told(local, arn):
+        elif run.execution is None and run.api_status is not None and run.api_status >= 500:
+            cell.outcome = "failed_notified"  # the caller was told, synchronously: nothing started
+        elif run.status == "FAILED" and run.execution is not None and _told(local, run.execution):
             cell.outcome = "failed_notified"
         else:
-            cell.detail = f"ended {result['status']} at {ended} and nobody was told"
+            cell.detail = f"ended {run.status} at {run.ended_at} and nobody was told"
             return cell
-        cell.detail = ended
+        cell.detail = run.ended_at
+        problem = consistent(local, zone_id, before, run, workflow, previous)
+        if problem:
+            cell.outcome, cell.detail = "bad", f"after the faulted run: {problem}"
+            return cell
         local.faults.clear()
-        # the world converges: onboarding again, then offboarding, end where a fault-free run ends
-        arn, result = _run(local, "onboard", "rerun")
-        if result["status"] != "SUCCEEDED":
-            cell.outcome, cell.detail = (
-                "bad",
-                f"re-run ended {result['status']} at {local.states_entered(arn)[-1]}",
-            )
-            return cell
-        if len(local.zone_records(zone_id)) != len(before) + 6:
-            cell.outcome, cell.detail = "bad", "after the re-run the zone does not hold the six records"
-            return cell
-        arn, result = _run(local, "offboard", "cleanup")
-        if result["status"] != "SUCCEEDED":
-            cell.outcome, cell.detail = "bad", f"offboarding after the re-run ended {result['status']}"
-            return cell
-        if local.zone_records(zone_id) != before:
-            cell.outcome, cell.detail = "bad", "offboarding did not restore the zone"
-            return cell
-        if DOMAIN in _identities(local):
-            cell.outcome, cell.detail = "bad", "offboarding left the identity mailauth created"
-            return cell
+        problem = _converges(local, zone_id, before)
+        if problem:
+            cell.outcome, cell.detail = "bad", problem
         return cell
     except Exception as exc:  # a cell must not stop the matrix; it is bad, with the reason
         cell.outcome, cell.detail = "bad", f"{type(exc).__name__}: {exc}"[:300]
@@ -177,17 +290,30 @@ def run_cell(
         local.stop()
 
 
+def _rows(calls: Iterable[str], tables: dict[str, str]) -> list[str]:
+    """``service:Operation`` rows; DynamoDB's per table, by the table's logical ID."""
+    out = set()
+    for key in calls:
+        name, _, table = key.partition("@")
+        out.add(f"{name}@{tables.get(table, table)}" if table else name)
+    return sorted(out)
+
+
 def operations(make: Callable[[], LocalAws]) -> dict[Workflow, list[str]]:
-    """The operations the handlers call in a fault-free onboarding and offboarding (the matrix's rows)."""
+    """The operations the handlers call in a fault-free onboarding and offboarding through the API (the matrix's
+    rows), DynamoDB's per table."""
     local = make()
     try:
         local.create_hosted_zone(DOMAIN)
-        _run(local, "onboard", "probe")
-        onboard = sorted(local.api_calls())
-        before = Counter(local.api_calls())
-        _run(local, "offboard", "probe-off")
-        after = Counter(local.api_calls())
-        offboard = sorted(k for k in after if after[k] > before.get(k, 0))
+        tables = {
+            r["Ref"]: logical for logical, r in local.resources.items() if ":table/" in r.get("Arn", "")
+        }
+        _run(local, "onboard")
+        before = Counter(local.api_calls(tables=True))
+        _run(local, "offboard")
+        after = Counter(local.api_calls(tables=True))
+        onboard = _rows(before, tables)
+        offboard = _rows((k for k in after if after[k] > before.get(k, 0)), tables)
         return {"onboard": onboard, "offboard": offboard}
     finally:
         local.stop()

@@ -106,6 +106,56 @@ def test_a_throttled_dependency_is_503_with_retry_after(
     assert response["multiValueHeaders"].get("Retry-After") == ["5"] or response["headers"].get("Retry-After")
 
 
+@pytest.mark.parametrize(
+    ("service", "operation", "code", "status"),
+    [
+        ("dynamodb", "GetItem", "AccessDeniedException", 400),  # a role without the table's permission
+        ("dynamodb", "PutItem", "AccessDeniedException", 400),
+        ("stepfunctions", "StartExecution", "AccessDeniedException", 400),
+    ],
+)
+def test_a_refused_permission_is_500_naming_the_call_and_starts_nothing(
+    local_aws_factory: Factory, service: str, operation: str, code: str, status: int
+) -> None:
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    local.faults.add(service, operation, code, times=20, status=status, function="ApiFunction")
+
+    invocation = local.api_post({"domain": "example.com"})
+
+    assert invocation.ok, invocation.error_message  # an answer, not API Gateway's bare 502
+    assert invocation.result["statusCode"] == 500
+    body = json.loads(invocation.result["body"])
+    assert f"AWS refused the API permission for {operation} ({code})" in body["message"]
+    assert body["requestId"] == invocation.request_id and invocation.request_id in body["message"]
+    executions = local.client("stepfunctions").list_executions(stateMachineArn=local.state_machine_arn)
+    assert executions["executions"] == []
+
+
+def test_any_other_failure_is_500_that_says_a_resubmission_is_safe(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    local.faults.add("stepfunctions", "StartExecution", "InvalidExecutionInput", function="ApiFunction")
+
+    invocation = local.api_post({"domain": "example.com"})
+
+    assert invocation.ok and invocation.result["statusCode"] == 500
+    message = json.loads(invocation.result["body"])["message"]
+    assert "StartExecution failed (InvalidExecutionInput)" in message
+    assert "Submitting the same request again is safe" in message
+    # and it is: the claim the failed call left behind starts the execution on the next submission
+    again = local.api_post({"domain": "example.com"})
+    assert again.result["statusCode"] == 202
+    assert local.wait(json.loads(again.result["body"])["executionArn"])["status"] == "SUCCEEDED"
+
+
+def test_an_unknown_route_is_still_404(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    event = load_event("api_get_domain")
+    event.update(path="/nowhere", resource="/nowhere", pathParameters=None)
+    assert local.invoke("ApiFunction", event)["statusCode"] == 404
+
+
 def test_malformed_json_is_400(local_aws_factory: Factory) -> None:
     local = local_aws_factory()
     status, body = post(local, "{not json")

@@ -18,8 +18,9 @@ from tests.handlers.test_api_and_triggers import HeldMachine
 Factory = Callable[..., LocalAws]
 
 
-class Interrupted(Exception):
-    """The claimant's StartExecution never happened (its Lambda ended between the two calls)."""
+class Interrupted(BaseException):
+    """The claimant's StartExecution never happened: its Lambda ended between the two calls (timed out or was
+    stopped, so no code of its own ran after: a BaseException, which the Submitter does not handle)."""
 
 
 class RacingSfn:
@@ -156,4 +157,83 @@ def test_a_claim_without_a_time_from_an_older_version_is_not_in_flight(local_aws
     started = submitter(local).submit(OnboardRequest(domain="example.com"))
 
     assert started.execution_name == "example_com-5"
+    held.release_all()
+
+
+def _table(local: LocalAws) -> str:
+    return local.functions["ApiFunction"].environment["MAILAUTH_TABLE_NAME"]
+
+
+def _item(local: LocalAws) -> dict[str, Any] | None:
+    item: dict[str, Any] | None = (
+        local.client("dynamodb")
+        .get_item(TableName=_table(local), Key={"domain": {"S": "example.com"}})
+        .get("Item")
+    )
+    return item
+
+
+@pytest.mark.parametrize("earlier_run", [False, True], ids=["first-submission", "after-a-run"])
+def test_a_start_aws_refused_gives_the_claim_back(local_aws_factory: Factory, earlier_run: bool) -> None:
+    local = local_aws_factory()
+    held = HeldMachine(local)
+    if earlier_run:
+        submitter(local).submit(OnboardRequest(domain="example.com"))
+        held.release_all()
+        local.wait(local.state_machine_arn.replace(":stateMachine:", ":execution:") + ":example_com-1")
+    before = _item(local)
+    local.faults.add("stepfunctions", "StartExecution", "AccessDeniedException", times=100)
+
+    with pytest.raises(Exception, match="AccessDenied"):
+        submitter(local).submit(OnboardRequest(domain="example.com"))
+
+    assert _item(local) == before  # not held "starting" by an execution that will never start
+    local.faults.clear()
+    other = submitter(local).submit(OnboardRequest(domain="example.com", dmarc={"policy": "reject"}))
+    assert other.started and other.execution_name == ("example_com-2" if earlier_run else "example_com-1")
+    held.release_all()
+
+
+class LostAnswer:
+    """Step Functions started the execution, and its answer was lost on the way back."""
+
+    def __init__(self, sfn: Any) -> None:
+        self._sfn = sfn
+
+    def start_execution(self, **kwargs: Any) -> Any:
+        self._sfn.start_execution(**kwargs)
+        raise ConnectionError("read timeout")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sfn, name)
+
+
+def test_a_start_whose_answer_was_lost_is_the_submission(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    held = HeldMachine(local)
+
+    started = submitter(local, LostAnswer(local.client("stepfunctions"))).submit(
+        OnboardRequest(domain="example.com")
+    )
+
+    assert started.started and started.execution_name == "example_com-1"
+    assert (_item(local) or {})["execution_name"] == {"S": "example_com-1"}
+    assert [e["name"] for e in executions(local)] == ["example_com-1"]
+    held.release_all()
+
+
+def test_a_claim_stays_when_nobody_can_tell_whether_the_start_happened(local_aws_factory: Factory) -> None:
+    local = local_aws_factory()
+    held = HeldMachine(local)
+    local.faults.add("stepfunctions", "StartExecution", "AccessDeniedException", times=100)
+    local.faults.add("stepfunctions", "DescribeExecution", "AccessDeniedException", times=100)
+
+    with pytest.raises(Exception, match="AccessDenied"):
+        submitter(local).submit(OnboardRequest(domain="example.com"))
+
+    assert (_item(local) or {})["execution_name"] == {
+        "S": "example_com-1"
+    }  # in flight: ages out, or finished
+    local.faults.clear()
+    assert submitter(local).submit(OnboardRequest(domain="example.com")).execution_name == "example_com-1"
     held.release_all()

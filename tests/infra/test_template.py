@@ -322,6 +322,7 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
                 "states:DescribeExecution",
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
+                "dynamodb:DeleteItem",
                 "ses:GetEmailIdentity",
                 # dry runs: read-only
                 "route53:ListHostedZonesByName",
@@ -332,7 +333,13 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
         ),
         (
             "TriggerFunction",
-            {"states:StartExecution", "states:DescribeExecution", "dynamodb:GetItem", "dynamodb:PutItem"},
+            {
+                "states:StartExecution",
+                "states:DescribeExecution",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:DeleteItem",
+            },
         ),
         ("SlackWebhookFunction", {"ssm:GetParameter"}),
         (

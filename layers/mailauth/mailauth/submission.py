@@ -15,6 +15,12 @@ reference documents), so a claimant that failed between its two calls is finishe
 submission; a different request is refused (409), as it would be once the execution runs. A claim older than
 that with no execution was abandoned (or aged out of Step Functions' 90-day history): the next generation is
 claimed over it.
+
+**A failed start gives its claim back.** When StartExecution fails, the submitter first asks whether the
+execution exists after all (an answer lost after AWS started it): then that is the submission. Otherwise it puts
+the table's item back as it was before the claim (conditional on the claim still being its own), so the domain
+is not held "starting" by an execution that will never start; if even that question cannot be answered, the
+claim stays and ages out after :data:`CLAIM_SECONDS`.
 """
 
 from __future__ import annotations
@@ -107,11 +113,15 @@ class Submitter:
         return self._dynamodb
 
     def latest(self, domain: str) -> dict[str, str] | None:
+        item = self._item(domain)
+        return _plain(item) if item else None
+
+    def _item(self, domain: str) -> dict[str, Any] | None:
         with transient_as_throttled("GetItem"):
-            item = self.dynamodb.get_item(
+            item: dict[str, Any] | None = self.dynamodb.get_item(
                 TableName=self.table_name, Key={"domain": {"S": domain}}, ConsistentRead=True
             ).get("Item")
-        return {k: next(iter(v.values())) for k, v in item.items()} if item else None
+        return item
 
     def describe(self, execution_arn: str) -> dict[str, Any] | None:
         try:
@@ -141,7 +151,8 @@ class Submitter:
     def _start(
         self, domain: str, digest: str, machine: str, body: str, kind: str, *, _retry: bool = True
     ) -> Submission:
-        latest = self.latest(domain)
+        item = self._item(domain)
+        latest = _plain(item) if item else None
         generation = 0
         if latest:
             generation = int(latest.get("generation", "0"))
@@ -194,7 +205,39 @@ class Submitter:
                 # another submission claimed this generation first: look again (its claim is in flight)
                 return self._start(domain, digest, machine, body, kind, _retry=False)
             raise
-        return self._start_execution(machine, name, body, domain)
+        try:
+            return self._start_execution(machine, name, body, domain)
+        except Exception:
+            started = self._started_after_all(machine, name)
+            if started:
+                return Submission(domain, execution_arn(machine, name), name, True)
+            if started is False:
+                self._release(domain, name, item)
+            raise  # unknown (None): the claim stays, in flight
+
+    def _started_after_all(self, machine: str, name: str) -> bool | None:
+        """Whether the execution exists although StartExecution failed; None when that cannot be told."""
+        try:
+            return self.describe(execution_arn(machine, name)) is not None
+        except Exception:
+            return None
+
+    def _release(self, domain: str, name: str, previous: dict[str, Any] | None) -> None:
+        """Put the domain's item back as it was before this submission's claim, if the claim is still its own."""
+        mine: dict[str, Any] = {
+            "ConditionExpression": "execution_name = :mine",
+            "ExpressionAttributeValues": {":mine": {"S": name}},
+        }
+        try:
+            with transient_as_throttled("PutItem" if previous else "DeleteItem"):
+                if previous:
+                    self.dynamodb.put_item(TableName=self.table_name, Item=previous, **mine)
+                else:
+                    self.dynamodb.delete_item(
+                        TableName=self.table_name, Key={"domain": {"S": domain}}, **mine
+                    )
+        except Exception:  # another submission moved on, or the table is unavailable: the claim ages out
+            return
 
     @staticmethod
     def _in_flight(latest: dict[str, str]) -> bool:
@@ -242,6 +285,11 @@ class Submitter:
                 raise
             return Submission(str(domain)[:100], execution_arn(self.state_machine_arn, name), name, False)
         return Submission(str(domain)[:100], started["executionArn"], name, True)
+
+
+def _plain(item: dict[str, Any]) -> dict[str, str]:
+    """A DynamoDB item's attributes as plain strings."""
+    return {k: next(iter(v.values())) for k, v in item.items()}
 
 
 _cache: dict[tuple[str, str], Submitter] = {}
