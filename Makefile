@@ -88,7 +88,7 @@ lint: venv
 
 lint-template: venv tools
 	$(VENV)/bin/cfn-lint template.yaml
-	$(VENV)/bin/python scripts/asl_check.py statemachine/*.asl.json --template template.yaml
+	$(VENV)/bin/python scripts/asl_check.py statemachine/*.asl.json --template template.yaml --notify-state Notify
 	$(SAM_ENV) $(SAM) validate --config-env translate
 	$(SAM_ENV) $(SAM) validate --lint
 

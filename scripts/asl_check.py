@@ -12,7 +12,10 @@ missing state, an unreachable state or an unfilled ``${Placeholder}`` all pass t
 * no ``QueryLanguage: JSONata`` (the local interpreter cannot run it);
 * ``${Name}`` placeholders versus a set of ``DefinitionSubstitutions`` keys, both ways;
 * the definition, placeholders filled with dummy ARNs, parses in moto's ASL parser (the one the local
-  workflow tests run).
+  workflow tests run);
+* with ``--notify-state Notify`` (what ``make lint-template`` passes), mailauth's promise that every failure
+  reaches a person: every Task's every Catch, and one of States.ALL, goes to ``Notify``; Notify's goes to
+  ``AlertOperator``, whose goes to a Fail state.
 
 Usable as a library (``check_definition``, ``check_file``, ...) and as a script::
 
@@ -130,6 +133,41 @@ def check_machine(machine: Mapping[str, Any], where: str = "$") -> list[str]:
     return problems
 
 
+#: the state that raises the alarm when telling a person fails
+ALERT_STATE = "AlertOperator"
+
+
+def check_failure_paths(machine: Mapping[str, Any], notify: str = "Notify", where: str = "$") -> list[str]:
+    """Every Task's failures reach a person: the ``notify`` state, or from it the alert state."""
+    states = machine.get("States")
+    if not isinstance(states, dict):
+        return []
+    if notify not in states:
+        return [f"{where}: no {notify!r} state: failures would reach nobody"]
+    problems: list[str] = []
+    for name, state in states.items():
+        if not isinstance(state, dict) or state.get("Type") != "Task":
+            continue
+        path = f"{where}.States.{name}"
+        catchers = [c for c in state.get("Catch") or [] if isinstance(c, dict)]
+        if not any("States.ALL" in (c.get("ErrorEquals") or []) for c in catchers):
+            problems.append(f"{path}: no Catch of States.ALL: a failure here would reach nobody")
+        for i, catcher in enumerate(catchers):
+            target = catcher.get("Next")
+            if name == ALERT_STATE:
+                if (states.get(target) or {}).get("Type") != "Fail":
+                    problems.append(
+                        f"{path}: Catch[{i}] -> {target!r}: the alert's own failure must end the run"
+                    )
+            else:
+                wanted = ALERT_STATE if name == notify else notify
+                if target != wanted:
+                    problems.append(
+                        f"{path}: Catch[{i}] -> {target!r}, not {wanted!r}: that failure would reach nobody"
+                    )
+    return problems
+
+
 def placeholders(text: str) -> set[str]:
     """The ${Name} placeholders in a definition's text."""
     return set(PLACEHOLDER.findall(text))
@@ -177,8 +215,11 @@ def check_moto_parse(text: str) -> list[str]:
     return []
 
 
-def check_definition(text: str, substitutions: set[str] | frozenset[str] | None = None) -> list[str]:
-    """Every check on one definition's text. substitutions=None skips the placeholder comparison."""
+def check_definition(
+    text: str, substitutions: set[str] | frozenset[str] | None = None, notify: str | None = None
+) -> list[str]:
+    """Every check on one definition's text. substitutions=None skips the placeholder comparison; ``notify`` names
+    the state every failure must reach (None: not checked)."""
     try:
         machine = json.loads(substitute(text))
     except json.JSONDecodeError as exc:
@@ -186,6 +227,8 @@ def check_definition(text: str, substitutions: set[str] | frozenset[str] | None 
     if not isinstance(machine, dict):
         return ["the definition is not a JSON object"]
     problems = check_machine(machine)
+    if notify is not None:
+        problems += check_failure_paths(machine, notify)
     if substitutions is not None:
         problems += check_placeholders(text, substitutions)
     if not problems:
@@ -210,14 +253,19 @@ def template_substitutions(template_path: Path) -> dict[str, set[str]]:
     return result
 
 
-def check_file(path: Path, substitutions: set[str] | frozenset[str] | None = None) -> list[str]:
-    return [f"{path}: {p}" for p in check_definition(path.read_text(encoding="utf-8"), substitutions)]
+def check_file(
+    path: Path, substitutions: set[str] | frozenset[str] | None = None, notify: str | None = None
+) -> list[str]:
+    return [f"{path}: {p}" for p in check_definition(path.read_text(encoding="utf-8"), substitutions, notify)]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--template", type=Path, help="compare placeholders with its DefinitionSubstitutions")
+    parser.add_argument(
+        "--notify-state", help="the state every Task's failure must reach (Catch of States.ALL)"
+    )
     args = parser.parse_args(argv)
     subs = template_substitutions(args.template) if args.template else {}
     problems: list[str] = []
@@ -225,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         expected = subs.get(str(path.resolve())) if args.template else None
         if args.template and expected is None:
             problems.append(f"{path}: no state machine in {args.template} uses it as DefinitionUri")
-        problems += check_file(path, expected)
+        problems += check_file(path, expected, args.notify_state)
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:

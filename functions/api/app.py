@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mailauth.aws import error_code
 from mailauth.domain import normalise_domain
 from mailauth.dryrun import dry_run
-from mailauth.errors import AwsThrottledError, ExecutionConflictError, InvalidRequestError
+from mailauth.errors import AwsThrottledError, DnsLookupError, ExecutionConflictError, InvalidRequestError
 from mailauth.models import OnboardRequest
 from mailauth.resolve import check_mail_from_allowed
 from mailauth.status import domain_status
@@ -118,6 +118,11 @@ def conflict(exc: ExecutionConflictError) -> Response[Any]:
 @app.exception_handler(AwsThrottledError)
 def throttled(exc: AwsThrottledError) -> Response[Any]:
     return _json(503, {"message": "AWS is throttling requests; try again shortly"}, {"Retry-After": "5"})
+
+
+@app.exception_handler(DnsLookupError)
+def dns_unanswered(exc: DnsLookupError) -> Response[Any]:
+    return _json(503, {"message": f"{exc}; try again shortly"}, {"Retry-After": "30"})
 
 
 #: the access-denied codes of the services the API calls (DynamoDB, Step Functions, SES, Route 53)

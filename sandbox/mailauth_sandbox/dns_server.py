@@ -184,9 +184,9 @@ class DnsServer:
         qtype = dns.rdatatype.to_text(question.rdtype)
         self.queries.append((qname, qtype))
         zone = self._zone_for(qname)
-        if zone is None:
+        if zone is None:  # in no zone of this world: the registry's answer for a domain nobody delegated
             reply.flags &= ~dns.flags.AA
-            reply.set_rcode(dns.rcode.REFUSED)
+            reply.set_rcode(dns.rcode.NXDOMAIN)
             return reply
         if zone.name in self.undelegated_zones:
             if qname == zone.name and qtype == "NS":

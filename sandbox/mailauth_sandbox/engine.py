@@ -203,6 +203,8 @@ class LocalAws:
         #: planned Lambda timeouts (fail_invocations)
         self.invocation_faults: list[InvocationFault] = []
         self.before_invocations: dict[str, list[Callable[[Any], None]]] = {}
+        #: callbacks on handlers' API calls, by "service:Operation" (see on_call)
+        self.call_watchers: dict[str, list[Callable[[str, dict[str, Any]], None]]] = {}
         self.topic_arn = ""
         #: when each SNS message was published (simulated time) and the execution it was published for, by MessageId
         self._published: dict[str, tuple[datetime, str | None]] = {}
@@ -452,6 +454,8 @@ class LocalAws:
         template defines (a test's own calls stand for a person with their own permissions).
         """
         function = getattr(self._tls, "function", None)
+        if function is not None and f"{service}:{operation}" in self.call_watchers:
+            self._watch(function, f"{service}:{operation}", params)
         if function is not None:
             table = str(params.get("TableName", "")).rsplit("/", 1)[-1] if service == "dynamodb" else ""
             self._calls[(function, f"{service}:{operation}", table)] += 1
@@ -471,6 +475,21 @@ class LocalAws:
             first = violations[0]
             return hooks.error(first.code, "; ".join(v.message for v in violations), first.status)
         return None
+
+    def on_call(self, operation: str, callback: Callable[[str, dict[str, Any]], None]) -> None:
+        """Run ``callback(function, params)`` as a handler makes the API call ``operation`` ("service:Operation"),
+        before AWS sees it: what the world looks like at that moment. The callback's own AWS calls are the
+        test's (not counted, not judged by the function's role)."""
+        self.call_watchers.setdefault(operation, []).append(callback)
+
+    def _watch(self, function: str, operation: str, params: dict[str, Any]) -> None:
+        invocation = getattr(self._tls, "invocation", None)
+        self._tls.function, self._tls.invocation = None, None
+        try:
+            for callback in self.call_watchers[operation]:
+                callback(function, params)
+        finally:
+            self._tls.function, self._tls.invocation = function, invocation
 
     def _authorize(
         self, function: str, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]
@@ -720,8 +739,13 @@ class LocalAws:
                 function=name, event=event, started_at=self.clock.now(), request_id=ctx.aws_request_id
             )
             self.invocations.append(inv)
-            saved = {k: os.environ.get(k) for k in fn.environment}
+            # the function sees the variables its template declares, not mailauth settings the test process has
+            # (a variable missing from the template must fail here as it fails in AWS)
+            undeclared = [k for k in os.environ if k.startswith("MAILAUTH_") and k not in fn.environment]
+            saved = {k: os.environ.get(k) for k in [*fn.environment, *undeclared]}
             saved.update({k: os.environ.get(k) for k in ("AWS_LAMBDA_FUNCTION_NAME", "_HANDLER")})
+            for key in undeclared:
+                del os.environ[key]
             os.environ.update(fn.environment)
             os.environ["AWS_LAMBDA_FUNCTION_NAME"] = name
             os.environ["_HANDLER"] = fn.handler_spec

@@ -26,6 +26,8 @@ from .ses import SesBehaviour
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
+#: the account standing for "another DNS provider": its zones are public DNS, not mailauth's Route 53
+PROVIDER_ACCOUNT = "210987654321"
 
 
 class _Spec(BaseModel):
@@ -49,6 +51,9 @@ class ZoneSpec(_Spec):
     records_file: str | None = None
     #: "start": exists before anything arrives; "cloudtrail": created when its CloudTrail event is submitted
     created: Literal["start", "cloudtrail"] = "start"
+    #: "route53": in Route 53 (this account's, or ``account``'s); "elsewhere": at another DNS provider, served by
+    #: public DNS but invisible to mailauth's Route 53 (the sandbox keeps it in an account of its own)
+    hosted: Literal["route53", "elsewhere"] = "route53"
 
 
 class IdentitySpec(_Spec):
@@ -231,6 +236,8 @@ class Runner:
         return SesBehaviour(verify=verify, dkim_fail_once=ses.dkim_fail_once, vdm_enabled=ses.vdm_enabled)
 
     def create_zone(self, local: LocalAws, spec: ZoneSpec) -> str:
+        if spec.hosted == "elsewhere":
+            spec = spec.model_copy(update={"account": PROVIDER_ACCOUNT})
         zone_id = local.create_hosted_zone(spec.name, private=spec.private, account_id=spec.account)
         records = list(spec.records)
         if spec.records_file:
@@ -530,10 +537,11 @@ class Runner:
 
 
 def act_on_announcements(local: LocalAws) -> list[str]:
-    """Play the person at an external DNS provider: create exactly the records mailauth announces.
+    """Play the person at an external DNS provider: make exactly the changes mailauth announces.
 
-    The records go into a zone of the sandbox's DNS server (standing in for the provider's), so public DNS
-    serves them; Route 53 in the onboarding itself is never used. Returns the records created, as they happen.
+    The records go into the provider's zone (in :data:`PROVIDER_ACCOUNT`, created if the scenario has none), so
+    public DNS serves them; mailauth's Route 53 is never used. A change to a set that exists replaces it, as
+    the announcement says. Returns the records written, as they happen.
     """
     created: list[str] = []
 
@@ -541,11 +549,24 @@ def act_on_announcements(local: LocalAws) -> list[str]:
         if inv.function != "NotifyFunction" or not inv.ok or not inv.event.get("announce"):
             return
         state = inv.event["state"]
-        zone_id = local.create_hosted_zone(state["request"]["domain"])
+        domain = state["request"]["domain"]
+        route53 = local.client("route53", PROVIDER_ACCOUNT)
+        zones = route53.list_hosted_zones_by_name(DNSName=domain)["HostedZones"]
+        zone_id = next(
+            (z["Id"].rsplit("/", 1)[-1] for z in zones if z["Name"].rstrip(".") == domain),
+            None,
+        ) or local.create_hosted_zone(domain, account_id=PROVIDER_ACCOUNT)
         for change in state["publish"]["changes"]:
             record = change["record"]
-            local.add_record(
-                zone_id, record["name"] + ".", record["type"], *record["values"], ttl=record["ttl"]
+            rrset = {
+                "Name": record["name"] + ".",
+                "Type": record["type"],
+                "TTL": record["ttl"],
+                "ResourceRecords": [{"Value": v} for v in record["values"]],
+            }
+            route53.change_resource_record_sets(
+                HostedZoneId=zone_id,
+                ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": rrset}]},
             )
             created.append(f"{record['type']} {record['name']}")
 

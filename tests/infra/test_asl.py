@@ -99,10 +99,10 @@ def test_state_machine_file_round_trips_through_moto(path: Path, sfn: Any) -> No
 
 
 def test_every_definition_uri_in_the_template_exists() -> None:
-    for uri in asl_check.template_substitutions(TEMPLATE):
-        if not Path(uri).exists():
-            pytest.skip(f"{uri} not written yet")
-        assert Path(uri).is_file()
+    uris = asl_check.template_substitutions(TEMPLATE)
+    assert len(uris) == 2
+    for uri in uris:
+        assert Path(uri).is_file(), f"{uri} is missing"
 
 
 # ------------------------------------------------------------------------------ the checker: positives
@@ -139,9 +139,13 @@ def test_cli_accepts_valid_fixture(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_checks_template_files_against_the_template() -> None:
-    if not STATE_MACHINE_FILES:
-        pytest.skip("no statemachine/*.asl.json yet")
-    assert asl_check.main([*map(str, STATE_MACHINE_FILES), "--template", str(TEMPLATE)]) == 0
+    assert len(STATE_MACHINE_FILES) == 2
+    assert (
+        asl_check.main(
+            [*map(str, STATE_MACHINE_FILES), "--template", str(TEMPLATE), "--notify-state", "Notify"]
+        )
+        == 0
+    )
 
 
 # ------------------------------------------------------------------------------ the checker: negatives
@@ -268,3 +272,48 @@ def test_moto_parse_failure_is_reported() -> None:
 
 def test_invalid_json() -> None:
     assert asl_check.check_definition("{not json")[0].startswith("not valid JSON")
+
+
+# ------------------------------------------------------------------------------ every failure reaches a person
+
+
+def _onboard() -> dict[str, Any]:
+    machine: dict[str, Any] = json.loads(
+        asl_check.substitute((ROOT / "statemachine" / "onboard_domain.asl.json").read_text())
+    )
+    return machine
+
+
+def test_both_workflows_route_every_task_failure_to_notify() -> None:
+    for path in STATE_MACHINE_FILES:
+        machine = json.loads(asl_check.substitute(path.read_text()))
+        assert asl_check.check_failure_paths(machine) == [], path
+
+
+def test_a_catch_that_skips_notify_is_refused() -> None:
+    machine = _onboard()
+    machine["States"]["CheckVerification"]["Catch"][0]["Next"] = "OnboardingFailed"
+
+    [problem] = asl_check.check_failure_paths(machine)
+
+    assert "CheckVerification: Catch[0] -> 'OnboardingFailed', not 'Notify'" in problem
+    assert asl_check.check_definition(json.dumps(machine), notify="Notify") == [problem]  # make lint-template
+
+
+def test_a_task_without_a_catch_all_is_refused() -> None:
+    machine = _onboard()
+    machine["States"]["BuildReport"]["Catch"][0]["ErrorEquals"] = ["AwsThrottledError"]
+    assert asl_check.check_failure_paths(machine) == [
+        "$.States.BuildReport: no Catch of States.ALL: a failure here would reach nobody"
+    ]
+
+
+def test_notify_must_fall_back_to_the_alert_and_the_alert_to_a_fail_state() -> None:
+    machine = _onboard()
+    machine["States"]["Notify"]["Catch"][0]["Next"] = "OnboardingFailed"
+    machine["States"]["AlertOperator"]["Catch"][0]["Next"] = "Notify"
+    problems = asl_check.check_failure_paths(machine)
+    assert any("Notify: Catch[0] -> 'OnboardingFailed', not 'AlertOperator'" in p for p in problems)
+    assert any(
+        "AlertOperator: Catch[0] -> 'Notify': the alert's own failure must end the run" in p for p in problems
+    )

@@ -67,7 +67,7 @@ ENVIRONMENT = {
     },
     "RecommendationsFunction": {"MAILAUTH_DNS_NAMESERVERS"},
     "NotifyFunction": {"MAILAUTH_TOPIC_ARN"},
-    "PublishRecordsFunction": {"MAILAUTH_LEDGER_TABLE_NAME"},
+    "PublishRecordsFunction": {"MAILAUTH_LEDGER_TABLE_NAME", "MAILAUTH_DNS_NAMESERVERS"},
     "SlackWebhookFunction": {"MAILAUTH_SLACK_WEBHOOK_PARAMETER"},
 }
 # The only actions granted on Resource "*": they have no resource type (or none a request names).
@@ -405,8 +405,7 @@ def test_state_machine_wiring(resources: dict[str, Any]) -> None:
 def test_asl_placeholders_match_definition_substitutions(resources: dict[str, Any]) -> None:
     props = resources["OnboardStateMachine"]["Properties"]
     path = ROOT / props["DefinitionUri"]
-    if not path.exists():
-        pytest.skip(f"{props['DefinitionUri']} not written yet")
+    assert path.is_file(), f"{props['DefinitionUri']} is missing"
     used = set(re.findall(r"\$\{([A-Za-z0-9_]+)\}", path.read_text()))
     assert used == set(props["DefinitionSubstitutions"])
 

@@ -57,10 +57,21 @@ class Pseudo(Env):
 PSEUDO = Pseudo(region=REGION, account_id=ACCOUNT, partition="aws", stack_name=STACK)
 ENV = Env(region=REGION, account_id=ACCOUNT, partition="aws")
 
-needs_tools = pytest.mark.skipif(
-    not iam.tools_python().exists(),
-    reason=f"the SAM translator's tools venv ({iam.tools_python()}) is absent: run `make tools`",
-)
+
+def _require_tools() -> None:
+    """The role checks need SAM's translator (the tools venv, which make test builds): without it they fail,
+    they never skip (a skipped check guards nothing)."""
+    assert iam.tools_python().exists(), (
+        f"the SAM translator's tools venv ({iam.tools_python()}) is absent: run `make tools`"
+    )
+
+
+@pytest.fixture
+def tools() -> None:
+    _require_tools()
+
+
+needs_tools = pytest.mark.usefixtures("tools")
 
 # ------------------------------------------------------------------------------- known defects (flip)
 #: What the static checks found in template.yaml as committed at 1476beb: the state machine roles did not grant
@@ -928,8 +939,7 @@ ALL_PARAMETERS = {
 
 @pytest.fixture(scope="module")
 def authorizer() -> Authorizer:
-    if not iam.tools_python().exists():
-        pytest.skip(f"the SAM translator's tools venv ({iam.tools_python()}) is absent: run `make tools`")
+    _require_tools()
     judge = Authorizer(TEMPLATE, {}, **PSEUDO)
     judge.resource_tags = IDENTITY_TAGS.get
     return judge
@@ -945,8 +955,7 @@ IDENTITY_TAGS: dict[str, dict[str, str]] = {
 @pytest.fixture(scope="module")
 def configured() -> Authorizer:
     """Every optional part of the template switched on (cross-account roles, Slack webhook, e-mail, Chatbot)."""
-    if not iam.tools_python().exists():
-        pytest.skip(f"the SAM translator's tools venv ({iam.tools_python()}) is absent: run `make tools`")
+    _require_tools()
     return Authorizer(TEMPLATE, ALL_PARAMETERS, **PSEUDO)
 
 

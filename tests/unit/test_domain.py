@@ -23,6 +23,12 @@ LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True)
         ("MÜNCHEN.example", "xn--mnchen-3ya.example"),
         ("news.example.co.uk", "news.example.co.uk"),
         ("xn--bcher-kva.de", "xn--bcher-kva.de"),
+        # UTS #46 maps the whole name: ideographic and full-width full stops separate labels too
+        # (written as escapes: U+3002 ideographic, U+FF0E full-width, U+FF61 half-width ideographic full stop)
+        ("例え\u3002テスト.jp", "xn--r8jz45g.xn--zckzah.jp"),
+        ("Bücher\uff0eExample", "xn--bcher-kva.example"),
+        ("\uff25\uff38\uff21\uff2d\uff30\uff2c\uff25\uff0e\uff23\uff2f\uff2d", "example.com"),  # full-width
+        ("news\uff61example.com", "news.example.com"),
     ],
 )
 def test_normalises(typed: str, expected: str) -> None:

@@ -7,6 +7,7 @@ not only on the final status. Waits run on the sandbox's simulated clock.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -338,6 +339,71 @@ def test_a_step_that_times_out_once_is_retried_and_the_run_converges(
     failed = [e for e in local.history(arn) if e["type"] == "LambdaFunctionFailed"]
     errors = [e["lambdaFunctionFailedEventDetails"]["error"] for e in failed]
     assert [e for e in errors if e != "ChangeNotInSyncError"] == [error]  # retried once, then it worked
+
+
+@pytest.mark.parametrize("kind", ["step error", "Lambda timeouts"])
+def test_a_verification_step_that_keeps_failing_reaches_notify(local_aws_factory: Factory, kind: str) -> None:
+    """The README's promise for every step, here for the one inside the wait loop: its failure is told."""
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    if kind == "step error":
+        local.faults.add(
+            "sesv2",
+            "GetEmailIdentity",
+            "AccessDeniedException",
+            times=1000,
+            status=403,
+            function="CheckVerificationFunction",
+        )
+    else:
+        local.fail_invocations(
+            "CheckVerificationFunction", error_type="Sandbox.Timedout", times=1000, ran=False
+        )
+
+    arn, result = run(local, {"domain": "example.com"})
+
+    assert result["status"] == "FAILED"
+    states = local.states_entered(arn)
+    assert states[-4:] == ["CheckVerification", "Notify", "OutcomeDecision", "OnboardingFailed"], states
+    [final] = local.notifications()
+    assert final["attributes"]["outcome"]["Value"] == "failure"
+    if kind == "step error":
+        assert "AWS refused mailauth the permission to call GetEmailIdentity" in final["email"]
+    else:
+        assert "Sandbox.Timedout" in final["email"]
+
+
+def test_the_ledger_is_written_before_the_change_batch(local_aws_factory: Factory) -> None:
+    """Write-ahead: when Route 53 receives the batch, the ledger already names every record set in it, so a crash
+    between the two can never leave a record of mailauth's that offboarding does not know."""
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    table = local.resources["LedgerTable"]["Ref"]
+    unknown_at_change: list[set[tuple[str, str]]] = []
+
+    def at_change(function: str, params: dict[str, Any]) -> None:
+        if function != "PublishRecordsFunction":
+            return
+        item = (
+            local.client("dynamodb")
+            .get_item(TableName=table, Key={"domain": {"S": "example.com"}})
+            .get("Item")
+        )
+        known = (
+            {(e["name"].rstrip("."), e["type"]) for e in json.loads(item["records"]["S"])} if item else set()
+        )
+        batch = {
+            (c["ResourceRecordSet"]["Name"].rstrip("."), c["ResourceRecordSet"]["Type"])
+            for c in params["ChangeBatch"]["Changes"]
+        }
+        unknown_at_change.append(batch - known)
+
+    local.on_call("route53:ChangeResourceRecordSets", at_change)
+
+    arn, result = run(local, {"domain": "example.com"})
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    assert unknown_at_change == [set()]  # one batch, and the ledger knew all six sets before it went
 
 
 def test_a_notification_that_cannot_be_sent_reaches_the_alert_topic(local_aws_factory: Factory) -> None:

@@ -146,19 +146,28 @@ def public_name_servers(
 def served_records(resolver: dns.resolver.Resolver, names: Iterable[str]) -> dict[str, list[RecordSet]]:
     """What public DNS serves at each name (CNAME, TXT, MX), as record sets the planner can read.
 
-    For DNS hosted outside Route 53, this is the only view of the zone mailauth has.
+    For DNS hosted outside Route 53, this is the only view of the zone mailauth has: a name that does not exist
+    (NXDOMAIN) or has no such record is an empty answer, but a lookup that got no answer at all raises
+    DnsLookupError (planning on it would tell the person to create a second SPF record beside one already served).
     """
+    from mailauth.errors import DnsLookupError
     from mailauth.txt import quote
+
+    def served(name: str, rtype: str) -> tuple[str, ...]:
+        values, error = lookup(resolver, name, rtype)
+        if error not in (None, "NXDOMAIN"):
+            raise DnsLookupError(f"public DNS did not answer for {rtype} {name} ({error})")
+        return values
 
     out: dict[str, list[RecordSet]] = {}
     for name in names:
         sets: list[RecordSet] = []
-        cname, _ = lookup(resolver, name, "CNAME")
+        cname = served(name, "CNAME")
         if cname:
             sets.append(RecordSet(name=name, type="CNAME", values=cname))
         else:
             for rtype in ("TXT", "MX"):
-                values, _ = lookup(resolver, name, rtype)
+                values = served(name, rtype)
                 if values:
                     shown = tuple(quote(v) for v in values) if rtype == "TXT" else values
                     sets.append(RecordSet(name=name, type=rtype, values=shown))

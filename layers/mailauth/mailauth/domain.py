@@ -87,10 +87,27 @@ def _refuse_non_names(text: str, original: str) -> str:
     return text
 
 
+def _uts46(text: str) -> str:
+    """The whole name mapped as UTS #46 (IDNA2008's compatibility processing) says: ideographic and full-width
+    full stops become ".", full-width letters plain ones, case folded. A name it cannot map is left as it is, for
+    the checks below to name its problem."""
+    import idna
+
+    try:
+        mapped: str = idna.uts46_remap(text, std3_rules=False, transitional=False)
+    except idna.IDNAError:
+        return text
+    return mapped
+
+
 def normalise_domain(value: str) -> str:
-    """Lower-case, strip one trailing dot, convert IDN to punycode; raise ValueError naming the problem."""
+    """UTS #46 mapping, lower-case, strip one trailing dot, IDN labels to punycode; raise ValueError naming the
+    problem."""
     original = value
-    text = _refuse_non_names(value.strip(), original).removesuffix(".")
+    text = value.strip()
+    if not text.isascii():
+        text = _uts46(text)
+    text = _refuse_non_names(text, original).removesuffix(".")
     if _is_ip(text):
         raise ValueError(f"{shown(original)} is an IP address, not a domain name")
     labels = [_to_ascii(label, original) for label in text.split(".")]

@@ -41,6 +41,10 @@ class AwsThrottledError(MailauthError):
     """AWS throttled us or had a transient fault (Throttling, TooManyRequests, PriorRequestNotComplete, 5xx)."""
 
 
+class DnsLookupError(MailauthError):
+    """Public DNS did not answer (timeout, no name server) where mailauth must know what is served."""
+
+
 class ChangeNotInSyncError(MailauthError):
     """The Route 53 change is still PENDING."""
 

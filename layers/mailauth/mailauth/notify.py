@@ -309,6 +309,13 @@ def _failure_steps(state: NotifyInput, domain: str, link: str | None) -> list[st
             f"AWS throttled mailauth or had a transient fault ({message}).",
             f"Re-run later. {RERUN_SAFE}",
         ]
+    if name == "DnsLookupError":
+        return [
+            f"Public DNS did not answer: {message}. For DNS hosted outside Route 53, mailauth plans the records "
+            "from what public DNS serves, and will not plan without an answer.",
+            f"Check that the domain's name servers answer (dig NS {domain}; dig TXT {domain}), then re-run the "
+            f"onboarding. {RERUN_SAFE}",
+        ]
     refused = _ACCESS_DENIED.search(message or "")
     if refused is not None:
         return [
