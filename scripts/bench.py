@@ -29,6 +29,13 @@ ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "POWERTOOLS_SERVICE_NAME": "mailauth",
     "PYTHONDONTWRITEBYTECODE": "1",
+    # what the template gives the functions: each handler reads its settings at import (mailauth.settings)
+    "MAILAUTH_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:mailauth-onboard-domain",
+    "MAILAUTH_OFFBOARD_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:mailauth-offboard-domain",
+    "MAILAUTH_TABLE_NAME": "mailauth-domains",
+    "MAILAUTH_LEDGER_TABLE_NAME": "mailauth-ledger",
+    "MAILAUTH_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:mailauth-notifications",
+    "MAILAUTH_SLACK_WEBHOOK_PARAMETER": "/mailauth/slack-webhook-url",
 }
 BASELINE = "import boto3; boto3.client('stepfunctions')"
 

@@ -26,10 +26,12 @@ from mailauth.dryrun import dry_run
 from mailauth.errors import AwsThrottledError, DnsLookupError, ExecutionConflictError, InvalidRequestError
 from mailauth.models import OnboardRequest
 from mailauth.resolve import check_mail_from_allowed
+from mailauth.settings import ApiSettings
 from mailauth.status import domain_status
 from mailauth.submission import Submission, default_submitter
 
 logger = Logger()
+settings = ApiSettings.load()  # the cold start fails here, naming a missing or malformed variable
 app = APIGatewayRestResolver(enable_validation=True)
 
 
@@ -69,11 +71,15 @@ class DomainRequest(OnboardRequest):
 def post_domain(body: DomainRequest) -> Response[Any]:
     logger.append_keys(domain=body.domain)
     if body.dry_run:
-        plan = dry_run(body.model_dump(mode="json", exclude={"dry_run"}))
+        plan = dry_run(
+            body.model_dump(mode="json", exclude={"dry_run"}),
+            allow=settings,
+            nameservers=settings.nameservers,
+        )
         return _json(200, plan.model_dump(mode="json"))
     request = OnboardRequest.model_validate(body.model_dump(exclude={"dry_run"}))
-    check_mail_from_allowed(request)
-    submission = default_submitter().submit(request)
+    check_mail_from_allowed(request, settings.allowed_mail_from_labels)
+    submission = default_submitter(settings).submit(request)
     logger.info("submitted", extra={"execution": submission.execution_arn, "started": submission.started})
     return _accepted(submission)
 
@@ -81,7 +87,7 @@ def post_domain(body: DomainRequest) -> Response[Any]:
 @app.get("/domains/<domain>")
 def get_domain(domain: str) -> Response[Any]:
     name = _path_domain(domain)
-    status = domain_status(name, default_submitter())
+    status = domain_status(name, default_submitter(settings))
     if status["identity"] is None and status["execution"] is None:
         return _json(404, {"message": f"mailauth knows no onboarding of {name} and SES has no such identity"})
     return _json(200, status)
@@ -91,7 +97,9 @@ def get_domain(domain: str) -> Response[Any]:
 def delete_domain(domain: str) -> Response[Any]:
     name = _path_domain(domain)
     keep = (app.current_event.get_query_string_value("keep_identity") or "").lower() in ("true", "1", "yes")
-    submission = default_submitter().offboard(name, keep_identity=keep)
+    submission = default_submitter(settings).offboard(
+        name, keep_identity=keep, state_machine_arn=settings.offboard_state_machine_arn
+    )
     logger.info("offboarding", extra={"execution": submission.execution_arn, "keep_identity": keep})
     return _accepted(submission)
 
@@ -184,7 +192,7 @@ def _refused_body(event: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     refused = _refused_body(event)
     if refused is not None:

@@ -7,20 +7,30 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mailauth.dnscheck import deadline_for
+from mailauth.dnscheck import deadline_for, make_resolver
 from mailauth.models import CheckInput
+from mailauth.settings import VerificationSettings
 from mailauth.verification import check
 
 logger = Logger()
+settings = VerificationSettings.load()  # the cold start fails here, naming a missing or malformed variable
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = CheckInput.model_validate(event)
     logger.append_keys(domain=step.request.domain, execution=event.get("execution"))
     # public DNS may be slow: the lookups stop in time for the step to answer inside its Lambda timeout
     dns_deadline = deadline_for(context.get_remaining_time_in_millis())
-    state = check(step.request, step.zone, step.identity, step.verification, dns_deadline=dns_deadline)
+    state = check(
+        step.request,
+        step.zone,
+        step.identity,
+        step.verification,
+        resolver=make_resolver(settings.nameservers, deadline=dns_deadline),
+        first=settings.poll_first_seconds,
+        cap=settings.poll_cap_seconds,
+    )
     logger.info(
         "verification checked",
         extra={

@@ -6,7 +6,6 @@ which Fail or Succeed state ends the execution.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -15,8 +14,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailauth.models import NotificationResult, NotifyInput
 from mailauth.notify import Message, compose, parse_state, publish
+from mailauth.settings import NotifySettings
 
 logger = Logger()
+settings = NotifySettings.load()  # the cold start fails here, naming a missing or malformed variable
 metrics = Metrics()
 
 _METRIC_BY_OUTCOME = {
@@ -45,19 +46,18 @@ def _record_metrics(state: NotifyInput, message: Message) -> None:
         metrics.add_metric(name="HoursToVerify", unit=MetricUnit.NoUnit, value=elapsed.total_seconds() / 3600)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     state, dropped = parse_state(event)
     execution = event.get("execution") or state.execution
-    message_region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    message = compose(state, execution_arn=execution, region=message_region)
+    message = compose(state, execution_arn=execution, region=settings.region)
     logger.append_keys(domain=message.domain, execution=execution)
     if dropped:
         logger.warning(
             "state keys did not match their models; notifying without them", extra={"keys": dropped}
         )
-    message_id = publish(message, topic_arn=os.environ["MAILAUTH_TOPIC_ARN"], sns_client=_sns_client())
+    message_id = publish(message, topic_arn=settings.topic_arn, sns_client=_sns_client())
     _record_metrics(state, message)
     logger.info(
         "notification published",

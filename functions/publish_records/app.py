@@ -7,17 +7,27 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailauth.ledger import LedgerStore
 from mailauth.models import PublishInput
 from mailauth.publish import publish
+from mailauth.settings import PublishSettings
 
 logger = Logger()
+settings = PublishSettings.load()  # the cold start fails here, naming a missing or malformed variable
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = PublishInput.model_validate(event)
     logger.append_keys(domain=step.request.domain, execution=event.get("execution"))
-    result = publish(step.request, step.zone, step.identity, previous=step.publish)
+    result = publish(
+        step.request,
+        step.zone,
+        step.identity,
+        store=LedgerStore(settings.ledger_table_name),
+        nameservers=settings.nameservers,
+        previous=step.publish,
+    )
     logger.info(
         "records published",
         extra={

@@ -7,21 +7,22 @@ function's Errors metric and logs: it is never silent.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailauth.settings import SlackSettings
 from mailauth.slack import SlackRejectedError, SlackTransientError, post, to_slack_payload, webhook_url
 
 logger = Logger()
+settings = SlackSettings.load()  # the cold start fails here, naming a missing or malformed variable
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = [r for r in event.get("Records") or [] if isinstance(r, dict)]
-    url = webhook_url(os.environ["MAILAUTH_SLACK_WEBHOOK_PARAMETER"])
+    url = webhook_url(settings.slack_webhook_parameter, allowed_prefix=settings.slack_allowed_url_prefix)
     posted = 0
     for record in records:
         sns = record.get("Sns") or {}

@@ -9,7 +9,6 @@ error fails the invocation: Lambda retries it, then sends the event to the dead-
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -19,9 +18,11 @@ from pydantic import ValidationError
 from mailauth.errors import ExecutionConflictError, InvalidRequestError
 from mailauth.models import OnboardRequest
 from mailauth.resolve import validation_message
+from mailauth.settings import TriggerSettings
 from mailauth.submission import default_submitter
 
 logger = Logger()
+settings = TriggerSettings.load()  # the cold start fails here, naming a missing or malformed variable
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def request_from(event: Any) -> Any:
     if detail.get("eventName") != "CreateHostedZone":
         logger.warning("ignored an event that is neither OnboardDomain nor CreateHostedZone")
         return None
-    if os.environ.get("MAILAUTH_AUTO_ONBOARD", "true").lower() != "true":
+    if not settings.auto_onboard:
         logger.info("auto-onboarding of new hosted zones is off")
         return None
     if detail.get("errorCode"):
@@ -89,13 +90,13 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     try:
         request = validated(raw)
         logger.append_keys(domain=request.domain)
-        submission = default_submitter().submit(request)
+        submission = default_submitter(settings).submit(request)
     except (InvalidRequestError, ExecutionConflictError) as exc:
         error, reason = type(exc).__name__, str(exc)
         logger.error(
             "event not onboarded; starting a run that notifies it", extra={"error": error, "reason": reason}
         )
-        rejected = default_submitter().start_rejected(raw, error, reason)
+        rejected = default_submitter(settings).start_rejected(raw, error, reason)
         status = "INVALID" if error == "InvalidRequestError" else "CONFLICT"
         return {"status": status, "executionArn": rejected.execution_arn, "reason": reason}
     logger.info("submitted", extra={"execution": submission.execution_arn, "started": submission.started})

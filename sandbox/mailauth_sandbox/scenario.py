@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -349,8 +348,8 @@ class Runner:
     def world(self) -> Iterator[LocalAws]:
         """The scenario's world, before anything is submitted: zones, SES and DNS knobs, faults.
 
-        While it is open, plain boto3 clients talk to it and ``MAILAUTH_DNS_NAMESERVERS`` points at its DNS
-        server, so read-only tools (``mailauth plan --scenario``) run against it unchanged.
+        While it is open, plain boto3 clients talk to it, so read-only tools (``mailauth plan --scenario``) run
+        against it unchanged (with its DNS server, ``local.dns_address``, as their public DNS).
         """
         dns = self.scenario.dns
         with LocalAws(
@@ -380,15 +379,7 @@ class Runner:
                 )
             for fault in self.scenario.faults:
                 self.add_fault(local, fault)
-            saved = os.environ.get("MAILAUTH_DNS_NAMESERVERS")
-            os.environ["MAILAUTH_DNS_NAMESERVERS"] = local.dns_address
-            try:
-                yield local
-            finally:
-                if saved is None:
-                    os.environ.pop("MAILAUTH_DNS_NAMESERVERS", None)
-                else:
-                    os.environ["MAILAUTH_DNS_NAMESERVERS"] = saved
+            yield local
 
     def run(self) -> dict[str, Any]:
         wall = time.monotonic()

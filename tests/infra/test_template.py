@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from cfnlint.decode import cfn_yaml
 
+from mailauth.settings import FUNCTIONS as SETTINGS
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "template.yaml"
 
@@ -42,34 +44,6 @@ STEP_FUNCTIONS = [
     "RecommendationsFunction",
     "NotifyFunction",
 ]
-ENVIRONMENT = {
-    "ApiFunction": {
-        "MAILAUTH_STATE_MACHINE_ARN",
-        "MAILAUTH_TABLE_NAME",
-        "MAILAUTH_ALLOWED_MAIL_FROM_LABELS",
-        "MAILAUTH_DNS_NAMESERVERS",
-        "MAILAUTH_OFFBOARD_STATE_MACHINE_ARN",
-        "MAILAUTH_ALLOWED_ROLE_ARNS",
-    },
-    "UnpublishRecordsFunction": {"MAILAUTH_LEDGER_TABLE_NAME"},
-    "RemoveIdentityFunction": {"MAILAUTH_LEDGER_TABLE_NAME"},
-    "TriggerFunction": {"MAILAUTH_STATE_MACHINE_ARN", "MAILAUTH_TABLE_NAME", "MAILAUTH_AUTO_ONBOARD"},
-    "ResolveFunction": {
-        "MAILAUTH_DNS_NAMESERVERS",
-        "MAILAUTH_LEDGER_TABLE_NAME",
-        "MAILAUTH_ALLOWED_MAIL_FROM_LABELS",
-        "MAILAUTH_ALLOWED_ROLE_ARNS",
-    },
-    "CheckVerificationFunction": {
-        "MAILAUTH_DNS_NAMESERVERS",
-        "MAILAUTH_POLL_FIRST_SECONDS",
-        "MAILAUTH_POLL_CAP_SECONDS",
-    },
-    "RecommendationsFunction": {"MAILAUTH_DNS_NAMESERVERS"},
-    "NotifyFunction": {"MAILAUTH_TOPIC_ARN"},
-    "PublishRecordsFunction": {"MAILAUTH_LEDGER_TABLE_NAME", "MAILAUTH_DNS_NAMESERVERS"},
-    "SlackWebhookFunction": {"MAILAUTH_SLACK_WEBHOOK_PARAMETER"},
-}
 # The only actions granted on Resource "*": they have no resource type (or none a request names).
 STAR_RESOURCE_ALLOWED = {
     # Step Functions' CloudWatch Logs delivery (developer guide: "IAM policies for logging to CloudWatch Logs")
@@ -216,21 +190,55 @@ def test_the_layer_ships_exactly_the_sdk_and_packages_the_tests_ran_with() -> No
     assert {name: version for name, version in layer.items() if tested.get(name) != version} == {}
 
 
-def test_every_setting_the_code_reads_is_declared_in_the_template(resources: dict[str, Any]) -> None:
-    code = "\n".join(
-        p.read_text() for d in ("layers/mailauth/mailauth", "functions") for p in (ROOT / d).rglob("*.py")
-    )
-    read = set(re.findall(r"\b(MAILAUTH_[A-Z_]+)\b", code)) - {
-        "MAILAUTH_SLACK_ALLOWED_URL_PREFIX"
-    }  # test-only
-    declared = {v for vs in ENVIRONMENT.values() for v in vs}
-    assert read <= declared, read - declared
+def test_every_function_has_a_settings_model(resources: dict[str, Any]) -> None:
+    functions = {k for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"}
+    assert functions == set(SETTINGS)
 
 
-@pytest.mark.parametrize(("logical_id", "expected"), sorted(ENVIRONMENT.items()))
-def test_environment_variables(resources: dict[str, Any], logical_id: str, expected: set[str]) -> None:
-    variables = resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
-    assert set(variables) == expected
+@pytest.mark.parametrize("logical_id", sorted(SETTINGS))
+def test_the_template_declares_what_the_settings_model_reads(
+    resources: dict[str, Any], logical_id: str
+) -> None:
+    """The variables each function's template entry declares are exactly its settings model's (less those only
+    tests or the Lambda runtime set), and every required one is declared."""
+    model = SETTINGS[logical_id]
+    declared = set(resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {}))
+    reads = set(model.variables()) - model.TEST_ONLY - model.RUNTIME
+    assert declared == reads
+    assert {name for name, required in model.variables().items() if required} <= declared
+
+
+def test_the_architecture_doc_lists_each_functions_variables() -> None:
+    """docs/architecture.md's environment table says what the settings models read, function by function."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    table: dict[str, set[str]] = {directory: set() for directory in FUNCTIONS.values()}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        names = re.findall(r"`(MAILAUTH_[A-Z_]+)`", cells[0]) if len(cells) == 3 else []
+        for directory in cells[1].split(", ") if names else ():
+            table[directory] |= set(names)
+    for logical_id, directory in FUNCTIONS.items():
+        model = SETTINGS[logical_id]
+        assert table[directory] == set(model.variables()) - model.TEST_ONLY - model.RUNTIME, directory
+
+
+def test_every_handler_clears_its_log_keys_per_invocation() -> None:
+    """Keys appended in one invocation must not reach the next one in a warm container (a skipped event was once
+    logged with the previous invocation's domain)."""
+    for directory in FUNCTIONS.values():
+        text = (ROOT / "functions" / directory / "app.py").read_text()
+        decorators = re.findall(r"@logger\.inject_lambda_context(\([^)]*\))?", text)
+        assert decorators and all("clear_state=True" in d for d in decorators), directory
+
+
+def test_the_code_reads_settings_only_through_the_models() -> None:
+    """No handler or layer module reads a mailauth variable itself: settings.py is the one place."""
+    for directory in ("layers/mailauth/mailauth", "functions"):
+        for path in (ROOT / directory).rglob("*.py"):
+            if path.name == "settings.py":
+                continue
+            text = path.read_text()
+            assert "os.environ" not in text and "getenv" not in text, path
 
 
 # ------------------------------------------------------------------------------ IAM

@@ -24,13 +24,17 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def plan(args: argparse.Namespace) -> int:
+    from mailauth.settings import AllowListSettings
+
     with ExitStack() as stack:
+        nameservers = args.nameservers or ""
         if args.scenario:
             from mailauth_sandbox.scenario import Runner, Scenario
 
             runner = Runner(Scenario.load(args.scenario), args.scenario.parent)
-            stack.enter_context(runner.world())
-        result = dry_run(_request(args))
+            nameservers = stack.enter_context(runner.world()).dns_address
+        # the deployment's allow-lists are not known here: every label and role is allowed
+        result = dry_run(_request(args), allow=AllowListSettings(), nameservers=nameservers)
     print(result.model_dump_json(indent=2) if args.json else render_text(result))
     return {"ready": 0, "conflicts": 2}.get(result.verdict, 3)
 
@@ -74,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         "--request", help='the rest of the request as JSON, e.g. \'{"dmarc": {"policy": "reject"}}\''
     )
     p.add_argument("--scenario", type=Path, help="plan offline against this scenario's world")
+    p.add_argument(
+        "--nameservers", help="public DNS to ask (ip or ip:port, comma-separated); default: the system's"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     o = sub.add_parser(
         "offboard", help="remove what mailauth added for DOMAIN (starts the offboarding workflow)"

@@ -1,13 +1,12 @@
 """What public DNS really serves, asked the way a receiving mail server or SES asks.
 
-The resolvers are configurable (``MAILAUTH_DNS_NAMESERVERS``: ``ip`` or ``ip:port``, comma-separated); empty means
+The resolvers are configurable (the functions' ``MAILAUTH_DNS_NAMESERVERS``: ``ip`` or ``ip:port``, comma-separated); empty means
 the system resolver, which in Lambda is a public recursive resolver. The sandbox points it at its DNS server on
 loopback, so tests run this very code.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -25,8 +24,8 @@ _DEADLINE = "mailauth_deadline"  # attribute on the resolver: time.monotonic() p
 _monotonic = time.monotonic  # the clock deadlines are measured on (tests replace it)
 
 
-def make_resolver(nameservers: str | None = None, *, deadline: float | None = None) -> dns.resolver.Resolver:
-    """A resolver for the configured name servers (argument, else env, else the system's).
+def make_resolver(nameservers: str = "", *, deadline: float | None = None) -> dns.resolver.Resolver:
+    """A resolver for ``nameservers`` (``ip`` or ``ip:port``, comma-separated; empty: the system's).
 
     ``deadline`` (a ``time.monotonic()`` value) bounds every lookup made with it: each gets at most the time
     left, and none starts after it, so a step's DNS checks end inside its Lambda timeout however slow public
@@ -34,8 +33,7 @@ def make_resolver(nameservers: str | None = None, *, deadline: float | None = No
     """
     import dns.resolver
 
-    spec = nameservers if nameservers is not None else os.environ.get("MAILAUTH_DNS_NAMESERVERS", "")
-    entries = [s.strip() for s in spec.split(",") if s.strip()]
+    entries = [s.strip() for s in nameservers.split(",") if s.strip()]
     if not entries:
         resolver = dns.resolver.Resolver()
     else:

@@ -9,7 +9,7 @@ planner the workflow runs. It creates, changes and deletes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,6 +21,9 @@ from mailauth.identity import check_adoptable, created_by_mailauth
 from mailauth.ledger import LedgerStore
 from mailauth.models import IdentityInfo, OnboardRequest, Plan, ZoneInfo
 from mailauth.resolve import check_mail_from_allowed, check_role_allowed, parse_request, resolve
+
+if TYPE_CHECKING:
+    from mailauth.settings import AllowListSettings
 
 PLACEHOLDER_TOKENS = ("token1", "token2", "token3")
 PLACEHOLDER_ZONE = "signing-zone-issued-by-ses"
@@ -41,20 +44,21 @@ class DryRun(BaseModel):
 def dry_run(
     raw: Any,
     *,
+    allow: AllowListSettings,
     route53: Route53 | None = None,
     ses: Ses | None = None,
-    nameservers: str | None = None,
+    nameservers: str = "",
 ) -> DryRun:
-    """Plan an onboarding without changing anything."""
+    """Plan an onboarding without changing anything, under the deployment's allow-lists (``allow``)."""
     domain = str(raw.get("domain")) if isinstance(raw, dict) else str(raw)
     try:
         request = parse_request(raw)
-        check_mail_from_allowed(request)
-        check_role_allowed(request)
+        check_mail_from_allowed(request, allow.allowed_mail_from_labels)
+        check_role_allowed(request, allow.allowed_role_arns)
         route53 = route53 or Route53(
             role_arn=request.hosted_zone_role_arn
         )  # one client (one AssumeRole) for all
-        zone = resolve(request.model_dump(mode="json"), route53=route53, nameservers=nameservers)
+        zone = resolve(request.model_dump(mode="json"), allow=allow, route53=route53, nameservers=nameservers)
     except MailauthError as exc:
         return DryRun(domain=domain, verdict="blocked", blocked=f"{type(exc).__name__}: {exc}")
     try:
@@ -82,7 +86,7 @@ def plan_before_writes(
     route53: Route53,
     ses: Ses,
     ours: Mapping[str, Sequence[str]] | None = None,
-    nameservers: str | None = None,
+    nameservers: str = "",
 ) -> tuple[Literal["new", "adopt"], Plan, list[str]]:
     """The plan onboarding would carry out, from read-only calls: GetEmailIdentity, then the zone's records.
 
@@ -132,8 +136,8 @@ def preflight(
     *,
     route53: Route53 | None = None,
     ses: Ses | None = None,
-    store: LedgerStore | None = None,
-    nameservers: str | None = None,
+    store: LedgerStore,
+    nameservers: str = "",
 ) -> None:
     """Resolve's last check, before the workflow writes anything: RecordConflictError (or IdentityConflictError,
     ChangeBatchTooLargeError) while nothing in SES or Route 53 has been changed, so "nothing was changed" is true.
@@ -143,7 +147,7 @@ def preflight(
     """
     from mailauth.publish import check_batch_size, conflict_message
 
-    owned = (store or LedgerStore()).get(request.domain)
+    owned = store.get(request.domain)
     route53 = route53 or Route53(role_arn=zone.role_arn)
     _, plan, _ = plan_before_writes(
         request,

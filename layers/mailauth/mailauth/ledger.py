@@ -178,10 +178,8 @@ class Owned(BaseModel):
 class LedgerStore:
     """The ledger table (key ``domain``); writes are conditioned on the version read (optimistic locking)."""
 
-    def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
-        import os
-
-        self.table_name = table_name or os.environ["MAILAUTH_LEDGER_TABLE_NAME"]
+    def __init__(self, table_name: str, dynamodb: Any = None) -> None:
+        self.table_name = table_name
         self._dynamodb = dynamodb
 
     @property

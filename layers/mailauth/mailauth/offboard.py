@@ -48,9 +48,9 @@ class Unpublished(BaseModel):
 def unpublish(
     request: OffboardRequest,
     *,
+    store: ledger.LedgerStore,
     execution: str | None = None,
     route53: Route53 | None = None,
-    store: ledger.LedgerStore | None = None,
 ) -> Unpublished:
     """One atomic batch that undoes every ledger entry still as mailauth left it.
 
@@ -59,7 +59,6 @@ def unpublish(
     timeout, or whose ledger write was throttled) finds the zone already undone, changes nothing more, and still
     reports what the earlier attempt removed or restored, rather than "nothing".
     """
-    store = store or ledger.LedgerStore()
     owned = store.get(request.domain)
     same_run = execution is not None and owned.undo_execution == execution
     earlier_batch = owned.undo_changes if same_run else ()
@@ -166,9 +165,8 @@ def hand_over(
 
 
 def remove_identity(
-    request: OffboardRequest, *, ses: Ses | None = None, store: ledger.LedgerStore | None = None
+    request: OffboardRequest, *, store: ledger.LedgerStore, ses: Ses | None = None
 ) -> IdentityRemoval:
-    store = store or ledger.LedgerStore()
     owned = store.get(request.domain)
     if request.keep_identity:
         result = IdentityRemoval(deleted=False, reason="kept, as the request asked")

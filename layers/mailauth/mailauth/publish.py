@@ -93,13 +93,14 @@ def publish(
     zone: ZoneInfo,
     identity: IdentityInfo,
     *,
+    store: LedgerStore,
+    nameservers: str = "",
     previous: PublishResult | None = None,
     route53: Route53 | None = None,
-    store: LedgerStore | None = None,
 ) -> PublishResult:
-    store = store or LedgerStore()
+    """Plan and publish the records (or, for DNS elsewhere, plan from public DNS read through ``nameservers``)."""
     if zone.dns == "external":
-        return publish_external(request, identity, store)
+        return publish_external(request, identity, store, nameservers)
     route53 = route53 or Route53(role_arn=zone.role_arn)
     for attempt in range(1, PLAN_ATTEMPTS + 1):
         plan, change_id = _plan_and_change(
@@ -173,7 +174,9 @@ def _plan_and_change(
         return None, None
 
 
-def publish_external(request: OnboardRequest, identity: IdentityInfo, store: LedgerStore) -> PublishResult:
+def publish_external(
+    request: OnboardRequest, identity: IdentityInfo, store: LedgerStore, nameservers: str = ""
+) -> PublishResult:
     """DNS hosted elsewhere: plan against what public DNS serves; change nothing; the changes are for a person.
 
     The ledger still records whether mailauth created the SES identity (offboarding needs it); it lists no
@@ -187,7 +190,9 @@ def publish_external(request: OnboardRequest, identity: IdentityInfo, store: Led
             owned.model_copy(update={"identity_created": owned.identity_created or not identity.adopted})
         )
 
-    served = dnscheck.served_records(dnscheck.make_resolver(), records.record_names(request, identity))
+    served = dnscheck.served_records(
+        dnscheck.make_resolver(nameservers), records.record_names(request, identity)
+    )
     plan = records.plan(request, identity, served)
     if plan.conflicts:
         raise RecordConflictError(conflict_message(plan, identity_changed(request, identity)))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -17,6 +17,9 @@ from mailauth.errors import (
     PrivateZoneOnlyError,
 )
 from mailauth.models import OnboardRequest, ZoneInfo
+
+if TYPE_CHECKING:
+    from mailauth.settings import AllowListSettings
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -48,15 +51,10 @@ def parse_request(raw: Any) -> OnboardRequest:
         raise InvalidRequestError(validation_message(exc)) from None
 
 
-def _allowed(given: str | None, env: str) -> set[str]:
-    """A deployment's comma-separated allow-list: the argument, else the environment variable."""
-    spec = given if given is not None else os.environ.get(env, "")
-    return {item.strip() for item in spec.split(",") if item.strip()}
-
-
-def check_mail_from_allowed(request: OnboardRequest, allowed: str | None = None) -> None:
-    """The deployment's IAM policy lets mailauth write only ``<label>.*`` names for its allowed MAIL FROM labels."""
-    labels = {label.lower() for label in _allowed(allowed, "MAILAUTH_ALLOWED_MAIL_FROM_LABELS")}
+def check_mail_from_allowed(request: OnboardRequest, allowed: Iterable[str]) -> None:
+    """The deployment's IAM policy lets mailauth write only ``<label>.*`` names for its allowed MAIL FROM labels
+    (``allowed``: AllowedMailFromLabels; empty: any)."""
+    labels = {label.lower() for label in allowed}
     first = request.mail_from_subdomain.split(".")[0]
     if labels and first not in labels:
         raise InvalidRequestError(
@@ -76,11 +74,11 @@ def _external(request: OnboardRequest, why: str) -> ZoneInfo:
     )
 
 
-def check_role_allowed(request: OnboardRequest, allowed: str | None = None) -> None:
-    """Only the cross-account roles this deployment lists (HostedZoneRoleArns) may be assumed."""
+def check_role_allowed(request: OnboardRequest, allowed: Iterable[str]) -> None:
+    """Only the cross-account roles this deployment lists (``allowed``: HostedZoneRoleArns) may be assumed."""
     if request.hosted_zone_role_arn is None:
         return
-    roles = _allowed(allowed, "MAILAUTH_ALLOWED_ROLE_ARNS")
+    roles = set(allowed)
     if request.hosted_zone_role_arn not in roles:
         raise InvalidRequestError(
             f"hosted_zone_role_arn {request.hosted_zone_role_arn} is not allowed by this deployment "
@@ -88,14 +86,17 @@ def check_role_allowed(request: OnboardRequest, allowed: str | None = None) -> N
         )
 
 
-def resolve(raw: Any, *, route53: Route53 | None = None, nameservers: str | None = None) -> ZoneInfo:
+def resolve(
+    raw: Any, *, allow: AllowListSettings, route53: Route53 | None = None, nameservers: str = ""
+) -> ZoneInfo:
+    """The zone the request's records go to (or external DNS), checked against the deployment's allow-lists."""
     request = parse_request(raw)
-    check_mail_from_allowed(request)
+    check_mail_from_allowed(request, allow.allowed_mail_from_labels)
     if request.dns == "external":
         return _external(
             request, "dns is external: mailauth publishes nothing and verifies what public DNS serves"
         )
-    check_role_allowed(request)
+    check_role_allowed(request, allow.allowed_role_arns)
     route53 = route53 or Route53(role_arn=request.hosted_zone_role_arn)
     if request.hosted_zone_id:
         zone = route53.get_zone(request.hosted_zone_id)

@@ -7,15 +7,14 @@ parameter, kept in memory for the container's lifetime, and never logged or put 
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from typing import Any
 
 from mailauth import mrkdwn
+from mailauth.settings import DEFAULT_SLACK_URL_PREFIX as DEFAULT_ALLOWED_PREFIX
 
-DEFAULT_ALLOWED_PREFIX = "https://hooks.slack.com/"
 TIMEOUT_SECONDS = 5.0
 HEADER_MAX = 150  # Slack header block: plain_text, at most 150 characters
 SECTION_MAX = 3000  # Slack section block text: at most 3000 characters
@@ -43,13 +42,11 @@ class SlackRejectedError(SlackWebhookError):
 
 
 # ------------------------------------------------------------------------------------------- webhook URL
-def allowed_prefix() -> str:
-    """The prefix every webhook URL must start with (``MAILAUTH_SLACK_ALLOWED_URL_PREFIX``, tests only)."""
-    return os.environ.get("MAILAUTH_SLACK_ALLOWED_URL_PREFIX") or DEFAULT_ALLOWED_PREFIX
-
-
-def webhook_url(parameter_name: str, *, ssm_client: Any = None) -> str:
-    """The webhook URL from the SSM SecureString ``parameter_name``, cached for the container's lifetime."""
+def webhook_url(
+    parameter_name: str, *, allowed_prefix: str = DEFAULT_ALLOWED_PREFIX, ssm_client: Any = None
+) -> str:
+    """The webhook URL from the SSM SecureString ``parameter_name``, cached for the container's lifetime; it must
+    start with ``allowed_prefix`` (Slack's incoming-webhook host; tests name a fake Slack on loopback)."""
     cached = _cache.get(parameter_name)
     if cached is not None:
         return cached
@@ -59,10 +56,10 @@ def webhook_url(parameter_name: str, *, ssm_client: Any = None) -> str:
         ssm_client = make_client("ssm")
     response = ssm_client.get_parameter(Name=parameter_name, WithDecryption=True)
     url = str(response["Parameter"]["Value"]).strip()
-    if not url.startswith(allowed_prefix()):
+    if not url.startswith(allowed_prefix):
         raise SlackWebhookError(
             f"the value of SSM parameter {parameter_name} is not a Slack incoming-webhook URL "
-            f"(it must start with {allowed_prefix()})"
+            f"(it must start with {allowed_prefix})"
         )
     _cache[parameter_name] = url
     return url

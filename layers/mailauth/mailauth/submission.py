@@ -27,15 +27,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailauth import clock
 from mailauth.aws import client as make_client
 from mailauth.aws import error_code, transient_as_throttled
 from mailauth.errors import ExecutionConflictError
 from mailauth.models import OnboardRequest
+
+if TYPE_CHECKING:
+    from mailauth.settings import SubmitSettings
 
 MAX_NAME = 80
 #: How long a claim whose execution does not exist yet is in flight: longer than any submitter runs between its
@@ -90,13 +92,13 @@ class Submitter:
     def __init__(
         self,
         *,
-        state_machine_arn: str | None = None,
-        table_name: str | None = None,
+        state_machine_arn: str,
+        table_name: str,
         sfn: Any = None,
         dynamodb: Any = None,
     ) -> None:
-        self.state_machine_arn = state_machine_arn or os.environ["MAILAUTH_STATE_MACHINE_ARN"]
-        self.table_name = table_name or os.environ["MAILAUTH_TABLE_NAME"]
+        self.state_machine_arn = state_machine_arn
+        self.table_name = table_name
         self._sfn = sfn
         self._dynamodb = dynamodb
 
@@ -139,12 +141,10 @@ class Submitter:
             request.domain, request_hash(request), self.state_machine_arn, workflow_input(request), ""
         )
 
-    def offboard(
-        self, domain: str, *, keep_identity: bool, state_machine_arn: str | None = None
-    ) -> Submission:
-        """Start offboarding ``domain`` (normalised) on the offboarding state machine."""
+    def offboard(self, domain: str, *, keep_identity: bool, state_machine_arn: str) -> Submission:
+        """Start offboarding ``domain`` (normalised) on the offboarding state machine ``state_machine_arn``."""
         body = {"domain": domain, "keep_identity": keep_identity}
-        arn = state_machine_arn or os.environ["MAILAUTH_OFFBOARD_STATE_MACHINE_ARN"]
+        arn = state_machine_arn
         digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
         return self._start(domain, digest, arn, json.dumps({"request": body}), "offboard")
 
@@ -295,9 +295,9 @@ def _plain(item: dict[str, Any]) -> dict[str, str]:
 _cache: dict[tuple[str, str], Submitter] = {}
 
 
-def default_submitter() -> Submitter:
-    """The container's Submitter for the configured state machine and table, built once and kept warm."""
-    key = (os.environ["MAILAUTH_STATE_MACHINE_ARN"], os.environ["MAILAUTH_TABLE_NAME"])
+def default_submitter(settings: SubmitSettings) -> Submitter:
+    """The container's Submitter for the function's state machine and table, built once and kept warm."""
+    key = (settings.state_machine_arn, settings.table_name)
     if key not in _cache:
         _cache[key] = Submitter(state_machine_arn=key[0], table_name=key[1])
     return _cache[key]

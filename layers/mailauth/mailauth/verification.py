@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Callable
 from datetime import timedelta
@@ -48,8 +47,11 @@ def check(
     resolver: dns.resolver.Resolver | None = None,
     rng: Callable[[], float] | None = None,
     dns_deadline: float | None = None,
+    first: int = backoff.DEFAULT_FIRST,
+    cap: int = backoff.DEFAULT_CAP,
 ) -> VerificationState:
-    """One poll. ``dns_deadline`` (time.monotonic()) bounds the DNS lookups so the step ends inside its timeout."""
+    """One poll. ``dns_deadline`` (time.monotonic()) bounds the DNS lookups so the step ends inside its timeout;
+    ``first`` and ``cap`` shape the wait before the next poll (the function's settings)."""
     ses = ses or Ses()
     now = clock.now()
     started = previous.started_at if previous else now
@@ -104,8 +106,8 @@ def check(
             attempt - 1,
             now=now,
             deadline=deadline,
-            first=int(os.environ.get("MAILAUTH_POLL_FIRST_SECONDS", backoff.DEFAULT_FIRST)),
-            cap=int(os.environ.get("MAILAUTH_POLL_CAP_SECONDS", backoff.DEFAULT_CAP)),
+            first=first,
+            cap=cap,
             rng=rng or random.random,
         )
     return VerificationState(
