@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 
 from mailauth import ledger, records
+from mailauth.domain import dns_name
 from mailauth.models import LeftRecord, RecordChange, RecordSet
 from tests.unit.test_records import IDENTITY, REQUEST, apply, rs, zone, zones
 
@@ -28,7 +29,7 @@ def apply_exact(
     """Route 53 semantics, DELETE checked to match the set exactly (as Route 53 requires)."""
     out = {k: list(v) for k, v in existing.items()}
     for change in changes:
-        name = records.fqdn(change.record.name)
+        name = dns_name(change.record.name)
         here = out.get(name, [])
         if change.action == "DELETE":
             current = next(s for s in here if s.type == change.record.type)
@@ -42,7 +43,7 @@ def apply_exact(
 
 
 def normal(z: dict[str, list[RecordSet]]) -> dict[tuple[str, str], tuple[int, frozenset[str]]]:
-    return {(records.fqdn(s.name), s.type): (s.ttl, frozenset(s.values)) for sets in z.values() for s in sets}
+    return {(dns_name(s.name), s.type): (s.ttl, frozenset(s.values)) for sets in z.values() for s in sets}
 
 
 def test_created_records_are_deleted_and_merged_values_taken_out_alone() -> None:

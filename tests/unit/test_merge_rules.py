@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mailauth import records
+from mailauth.domain import dns_name
 from mailauth.models import IdentityInfo, OnboardRequest, Plan, RecordSet
 from mailauth.txt import quote, unquote
 
@@ -37,20 +38,20 @@ def plan(*existing: RecordSet, replace: bool = False, retired: tuple[RecordSet, 
     request = OnboardRequest(domain=DOMAIN, dmarc={"policy": "quarantine", "replace_existing": replace})
     zone: dict[str, list[RecordSet]] = {}
     for record in existing:
-        zone.setdefault(records.fqdn(record.name), []).append(record)
+        zone.setdefault(dns_name(record.name), []).append(record)
     return records.plan(request, IDENTITY, zone, retired)
 
 
 def change(p: Plan, name: str, rtype: str) -> tuple[str, tuple[str, ...]] | None:
     for c in p.changes:
-        if records.fqdn(c.record.name) == name and c.record.type == rtype:
+        if dns_name(c.record.name) == name and c.record.type == rtype:
             return c.action, c.record.values
     return None
 
 
 def kept(p: Plan, name: str, rtype: str) -> str | None:
     return next(
-        (k.reason for k in p.kept if records.fqdn(k.record.name) == name and k.record.type == rtype), None
+        (k.reason for k in p.kept if dns_name(k.record.name) == name and k.record.type == rtype), None
     )
 
 
@@ -61,7 +62,7 @@ def conflict(p: Plan, name: str) -> str | None:
 def r1() -> None:
     p = plan()
     assert {c.action for c in p.changes} == {"CREATE"}
-    assert {(records.fqdn(c.record.name), c.record.type) for c in p.changes} >= {
+    assert {(dns_name(c.record.name), c.record.type) for c in p.changes} >= {
         (DKIM1, "CNAME"),
         (DMARC, "TXT"),
         (MAIL, "MX"),

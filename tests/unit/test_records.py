@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailauth import records
+from mailauth.domain import dns_name
 from mailauth.models import IdentityInfo, OnboardRequest, Plan, RecordSet
 from mailauth.txt import quote, unquote
 
@@ -30,7 +31,7 @@ def rs(name: str, rtype: str, *values: str, ttl: int = 300) -> RecordSet:
 def zone(*sets: RecordSet) -> dict[str, list[RecordSet]]:
     out: dict[str, list[RecordSet]] = {}
     for s in sets:
-        out.setdefault(records.fqdn(s.name), []).append(s)
+        out.setdefault(dns_name(s.name), []).append(s)
     return out
 
 
@@ -38,7 +39,7 @@ def apply(existing: dict[str, list[RecordSet]], plan: Plan) -> dict[str, list[Re
     """Route 53's semantics for CREATE / UPSERT / DELETE, for re-planning."""
     out = {k: list(v) for k, v in existing.items()}
     for change in plan.changes:
-        name = records.fqdn(change.record.name)
+        name = dns_name(change.record.name)
         here = [s for s in out.get(name, []) if s.type != change.record.type]
         if change.action != "DELETE":
             here.append(change.record.model_copy(update={"name": name}))
@@ -85,7 +86,7 @@ def test_values_compare_as_dns_does() -> None:
         rs("mail.example.com.", "TXT", '"v=spf1 include:amazonses.com" " ~all"'),
     )
     plan = records.plan(REQUEST, IDENTITY, existing)
-    kept = {(k.record.type, records.fqdn(k.record.name)) for k in plan.kept}
+    kept = {(k.record.type, dns_name(k.record.name)) for k in plan.kept}
     assert ("CNAME", "tok1._domainkey.example.com") in kept
     assert ("MX", MAIL) in kept and ("TXT", MAIL) in kept
 

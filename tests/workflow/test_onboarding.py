@@ -406,6 +406,43 @@ def test_the_ledger_is_written_before_the_change_batch(local_aws_factory: Factor
     assert unknown_at_change == [set()]  # one batch, and the ledger knew all six sets before it went
 
 
+def test_a_ledger_written_by_another_run_meanwhile_is_read_again(local_aws_factory: Factory) -> None:
+    """Optimistic locking: another run writes the ledger between PublishRecords' read and its write. The write is
+    refused (LedgerConflictError, not a throttle), the step is retried, reads the ledger again and converges."""
+    local = local_aws_factory()
+    zone_id = local.create_hosted_zone("example.com")
+    table = local.resources["LedgerTable"]["Ref"]
+    raced: list[str] = []
+
+    def another_run_writes_first(function: str, params: dict[str, Any]) -> None:
+        if function != "PublishRecordsFunction" or params.get("TableName") != table or raced:
+            return
+        raced.append(function)
+        local.client("dynamodb").put_item(
+            TableName=table,
+            Item={
+                "domain": {"S": "example.com"},
+                "records": {"S": "[]"},
+                "identity_created": {"BOOL": False},
+                "version": {"N": "1"},
+            },
+        )
+
+    local.on_call("dynamodb:PutItem", another_run_writes_first)
+
+    arn, result = run(local, {"domain": "example.com"})
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    failed = [
+        e["lambdaFunctionFailedEventDetails"]
+        for e in local.history(arn)
+        if e["type"] == "LambdaFunctionFailed"
+    ]
+    assert [f["error"] for f in failed if f["error"] != "ChangeNotInSyncError"] == ["LedgerConflictError"]
+    assert "changed while this step updated it" in failed[0]["cause"]
+    assert len(zone_records(local, zone_id)) == 2 + 6  # apex NS and SOA, and each record once
+
+
 def test_a_notification_that_cannot_be_sent_reaches_the_alert_topic(local_aws_factory: Factory) -> None:
     """The notification topic's KMS key is disabled: Notify fails, and the alerts topic (no key, no Lambda in
     between) tells the operator which execution went unreported."""

@@ -101,7 +101,7 @@ def _ok(purpose: Purpose, expected: tuple[str, ...], found: tuple[str, ...]) -> 
     if purpose == "mail_from_mx":
         return [v.split()[-1] for v in found] == [v.split()[-1] for v in expected]
     spfs = [v for v in found if spf.is_spf(v)]
-    return len(spfs) == 1 and spf.includes(spfs[0], "amazonses.com")
+    return len(spfs) == 1 and spf.includes(spfs[0], spf.SES_INCLUDE)
 
 
 def expected_values(record: RecordSet) -> tuple[str, ...]:

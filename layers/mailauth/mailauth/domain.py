@@ -170,6 +170,12 @@ def validate_mailto(value: str) -> str:
     return f"mailto:{local}@{host}{size}"
 
 
+def dns_name(name: str) -> str:
+    """The form mailauth compares DNS names (and MX/CNAME targets) in: no surrounding space, lower case, no
+    trailing dot. Not a validation: :func:`normalise_domain` is for names users type."""
+    return name.strip().lower().rstrip(".")
+
+
 def is_subdomain(name: str, parent: str) -> bool:
     """True when ``name`` equals ``parent`` or lies below it (both normalised, no trailing dot)."""
     return name == parent or name.endswith("." + parent)

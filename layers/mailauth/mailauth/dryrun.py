@@ -19,7 +19,7 @@ from mailauth.aws.ses import Ses
 from mailauth.errors import MailauthError, RecordConflictError
 from mailauth.identity import check_adoptable, created_by_mailauth
 from mailauth.ledger import LedgerStore
-from mailauth.models import IdentityInfo, OnboardRequest, Plan, ZoneInfo
+from mailauth.models import DEFAULT_SIGNING_ZONE, IdentityInfo, OnboardRequest, Plan, ZoneInfo
 from mailauth.resolve import check_mail_from_allowed, check_role_allowed, parse_request, resolve
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def plan_before_writes(
             region=ses.region,
             adopted=True,
             dkim_tokens=tuple(dkim.get("Tokens") or ()),
-            signing_hosted_zone=str(dkim.get("SigningHostedZone") or "dkim.amazonses.com"),
+            signing_hosted_zone=str(dkim.get("SigningHostedZone") or DEFAULT_SIGNING_ZONE),
             mail_from_domain=request.mail_from_domain,
         )
     names = records.record_names(request, identity)

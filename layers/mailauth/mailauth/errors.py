@@ -32,13 +32,13 @@ class ChangeBatchTooLargeError(MailauthError):
     """The change batch exceeds Route 53's limits."""
 
 
-class VerificationFailedError(MailauthError):
-    """SES reported FAILED again after a restart."""
-
-
 # Transient: retried with back-off by the state machine, then caught.
 class AwsThrottledError(MailauthError):
     """AWS throttled us or had a transient fault (Throttling, TooManyRequests, PriorRequestNotComplete, 5xx)."""
+
+
+class LedgerConflictError(MailauthError):
+    """Another run wrote the domain's ledger between this step's read and its write (optimistic locking)."""
 
 
 class DnsLookupError(MailauthError):

@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from mailauth.domain import dns_name
 from mailauth.models import LeftRecord, RecordChange, RecordSet
-from mailauth.records import fqdn, host
 from mailauth.txt import unquote
 
 
@@ -36,13 +36,13 @@ Ledger = dict[str, Entry]
 
 
 def key(name: str, rtype: str) -> str:
-    return f"{fqdn(name)}|{rtype.upper()}"
+    return f"{dns_name(name)}|{rtype.upper()}"
 
 
 def _same(rtype: str, a: str, b: str) -> bool:
     if rtype == "TXT":
         return unquote(a) == unquote(b)
-    return host(a) == host(b)
+    return dns_name(a) == dns_name(b)
 
 
 def _contains(rtype: str, values: Iterable[str], value: str) -> bool:
@@ -65,11 +65,11 @@ def record(
             out.pop(k, None)  # mailauth removed its own record (retired DKIM): nothing left to undo
             continue
         current = next(
-            (s for s in existing.get(fqdn(change.record.name), []) if s.type == change.record.type), None
+            (s for s in existing.get(dns_name(change.record.name), []) if s.type == change.record.type), None
         )
         before = out[k].before if k in out else (current.values if current else ())
         out[k] = Entry(
-            name=fqdn(change.record.name),
+            name=dns_name(change.record.name),
             type=change.record.type,
             ttl=change.record.ttl,
             before=tuple(before),
@@ -80,7 +80,9 @@ def record(
 
 def in_effect(change: RecordChange, current: Mapping[str, Sequence[RecordSet]]) -> bool:
     """Whether the zone shows ``change`` applied (a DELETE: the set is gone; an UPSERT: the set holds its values)."""
-    now = next((s for s in current.get(fqdn(change.record.name), []) if s.type == change.record.type), None)
+    now = next(
+        (s for s in current.get(dns_name(change.record.name), []) if s.type == change.record.type), None
+    )
     if change.action == "DELETE":
         return now is None
     return now is not None and sorted(now.values) == sorted(change.record.values)
@@ -215,9 +217,10 @@ class LedgerStore:
         )
 
     def put(self, owned: Owned) -> Owned:
-        """Store ``owned`` if nobody wrote since it was read; raises AwsThrottledError (retried) if someone did."""
+        """Store ``owned`` if nobody wrote since it was read; raises LedgerConflictError (the state machine retries
+        the step, which reads the ledger again) if someone did."""
         from mailauth.aws import error_code, transient_as_throttled
-        from mailauth.errors import AwsThrottledError
+        from mailauth.errors import LedgerConflictError
 
         item: dict[str, Any] = {
             "domain": {"S": owned.domain},
@@ -252,8 +255,9 @@ class LedgerStore:
                 self.dynamodb.put_item(TableName=self.table_name, Item=item, **guard)
         except Exception as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                raise AwsThrottledError(
-                    f"the ledger of {owned.domain} changed while it was updated; retrying"
+                raise LedgerConflictError(
+                    f"the ledger of {owned.domain} changed while this step updated it (another run for the "
+                    "domain, or one sharing a record set with it)"
                 ) from exc
             raise
         return owned.model_copy(update={"version": owned.version + 1})

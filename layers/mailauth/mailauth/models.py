@@ -72,6 +72,10 @@ def ses_tag_problem(key: str, value: str) -> str | None:
     return None
 
 
+#: Easy DKIM's CNAME target zone in most regions (some have their own; SES says which: SigningHostedZone)
+DEFAULT_SIGNING_ZONE = "dkim.amazonses.com"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -263,7 +267,7 @@ class IdentityInfo(_Strict):
 
     @property
     def dkim_target_zone(self) -> str:
-        return self.signing_hosted_zone or "dkim.amazonses.com"
+        return self.signing_hosted_zone or DEFAULT_SIGNING_ZONE
 
 
 class RecordSet(_Strict):

@@ -309,6 +309,12 @@ def _failure_steps(state: NotifyInput, domain: str, link: str | None) -> list[st
             f"AWS throttled mailauth or had a transient fault ({message}).",
             f"Re-run later. {RERUN_SAFE}",
         ]
+    if name == "LedgerConflictError":
+        return [
+            f"Another run changed {domain}'s ownership ledger at the same moment, again after every retry: {message}.",
+            f"When the other run for {domain} (or for a domain sharing its MAIL FROM name) has ended, re-run. "
+            f"{RERUN_SAFE}",
+        ]
     if name == "DnsLookupError":
         return [
             f"Public DNS did not answer: {message}. For DNS hosted outside Route 53, mailauth plans the records "

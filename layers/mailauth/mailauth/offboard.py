@@ -15,7 +15,7 @@ from mailauth import ledger
 from mailauth.aws import error_code
 from mailauth.aws.route53 import Route53
 from mailauth.aws.ses import Ses
-from mailauth.domain import normalise_domain
+from mailauth.domain import dns_name, normalise_domain
 from mailauth.models import (
     MANAGED_BY_CREATED,
     MANAGED_BY_TAG,
@@ -128,7 +128,7 @@ def hand_over(
     for change in changes:
         k = ledger.key(change.record.name, change.record.type)
         heir = None
-        for parent in _parents(ledger.fqdn(change.record.name), domain):
+        for parent in _parents(dns_name(change.record.name), domain):
             other = others.get(parent) or store.get(parent)
             others[parent] = other
             if (
@@ -153,7 +153,7 @@ def hand_over(
             others[heir.domain] = heir
         handed.append(
             LeftRecord(
-                name=ledger.fqdn(change.record.name),
+                name=dns_name(change.record.name),
                 type=change.record.type,
                 reason=(
                     f"kept: {heir.domain} relies on it too; its ledger lists it now, so offboarding "

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from mailauth import dmarc, spf
+from mailauth.domain import dns_name
 from mailauth.models import (
     Conflict,
     DmarcSettings,
@@ -24,17 +25,7 @@ from mailauth.models import (
 from mailauth.txt import quote, unquote
 
 DEFAULT_TTL = 300
-SPF_VALUE = "v=spf1 include:amazonses.com ~all"
-SES_SPF_INCLUDE = "amazonses.com"
-
-
-def fqdn(name: str) -> str:
-    """Lower case, no trailing dot: the form mailauth compares names in."""
-    return name.lower().rstrip(".")
-
-
-def host(value: str) -> str:
-    return value.strip().lower().rstrip(".")
+SPF_VALUE = f"v=spf1 include:{spf.SES_INCLUDE} ~all"
 
 
 def mail_from_mx_host(region: str) -> str:
@@ -82,7 +73,7 @@ def record_names(
     request: OnboardRequest, identity: IdentityInfo, previous_tokens: Iterable[str] = ()
 ) -> set[str]:
     """Every name the planner must read before planning."""
-    names = {fqdn(r.name) for _, r in desired_records(request, identity)}
+    names = {dns_name(r.name) for _, r in desired_records(request, identity)}
     names |= {f"{t}._domainkey.{request.domain}" for t in previous_tokens}
     return names
 
@@ -95,15 +86,15 @@ class _Planner:
         ours: Mapping[str, Sequence[str]],
     ) -> None:
         self.request_dmarc = request_dmarc
-        self.ours = {k.lower(): [host(v) for v in vs] for k, vs in ours.items()}
-        self.existing = {fqdn(name): list(sets) for name, sets in existing.items()}
+        self.ours = {k.lower(): [dns_name(v) for v in vs] for k, vs in ours.items()}
+        self.existing = {dns_name(name): list(sets) for name, sets in existing.items()}
         self.changes: list[RecordChange] = []
         self.kept: list[KeptRecord] = []
         self.conflicts: list[Conflict] = []
         self.notes: list[str] = []
 
     def at(self, name: str, rtype: str | None = None) -> list[RecordSet]:
-        sets = self.existing.get(fqdn(name), [])
+        sets = self.existing.get(dns_name(name), [])
         return [s for s in sets if rtype is None or s.type == rtype]
 
     def conflict(
@@ -111,7 +102,7 @@ class _Planner:
     ) -> None:
         self.conflicts.append(
             Conflict(
-                name=fqdn(wanted.name),
+                name=dns_name(wanted.name),
                 type=wanted.type,
                 purpose=purpose,
                 existing=tuple(existing),
@@ -139,9 +130,9 @@ class _Planner:
                 purpose,
                 wanted,
                 cnames[0].values,
-                f"{fqdn(wanted.name)} is a CNAME; a name with a CNAME can hold no other record, so the "
+                f"{dns_name(wanted.name)} is a CNAME; a name with a CNAME can hold no other record, so the "
                 f"{wanted.type} record cannot be added",
-                f"remove the CNAME at {fqdn(wanted.name)} or choose another mail_from_subdomain",
+                f"remove the CNAME at {dns_name(wanted.name)} or choose another mail_from_subdomain",
             )
             return True
         return False
@@ -153,13 +144,13 @@ class _Planner:
             self.create("dkim", wanted, "DKIM key record for SES Easy DKIM")
             return
         cname = next((s for s in sets if s.type == "CNAME"), None)
-        if cname and [host(v) for v in cname.values] == [host(v) for v in wanted.values]:
+        if cname and [dns_name(v) for v in cname.values] == [dns_name(v) for v in wanted.values]:
             self.keep("dkim", cname, "already points at the SES DKIM key")
             return
         if (
             cname
             and len(sets) == 1
-            and self.ours.get(f"{fqdn(wanted.name)}|cname") == [host(v) for v in cname.values]
+            and self.ours.get(f"{dns_name(wanted.name)}|cname") == [dns_name(v) for v in cname.values]
         ):
             why = "mailauth's own DKIM record from an earlier identity of this domain (ownership ledger)"
             self.upsert("dkim", cname, wanted.values, why)
@@ -169,9 +160,9 @@ class _Planner:
             "dkim",
             wanted,
             found,
-            f"{fqdn(wanted.name)} already holds {'a CNAME to ' + cname.values[0] if cname else 'other records'}"
+            f"{dns_name(wanted.name)} already holds {'a CNAME to ' + cname.values[0] if cname else 'other records'}"
             f"; SES needs a CNAME to {wanted.values[0]}",
-            f"delete the record at {fqdn(wanted.name)} if it is unused, then run onboarding again",
+            f"delete the record at {dns_name(wanted.name)} if it is unused, then run onboarding again",
         )
 
     def dmarc(self, wanted: RecordSet, settings_text: str) -> None:
@@ -191,7 +182,7 @@ class _Planner:
         if len(found) > 1:
             self.keep("dmarc", txt, "kept unchanged")
             self.notes.append(
-                f"{fqdn(wanted.name)} has {len(found)} DMARC records, so receivers apply none of them; delete "
+                f"{dns_name(wanted.name)} has {len(found)} DMARC records, so receivers apply none of them; delete "
                 "all but one, or pass dmarc.replace_existing to have mailauth publish only the requested one"
             )
             return
@@ -200,7 +191,7 @@ class _Planner:
             self.keep("dmarc", txt, f"an existing DMARC record is kept unchanged ({strength} than requested)")
             if found[0].replace(" ", "") != settings_text.replace(" ", ""):
                 self.notes.append(
-                    f"existing DMARC at {fqdn(wanted.name)} kept: {found[0]!r} (requested {settings_text!r}; "
+                    f"existing DMARC at {dns_name(wanted.name)} kept: {found[0]!r} (requested {settings_text!r}; "
                     f"the existing policy is {strength}; pass dmarc.replace_existing to replace it)"
                 )
             return
@@ -216,7 +207,7 @@ class _Planner:
         others = tuple(v for v in txt.values if not dmarc.is_dmarc(unquote(v)))
         why = f"replaces {len(found)} existing DMARC record(s), as dmarc.replace_existing asks"
         self.upsert("dmarc", txt, (*others, *wanted.values), why)
-        self.notes.append(f"DMARC at {fqdn(wanted.name)} replaced; it was {' | '.join(found)!r}")
+        self.notes.append(f"DMARC at {dns_name(wanted.name)} replaced; it was {' | '.join(found)!r}")
 
     def mail_from_mx(self, wanted: RecordSet) -> None:
         if self.cname_blocks("mail_from_mx", wanted):
@@ -225,8 +216,8 @@ class _Planner:
         if mx is None:
             self.create("mail_from_mx", wanted, "MAIL FROM feedback MX for SES")
             return
-        target = host(wanted.values[0].split()[-1])
-        hosts = [host(v.split()[-1]) for v in mx.values]
+        target = dns_name(wanted.values[0].split()[-1])
+        hosts = [dns_name(v.split()[-1]) for v in mx.values]
         if hosts == [target]:
             self.keep("mail_from_mx", mx, "already points at the SES feedback endpoint")
             return
@@ -234,7 +225,7 @@ class _Planner:
             "mail_from_mx",
             wanted,
             mx.values,
-            f"{fqdn(wanted.name)} already has MX {', '.join(mx.values)}; the MAIL FROM domain must have exactly "
+            f"{dns_name(wanted.name)} already has MX {', '.join(mx.values)}; the MAIL FROM domain must have exactly "
             f"one MX, to {target}, and must not receive other mail",
             "choose another mail_from_subdomain (a name that receives no mail), or remove these MX records",
         )
@@ -253,7 +244,7 @@ class _Planner:
                 "mail_from_spf",
                 wanted,
                 txt.values,
-                f"{fqdn(wanted.name)} has {len(spfs)} SPF records; SPF allows one (more is a permanent error)",
+                f"{dns_name(wanted.name)} has {len(spfs)} SPF records; SPF allows one (more is a permanent error)",
                 "merge them into one v=spf1 record that includes amazonses.com",
             )
             return
@@ -266,17 +257,17 @@ class _Planner:
             )
             return
         index, current = spfs[0]
-        if spf.includes(current, SES_SPF_INCLUDE):
+        if spf.includes(current, spf.SES_INCLUDE):
             self.keep("mail_from_spf", txt, "SPF already includes amazonses.com")
             return
         try:
-            new_value = spf.merge_include(current, SES_SPF_INCLUDE)
+            new_value = spf.merge_include(current, spf.SES_INCLUDE)
         except ValueError as exc:
             self.conflict(
                 "mail_from_spf",
                 wanted,
                 txt.values,
-                f"the SPF record at {fqdn(wanted.name)} lacks include:amazonses.com and {exc}",
+                f"the SPF record at {dns_name(wanted.name)} lacks include:amazonses.com and {exc}",
                 "flatten the SPF record (fewer include/a/mx terms), then run onboarding again",
             )
             return
@@ -301,7 +292,7 @@ class _Planner:
                 )
             )
         else:
-            self.notes.append(f"{fqdn(old.name)} changed since mailauth created it; left in place")
+            self.notes.append(f"{dns_name(old.name)} changed since mailauth created it; left in place")
 
 
 def plan(
@@ -327,9 +318,9 @@ def plan(
             planner.mail_from_mx(wanted)
         else:
             planner.mail_from_spf(wanted)
-    wanted_names = {fqdn(r.name) for _, r in desired_records(request, identity)}
+    wanted_names = {dns_name(r.name) for _, r in desired_records(request, identity)}
     for old in retired:
-        if fqdn(old.name) not in wanted_names:
+        if dns_name(old.name) not in wanted_names:
             planner.retire(old)
     return Plan(
         changes=tuple(planner.changes),

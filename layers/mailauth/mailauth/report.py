@@ -151,7 +151,7 @@ def audit(
         )
     else:
         lookups = spf.lookup_count(spfs[0])
-        ok = spf.includes(spfs[0], "amazonses.com") and lookups <= spf.MAX_LOOKUPS
+        ok = spf.includes(spfs[0], spf.SES_INCLUDE) and lookups <= spf.MAX_LOOKUPS
         findings.append(
             AuditFinding(
                 check="mail_from.spf",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 MAX_LOOKUPS = 10
+#: the domain whose SPF record lists SES's sending addresses (SES Developer Guide, custom MAIL FROM domain)
+SES_INCLUDE = "amazonses.com"
 _LOOKUP_TERM = re.compile(r"^[+\-~?]?(include:|a$|a:|a/|mx$|mx:|mx/|ptr$|ptr:|exists:|redirect=)", re.I)
 _ALL = re.compile(r"^[+\-~?]?all$", re.I)
 

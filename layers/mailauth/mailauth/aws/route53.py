@@ -8,6 +8,7 @@ from typing import Any
 
 from mailauth.aws import client as make_client
 from mailauth.aws import error_code, transient_as_throttled
+from mailauth.domain import dns_name
 from mailauth.errors import (
     InvalidRequestError,
     NoPublicZoneError,
@@ -15,7 +16,6 @@ from mailauth.errors import (
     RecordConflictError,
 )
 from mailauth.models import RecordChange, RecordSet
-from mailauth.records import fqdn
 
 LIST_PAGE = 300  # Route 53's maximum page of ListResourceRecordSets
 NAME_PAGE = 20  # one name rarely holds more record sets; a weighted group may span pages
@@ -82,7 +82,7 @@ class Route53:
             with transient_as_throttled("ListHostedZonesByName"):
                 page = self.client.list_hosted_zones_by_name(**kwargs)
             for zone in page.get("HostedZones", []):
-                if fqdn(zone["Name"]) != name:
+                if dns_name(zone["Name"]) != name:
                     return zones
                 zones.append(
                     HostedZone(
@@ -137,9 +137,11 @@ class Route53:
         zone = response["HostedZone"]
         return HostedZone(
             id=_zone_id(zone["Id"]),
-            name=fqdn(zone["Name"]),
+            name=dns_name(zone["Name"]),
             private=bool(zone.get("Config", {}).get("PrivateZone", False)),
-            name_servers=tuple(fqdn(ns) for ns in response.get("DelegationSet", {}).get("NameServers", [])),
+            name_servers=tuple(
+                dns_name(ns) for ns in response.get("DelegationSet", {}).get("NameServers", [])
+            ),
         )
 
     # -------------------------------------------------------------------------------------- records
@@ -150,7 +152,7 @@ class Route53:
 
     def records_at(self, zone_id: str, names: Iterable[str]) -> dict[str, list[RecordSet]]:
         """Record sets at each of ``names``: one listing for a small zone, else one per name."""
-        wanted = {fqdn(n) for n in names}
+        wanted = {dns_name(n) for n in names}
         found: dict[str, list[RecordSet]] = {n: [] for n in wanted}
         first = self._list(zone_id, MaxItems=str(LIST_PAGE))
         pages = [first]
@@ -158,7 +160,7 @@ class Route53:
             pages = [self._records_from(zone_id, name) for name in sorted(wanted)]
         for page in pages:
             for item in page.get("ResourceRecordSets", []):
-                name = fqdn(item["Name"].replace("\\052", "*"))
+                name = dns_name(item["Name"].replace("\\052", "*"))
                 if name not in found:
                     continue
                 alias = item.get("AliasTarget")
@@ -187,7 +189,7 @@ class Route53:
         with transient_as_throttled("ListResourceRecordSets"):
             for page in pages:
                 sets = page.get("ResourceRecordSets", [])
-                here = [i for i in sets if fqdn(i["Name"].replace("\\052", "*")) == name]
+                here = [i for i in sets if dns_name(i["Name"].replace("\\052", "*")) == name]
                 items += here
                 if len(here) < len(sets):
                     break
