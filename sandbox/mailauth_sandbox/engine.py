@@ -1108,6 +1108,11 @@ def _forget_warm_state() -> None:
     slack = _sys.modules.get("mailauth.slack")
     if slack is not None:
         slack.clear_cache()
+    # Powertools keeps metrics in a store every Metrics instance shares; an earlier sandbox's unflushed metrics
+    # (flushing is off here) would otherwise pile up until Powertools prints them at 100 values
+    from aws_lambda_powertools import Metrics
+
+    Metrics().clear_metrics()
 
 
 def _literal(value: Any, default: str) -> str:

@@ -203,6 +203,26 @@ def test_rejected_post_is_logged_with_slacks_answer_and_raises(
     assert_url_not_in(out + caplog.text + "".join(traceback.format_exception(info.value)), aws)
 
 
+def test_a_rotated_webhook_is_picked_up_once_the_cached_one_is_old(aws: FakeSlack) -> None:
+    ssm = boto3.client("ssm", region_name=REGION)
+    prefix = "http://127.0.0.1:"
+
+    def rotate(to: str) -> str:
+        ssm.put_parameter(Name=PARAMETER, Value=to, Type="SecureString", Overwrite=True)
+        return to
+
+    first = slack.webhook_url(PARAMETER, allowed_prefix=prefix, max_age=0)  # cached, and already old
+    rotated = rotate(aws.url.replace("/services/", "/services/rotated/"))
+    again = slack.webhook_url(PARAMETER, allowed_prefix=prefix)  # cached now for URL_MAX_AGE_SECONDS
+    rotate(aws.url.replace("/services/", "/services/later/"))
+    cached = slack.webhook_url(PARAMETER, allowed_prefix=prefix)
+
+    assert first == aws.url
+    assert again == rotated  # the old value was read again
+    assert cached == rotated  # within the max age: SSM is not read
+    assert slack.URL_MAX_AGE_SECONDS == 300
+
+
 def test_unreachable_slack_raises_without_the_url(aws: FakeSlack) -> None:
     slack.clear_cache()
     boto3.client("ssm", region_name=REGION).put_parameter(

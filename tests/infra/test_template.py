@@ -222,6 +222,22 @@ def test_the_architecture_doc_lists_each_functions_variables() -> None:
         assert table[directory] == set(model.variables()) - model.TEST_ONLY - model.RUNTIME, directory
 
 
+def test_the_architecture_doc_names_every_error_the_state_machines_match() -> None:
+    """Every named error in mailauth/errors.py is explained in docs/architecture.md, and no removed one is."""
+    from mailauth import errors
+
+    named = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type)
+        and issubclass(value, errors.MailauthError)
+        and value is not errors.MailauthError
+    }
+    section = (ROOT / "docs" / "architecture.md").read_text().split("## Errors", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`([A-Za-z]+Error)`", section))
+    assert named == documented
+
+
 def test_every_handler_clears_its_log_keys_per_invocation() -> None:
     """Keys appended in one invocation must not reach the next one in a warm container (a skipped event was once
     logged with the previous invocation's domain)."""

@@ -21,7 +21,10 @@ SECTION_MAX = 3000  # Slack section block text: at most 3000 characters
 MAX_BLOCKS = 50
 BODY_LOG_MAX = 500
 
-_cache: dict[str, str] = {}
+#: how long a container keeps the webhook URL before it reads the parameter again: a rotated URL is in use within
+#: this many seconds (Powertools parameters' cache)
+URL_MAX_AGE_SECONDS = 300
+_provider: Any = None
 
 
 class SlackWebhookError(Exception):
@@ -43,31 +46,39 @@ class SlackRejectedError(SlackWebhookError):
 
 # ------------------------------------------------------------------------------------------- webhook URL
 def webhook_url(
-    parameter_name: str, *, allowed_prefix: str = DEFAULT_ALLOWED_PREFIX, ssm_client: Any = None
+    parameter_name: str,
+    *,
+    allowed_prefix: str = DEFAULT_ALLOWED_PREFIX,
+    max_age: int = URL_MAX_AGE_SECONDS,
+    ssm_client: Any = None,
 ) -> str:
-    """The webhook URL from the SSM SecureString ``parameter_name``, cached for the container's lifetime; it must
-    start with ``allowed_prefix`` (Slack's incoming-webhook host; tests name a fake Slack on loopback)."""
-    cached = _cache.get(parameter_name)
-    if cached is not None:
-        return cached
-    if ssm_client is None:
-        from mailauth.aws import client as make_client
+    """The webhook URL from the SSM SecureString ``parameter_name``, read again once it is ``max_age`` seconds
+    old (a rotated webhook is picked up without a new container); it must start with ``allowed_prefix`` (Slack's
+    incoming-webhook host; tests name a fake Slack on loopback)."""
+    global _provider
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
 
-        ssm_client = make_client("ssm")
-    response = ssm_client.get_parameter(Name=parameter_name, WithDecryption=True)
-    url = str(response["Parameter"]["Value"]).strip()
+    if ssm_client is not None:
+        provider = SSMProvider(boto3_client=ssm_client)
+    else:
+        if _provider is None:
+            from mailauth.aws import client as make_client
+
+            _provider = SSMProvider(boto3_client=make_client("ssm"))
+        provider = _provider
+    url = str(provider.get(parameter_name, decrypt=True, max_age=max_age)).strip()
     if not url.startswith(allowed_prefix):
         raise SlackWebhookError(
             f"the value of SSM parameter {parameter_name} is not a Slack incoming-webhook URL "
             f"(it must start with {allowed_prefix})"
         )
-    _cache[parameter_name] = url
     return url
 
 
 def clear_cache() -> None:
-    """Forget cached webhook URLs (tests; or after rotating the parameter)."""
-    _cache.clear()
+    """Forget the cached webhook URL (a new deployment in the sandbox; tests)."""
+    global _provider
+    _provider = None
 
 
 # ---------------------------------------------------------------------------------------------- payload
