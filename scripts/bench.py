@@ -1,6 +1,8 @@
 """`make bench`: the performance figures of the onboarding workflow (printed, never asserted in tests).
 
-- cold import of each handler module, against `import boto3` plus one client (target: ratio <= 1.5)
+- cold start of each handler as its first invocation pays it: the handler's import plus boto3 and the client it
+  calls first, against bare `import boto3` plus that client (target: ratio <= 1.5); and the handler's import
+  alone, for reference (boto3 is imported lazily, at the first call)
 - AWS API calls on the happy path by operation, verification polls excluded (target: <= 14)
 - state transitions on the happy path with one poll (target: <= 20) and over a 48-hour timeout (<= 400)
 - wall time and peak memory of the embedded runs
@@ -37,7 +39,21 @@ ENV = {
     "MAILAUTH_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:mailauth-notifications",
     "MAILAUTH_SLACK_WEBHOOK_PARAMETER": "/mailauth/slack-webhook-url",
 }
-BASELINE = "import boto3; boto3.client('stepfunctions')"
+#: the AWS service each handler calls first (its first invocation creates that client)
+FIRST_CLIENT = {
+    "api": "dynamodb",
+    "trigger": "dynamodb",
+    "resolve": "route53",
+    "ensure_identity": "sesv2",
+    "publish_records": "route53",
+    "await_change": "route53",
+    "check_verification": "sesv2",
+    "recommendations": "sesv2",
+    "notify": "sns",
+    "slack_webhook": "ssm",
+    "unpublish_records": "dynamodb",
+    "remove_identity": "dynamodb",
+}
 
 
 def cold(code: str) -> float:
@@ -60,13 +76,24 @@ def handler_import(path: Path) -> str:
 
 
 def imports() -> None:
-    baseline = cold(BASELINE)
-    print(f"Cold import (median of {RUNS}), baseline `import boto3` + one client: {baseline * 1000:.0f} ms")
-    print(f"  {'handler':22} {'ms':>6} {'ratio':>6}  (target <= 1.5)")
+    print(
+        f"Cold start (median of {RUNS} fresh interpreters): the handler's import + boto3 + the client it calls "
+        "first,\nagainst bare `import boto3` + that client (target: ratio <= 1.5); the import alone for reference"
+    )
+    print(f"  {'handler':20} {'client':12} {'ms':>6} {'bare':>6} {'ratio':>6} {'import':>7}")
+    over = 0
     for app in sorted((ROOT / "functions").glob("*/app.py")):
-        took = cold(handler_import(app))
-        flag = "" if took / baseline <= 1.5 else "  OVER"
-        print(f"  {app.parent.name:22} {took * 1000:6.0f} {took / baseline:6.2f}{flag}")
+        client = f"import boto3; boto3.client({FIRST_CLIENT[app.parent.name]!r})"
+        bare = cold(client)
+        took = cold(f"{handler_import(app)}; {client}")
+        alone = cold(handler_import(app))
+        ratio = took / bare
+        over += ratio > 1.5
+        print(
+            f"  {app.parent.name:20} {FIRST_CLIENT[app.parent.name]:12} {took * 1000:6.0f} {bare * 1000:6.0f} "
+            f"{ratio:6.2f}{'*' if ratio > 1.5 else ' '} {alone * 1000:6.0f}"
+        )
+    print(f"  {over} handler(s) over 1.5 (*)")
 
 
 def _size(path: Path) -> int:
