@@ -53,6 +53,11 @@ def test_every_required_scenario_is_shipped() -> None:
     }
 
 
+def test_the_readme_counts_the_shipped_scenarios() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert f"`scenarios/` has {len(SCENARIOS)} ready-made worlds" in readme
+
+
 def test_json_output_has_the_documented_shape(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["run", str(ROOT / "scenarios" / "existing-strict-dmarc.yaml"), "--json"])
 
