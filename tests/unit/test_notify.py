@@ -212,6 +212,8 @@ def test_invalid_request_with_a_raw_domain(domain: Any, shown: str) -> None:
         ("NoPublicZoneError", "Create a public Route 53 hosted zone for example.com"),
         ("PrivateZoneOnlyError", "pass hosted_zone_id"),
         ("AwsThrottledError", "Re-run later"),
+        ("DnsLookupError", "Check that the domain's name servers answer (dig NS example.com"),
+        ("LedgerConflictError", "When the other run for example.com"),
         ("States.Timeout", "Look at the execution for details: https://us-east-1.console.aws.amazon.com/"),
     ],
 )
@@ -220,6 +222,20 @@ def test_failure_next_steps_by_error(error: str, expected: str) -> None:
     message = compose(parse_state(event)[0], execution_arn="arn:aws:states:::execution:x:y", region=REGION)
     assert any(expected in s for s in message.chatbot["content"]["nextSteps"]), message.chatbot
     assert "something broke" in message.email_text
+
+
+def test_an_access_denied_error_names_the_refused_operation() -> None:
+    cause = (
+        "An error occurred (AccessDeniedException) when calling the GetEmailIdentity operation: User is not "
+        "authorized to perform: ses:GetEmailIdentity"
+    )
+    event = {"request": {"domain": "example.com"}, "error": {"Error": "ClientError", "Cause": cause}}
+    message = compose(parse_state(event)[0], execution_arn="arn:aws:states:::execution:x:y", region=REGION)
+    steps = message.chatbot["content"]["nextSteps"]
+    assert steps[0].startswith(
+        "AWS refused mailauth the permission to call GetEmailIdentity (AccessDeniedException)"
+    )
+    assert "permissions boundary or service control policy" in steps[1]
 
 
 def test_failed_verification_without_error_names_the_bad_records() -> None:

@@ -144,9 +144,8 @@ class Submitter:
     def offboard(self, domain: str, *, keep_identity: bool, state_machine_arn: str) -> Submission:
         """Start offboarding ``domain`` (normalised) on the offboarding state machine ``state_machine_arn``."""
         body = {"domain": domain, "keep_identity": keep_identity}
-        arn = state_machine_arn
         digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-        return self._start(domain, digest, arn, json.dumps({"request": body}), "offboard")
+        return self._start(domain, digest, state_machine_arn, json.dumps({"request": body}), "offboard")
 
     def _start(
         self, domain: str, digest: str, machine: str, body: str, kind: str, *, _retry: bool = True
