@@ -296,7 +296,7 @@ def test_every_pattern_of_the_shapes_mailauth_sends_compiles() -> None:
 
 
 def test_no_pattern_mailauth_sends_is_anchored_at_one_end_only() -> None:
-    """Whole-value matching differs from a search only for unanchored patterns (see the module docstring)."""
+    """Whole-value matching differs from a search only for unanchored patterns (see constraints/patterns.py)."""
     for service, name, pattern in _mailauth_patterns():
         assert pattern.startswith("^") == pattern.endswith("$"), f"{service} {name}: {pattern}"
 
@@ -352,7 +352,7 @@ def test_modeled_error_codes_are_what_the_models_say() -> None:
             assert error_for(service, operation)[0] not in _modeled_errors(service, operation)
 
 
-# Documented rules whose code is not among the operation's modeled errors (see the comments in constraints.py).
+# Documented rules whose code is not among the operation's modeled errors (see constraints/models.py).
 UNMODELED_RULE_CODES = {
     ("dynamodb", "ValidationException"),
     ("ssm", "ValidationException"),
