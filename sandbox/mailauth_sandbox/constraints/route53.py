@@ -16,7 +16,7 @@ Route 53, not refused. ListHostedZonesByName, GetHostedZone, GetChange: nothing 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .common import DocumentedRule, as_list, model_quotes, row, show
@@ -77,6 +77,11 @@ def _values(rrset: Mapping[str, Any]) -> list[str]:
     return [r["Value"] for r in records if isinstance(r, Mapping) and isinstance(r.get("Value"), str)]
 
 
+def _counted(params: Mapping[str, Any], measure: Callable[[Mapping[str, Any]], int]) -> int:
+    """``measure`` summed over the record sets of the change batch, an UPSERT counted twice (the quotas)."""
+    return sum(measure(rrset) * (2 if action == "UPSERT" else 1) for _, action, rrset in _changes(params))
+
+
 def _check_txt_strings(operation: str, params: Mapping[str, Any], strict: bool) -> Iterator[tuple[str, str]]:
     for index, _, rrset in _changes(params):
         if rrset.get("Type") not in ("TXT", "SPF"):
@@ -93,10 +98,7 @@ def _check_txt_strings(operation: str, params: Mapping[str, Any], strict: bool) 
 def _check_batch_records(
     operation: str, params: Mapping[str, Any], strict: bool
 ) -> Iterator[tuple[str, str]]:
-    counted = sum(
-        len(as_list(rrset.get("ResourceRecords"))) * (2 if action == "UPSERT" else 1)
-        for _, action, rrset in _changes(params)
-    )
+    counted = _counted(params, lambda rrset: len(as_list(rrset.get("ResourceRecords"))))
     if counted > _R53_MAX_RECORDS:
         yield (
             "ChangeBatch.Changes",
@@ -108,10 +110,7 @@ def _check_batch_records(
 def _check_batch_characters(
     operation: str, params: Mapping[str, Any], strict: bool
 ) -> Iterator[tuple[str, str]]:
-    counted = sum(
-        sum(len(v) for v in _values(rrset)) * (2 if action == "UPSERT" else 1)
-        for _, action, rrset in _changes(params)
-    )
+    counted = _counted(params, lambda rrset: sum(len(v) for v in _values(rrset)))
     if counted > _R53_MAX_CHARACTERS:
         yield (
             "ChangeBatch.Changes",

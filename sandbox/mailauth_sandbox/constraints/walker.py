@@ -57,9 +57,10 @@ def _found(
     return _Found(where.path, rule, message, f"botocore model {service} shape {shape.name}: {trait}")
 
 
-def _size_checks(
-    shape: Shape, size: int, where: Where, service: str, kind: str, shown: Any
+def _min_max_checks(
+    shape: Shape, size: float, where: Where, service: str, kind: str, shown: Any, noun: str = "length"
 ) -> Iterator[_Found]:
+    """The ``min``/``max`` traits: a length or a number of items (``kind``), or a value (``noun="value"``)."""
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     if low is not None and size < low:
         yield _found(
@@ -67,7 +68,7 @@ def _size_checks(
             service,
             shape,
             f"min-{kind}",
-            f"Member must have length greater than or equal to {low}",
+            f"Member must have {noun} greater than or equal to {low}",
             f"min {low}",
             shown,
         )
@@ -77,14 +78,14 @@ def _size_checks(
             service,
             shape,
             f"max-{kind}",
-            f"Member must have length less than or equal to {high}",
+            f"Member must have {noun} less than or equal to {high}",
             f"max {high}",
             shown,
         )
 
 
 def _string_checks(shape: Shape, value: str, where: Where, service: str) -> Iterator[_Found]:
-    yield from _size_checks(shape, len(value), where, service, "length", value)
+    yield from _min_max_checks(shape, len(value), where, service, "length", value)
     pattern = shape.metadata.get("pattern")
     if pattern is not None and pattern_matches(pattern, value) is False:
         yield _found(
@@ -109,30 +110,6 @@ def _string_checks(shape: Shape, value: str, where: Where, service: str) -> Iter
         )
 
 
-def _number_checks(shape: Shape, value: float, where: Where, service: str) -> Iterator[_Found]:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if low is not None and value < low:
-        yield _found(
-            where,
-            service,
-            shape,
-            "min-value",
-            f"Member must have value greater than or equal to {low}",
-            f"min {low}",
-            value,
-        )
-    if high is not None and value > high:
-        yield _found(
-            where,
-            service,
-            shape,
-            "max-value",
-            f"Member must have value less than or equal to {high}",
-            f"max {high}",
-            value,
-        )
-
-
 def walk(shape: Shape, value: Any, where: Where, service: str) -> Iterator[_Found]:
     """Model constraint violations of ``value`` (members absent from the shape are botocore's business)."""
     if isinstance(shape, StructureShape):
@@ -142,12 +119,12 @@ def walk(shape: Shape, value: Any, where: Where, service: str) -> Iterator[_Foun
                     yield from walk(member, value[name], where.member(name), service)
     elif isinstance(shape, ListShape):
         if isinstance(value, list | tuple):
-            yield from _size_checks(shape, len(value), where, service, "items", None)
+            yield from _min_max_checks(shape, len(value), where, service, "items", None)
             for index, item in enumerate(value):
                 yield from walk(shape.member, item, where.item(index), service)
     elif isinstance(shape, MapShape):
         if isinstance(value, Mapping):
-            yield from _size_checks(shape, len(value), where, service, "items", None)
+            yield from _min_max_checks(shape, len(value), where, service, "items", None)
             for key, item in value.items():
                 yield from walk(shape.key, key, where.map_key(key), service)
                 yield from walk(shape.value, item, where.map_value(key), service)
@@ -160,8 +137,8 @@ def _scalar_checks(shape: Shape, value: Any, where: Where, service: str) -> Iter
         yield from _string_checks(shape, value, where, service)
     elif shape.type_name in ("integer", "long", "float", "double"):
         if isinstance(value, int | float) and not isinstance(value, bool):
-            yield from _number_checks(shape, value, where, service)
+            yield from _min_max_checks(shape, value, where, service, "value", value, noun="value")
     elif shape.type_name == "blob":
         data = value.encode("utf-8") if isinstance(value, str) else value
         if isinstance(data, bytes | bytearray):
-            yield from _size_checks(shape, len(data), where, service, "length", None)
+            yield from _min_max_checks(shape, len(data), where, service, "length", None)
