@@ -71,15 +71,10 @@ class DomainRequest(OnboardRequest):
 def post_domain(body: DomainRequest) -> Response[Any]:
     logger.append_keys(domain=body.domain)
     if body.dry_run:
-        plan = dry_run(
-            body.model_dump(mode="json", exclude={"dry_run"}),
-            allow=settings,
-            nameservers=settings.nameservers,
-        )
+        plan = dry_run(body, allow=settings, nameservers=settings.nameservers)
         return _json(200, plan.model_dump(mode="json"))
-    request = OnboardRequest.model_validate(body.model_dump(exclude={"dry_run"}))
-    check_mail_from_allowed(request, settings.allowed_mail_from_labels)
-    submission = default_submitter(settings).submit(request)
+    check_mail_from_allowed(body, settings.allowed_mail_from_labels)
+    submission = default_submitter(settings).submit(body)  # an OnboardRequest: its own fields are the request
     logger.info("submitted", extra={"execution": submission.execution_arn, "started": submission.started})
     return _accepted(submission)
 

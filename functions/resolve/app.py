@@ -29,9 +29,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     raise_rejected(step.request)  # an event the trigger would not onboard: straight to the notification
     request = parse_request(step.request)
     route53 = Route53(role_arn=request.hosted_zone_role_arn)  # lazy: resolve checks the role is allowed first
-    zone = resolve(
-        request.model_dump(mode="json"), allow=settings, route53=route53, nameservers=settings.nameservers
-    )
+    zone = resolve(request, allow=settings, route53=route53, nameservers=settings.nameservers)
     for warning in zone.warnings:
         logger.warning(warning)
     preflight(

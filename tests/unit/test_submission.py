@@ -48,3 +48,69 @@ def test_request_hash_ignores_how_the_domain_was_typed() -> None:
     two = OnboardRequest(domain="example.com")
     three = OnboardRequest(domain="example.com", dmarc={"policy": "reject"})
     assert request_hash(one) == request_hash(two) != request_hash(three)
+
+
+def test_the_api_body_hashes_and_starts_as_the_request_it_carries() -> None:
+    """The API's body is an OnboardRequest with one more field (dry_run): it is validated once, and submitted as
+    the request itself, so the same request from the API and from an event is one execution."""
+    from mailauth.submission import workflow_input
+
+    class Body(OnboardRequest):
+        dry_run: bool = False
+
+    body = Body(domain="Example.COM", dry_run=False)
+    plain = OnboardRequest(domain="example.com")
+    assert request_hash(body) == request_hash(plain)
+    assert workflow_input(body) == workflow_input(plain)
+    assert "dry_run" not in workflow_input(body)
+
+
+class _LosingTable:
+    """A DynamoDB client on which every claim loses: another submission's conditional write always came first."""
+
+    def __init__(self) -> None:
+        self.puts = 0
+
+    def get_item(self, **_: object) -> dict[str, object]:
+        return {
+            "Item": {
+                "domain": {"S": "example.com"},
+                "generation": {"N": str(self.puts)},
+                "execution_arn": {"S": "arn:aws:states:us-east-1:123456789012:execution:m:example_com-1"},
+                "execution_name": {"S": "example_com-1"},
+                "request_hash": {"S": "another request"},
+                "kind": {"S": "onboard"},
+            }
+        }
+
+    def put_item(self, **_: object) -> None:
+        from botocore.exceptions import ClientError
+
+        self.puts += 1
+        raise ClientError({"Error": {"Code": "ConditionalCheckFailedException", "Message": "no"}}, "PutItem")
+
+
+class _Ended:
+    def describe_execution(self, **_: object) -> dict[str, object]:
+        return {"status": "SUCCEEDED"}
+
+    def start_execution(self, **_: object) -> dict[str, object]:  # pragma: no cover - never reached
+        raise AssertionError("no execution may start without a claim")
+
+
+def test_a_claim_lost_twice_is_a_conflict_the_caller_is_told_of() -> None:
+    import pytest
+
+    from mailauth.errors import ExecutionConflictError
+    from mailauth.submission import Submitter
+
+    table = _LosingTable()
+    submitter = Submitter(
+        state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:m",
+        table_name="mailauth-domains",
+        sfn=_Ended(),
+        dynamodb=table,
+    )
+    with pytest.raises(ExecutionConflictError, match=r"other submissions for example\.com"):
+        submitter.submit(OnboardRequest(domain="example.com"))
+    assert table.puts == 2  # claimed, lost, looked again, claimed again, lost: then told, not retried forever

@@ -20,7 +20,7 @@ from mailauth.errors import MailauthError, RecordConflictError
 from mailauth.identity import check_adoptable, created_by_mailauth
 from mailauth.ledger import LedgerStore
 from mailauth.models import DEFAULT_SIGNING_ZONE, IdentityInfo, OnboardRequest, Plan, ZoneInfo
-from mailauth.resolve import check_mail_from_allowed, check_role_allowed, parse_request, resolve
+from mailauth.resolve import check_role_allowed, parse_request, resolve
 
 if TYPE_CHECKING:
     from mailauth.settings import AllowListSettings
@@ -42,23 +42,26 @@ class DryRun(BaseModel):
 
 
 def dry_run(
-    raw: Any,
+    request: OnboardRequest | Mapping[str, Any],
     *,
     allow: AllowListSettings,
     route53: Route53 | None = None,
     ses: Ses | None = None,
     nameservers: str = "",
 ) -> DryRun:
-    """Plan an onboarding without changing anything, under the deployment's allow-lists (``allow``)."""
-    domain = str(raw.get("domain")) if isinstance(raw, dict) else str(raw)
+    """Plan an onboarding without changing anything, under the deployment's allow-lists (``allow``).
+
+    ``request``: the validated request (the API's body), or what a person typed (the CLI), validated here once.
+    """
+    domain = request.domain if isinstance(request, OnboardRequest) else str(request.get("domain"))
     try:
-        request = parse_request(raw)
-        check_mail_from_allowed(request, allow.allowed_mail_from_labels)
-        check_role_allowed(request, allow.allowed_role_arns)
+        if not isinstance(request, OnboardRequest):
+            request = parse_request(request)
+        check_role_allowed(request, allow.allowed_role_arns)  # before the client assumes the role
         route53 = route53 or Route53(
             role_arn=request.hosted_zone_role_arn
         )  # one client (one AssumeRole) for all
-        zone = resolve(request.model_dump(mode="json"), allow=allow, route53=route53, nameservers=nameservers)
+        zone = resolve(request, allow=allow, route53=route53, nameservers=nameservers)
     except MailauthError as exc:
         return DryRun(domain=domain, verdict="blocked", blocked=f"{type(exc).__name__}: {exc}")
     try:

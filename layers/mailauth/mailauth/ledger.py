@@ -17,7 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from mailauth.aws.dynamodb import ABSENT, ConditionFailedError, Item, Table
 from mailauth.domain import dns_name
+from mailauth.errors import LedgerConflictError
 from mailauth.models import LeftRecord, RecordChange, RecordSet
 from mailauth.txt import unquote
 
@@ -178,92 +180,57 @@ class Owned(BaseModel):
 
 
 class LedgerStore:
-    """The ledger table (key ``domain``); writes are conditioned on the version read (optimistic locking)."""
+    """The ledger table (key ``domain``); writes are conditioned on the version read (optimistic locking).
+    ``dynamodb``: a client for the table's adapter (built on first use when None)."""
 
     def __init__(self, table_name: str, dynamodb: Any = None) -> None:
-        self.table_name = table_name
-        self._dynamodb = dynamodb
-
-    @property
-    def dynamodb(self) -> Any:
-        if self._dynamodb is None:
-            from mailauth.aws import client
-
-            self._dynamodb = client("dynamodb")
-        return self._dynamodb
+        self.table = Table(table_name, dynamodb)
 
     def get(self, domain: str) -> Owned:
-        from mailauth.aws import transient_as_throttled
-
-        with transient_as_throttled("GetItem"):
-            item = self.dynamodb.get_item(
-                TableName=self.table_name, Key={"domain": {"S": domain}}, ConsistentRead=True
-            ).get("Item")
+        item = self.table.get({"domain": domain})
         if not item:
             return Owned(domain=domain)
+        text = {k: v for k, v in item.items() if isinstance(v, str)}
         return Owned(
             domain=domain,
-            hosted_zone_id=item.get("hosted_zone_id", {}).get("S"),
-            role_arn=item.get("role_arn", {}).get("S"),
-            identity_created=item.get("identity_created", {}).get("BOOL", False),
-            entries=loads(item.get("records", {}).get("S")),
-            undo_execution=item.get("undo_execution", {}).get("S"),
+            hosted_zone_id=text.get("hosted_zone_id"),
+            role_arn=text.get("role_arn"),
+            identity_created=item.get("identity_created") is True,
+            entries=loads(text.get("records")),
+            undo_execution=text.get("undo_execution"),
             undo_changes=tuple(
-                RecordChange.model_validate(c)
-                for c in json.loads(item.get("undo_changes", {}).get("S", "[]"))
+                RecordChange.model_validate(c) for c in json.loads(text.get("undo_changes", "[]"))
             ),
-            relies=tuple(json.loads(item.get("relies", {}).get("S", "[]"))),
-            version=int(item.get("version", {}).get("N", "0")),
+            relies=tuple(json.loads(text.get("relies", "[]"))),
+            version=int(item.get("version", 0)),
         )
 
     def put(self, owned: Owned) -> Owned:
         """Store ``owned`` if nobody wrote since it was read; raises LedgerConflictError (the state machine retries
         the step, which reads the ledger again) if someone did."""
-        from mailauth.aws import error_code, transient_as_throttled
-        from mailauth.errors import LedgerConflictError
-
-        item: dict[str, Any] = {
-            "domain": {"S": owned.domain},
-            "records": {"S": dumps(owned.entries)},
-            "identity_created": {"BOOL": owned.identity_created},
-            "version": {"N": str(owned.version + 1)},
+        item: Item = {
+            "domain": owned.domain,
+            "records": dumps(owned.entries),
+            "identity_created": owned.identity_created,
+            "version": owned.version + 1,
         }
         if owned.hosted_zone_id:
-            item["hosted_zone_id"] = {"S": owned.hosted_zone_id}
+            item["hosted_zone_id"] = owned.hosted_zone_id
         if owned.role_arn:
-            item["role_arn"] = {"S": owned.role_arn}
+            item["role_arn"] = owned.role_arn
         if owned.relies:
-            item["relies"] = {"S": json.dumps(sorted(owned.relies))}
+            item["relies"] = json.dumps(sorted(owned.relies))
         if owned.undo_execution:
-            item["undo_execution"] = {"S": owned.undo_execution}
-            item["undo_changes"] = {
-                "S": "[" + ",".join(c.model_dump_json() for c in owned.undo_changes) + "]"
-            }
-        guard: dict[str, Any] = (
-            {
-                "ConditionExpression": "version = :v",
-                "ExpressionAttributeValues": {":v": {"N": str(owned.version)}},
-            }
-            if owned.version
-            else {
-                "ConditionExpression": "attribute_not_exists(#d)",
-                "ExpressionAttributeNames": {"#d": "domain"},
-            }
-        )
+            item["undo_execution"] = owned.undo_execution
+            item["undo_changes"] = "[" + ",".join(c.model_dump_json() for c in owned.undo_changes) + "]"
         try:
-            with transient_as_throttled("PutItem"):
-                self.dynamodb.put_item(TableName=self.table_name, Item=item, **guard)
-        except Exception as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                raise LedgerConflictError(
-                    f"the ledger of {owned.domain} changed while this step updated it (another run for the "
-                    "domain, or one sharing a record set with it)"
-                ) from exc
-            raise
+            self.table.put(item, expect=("version", owned.version) if owned.version else ("domain", ABSENT))
+        except ConditionFailedError as exc:
+            raise LedgerConflictError(
+                f"the ledger of {owned.domain} changed while this step updated it (another run for the "
+                "domain, or one sharing a record set with it)"
+            ) from exc
         return owned.model_copy(update={"version": owned.version + 1})
 
     def delete(self, domain: str) -> None:
-        from mailauth.aws import transient_as_throttled
-
-        with transient_as_throttled("DeleteItem"):
-            self.dynamodb.delete_item(TableName=self.table_name, Key={"domain": {"S": domain}})
+        self.table.delete({"domain": domain})

@@ -87,10 +87,13 @@ def check_role_allowed(request: OnboardRequest, allowed: Iterable[str]) -> None:
 
 
 def resolve(
-    raw: Any, *, allow: AllowListSettings, route53: Route53 | None = None, nameservers: str = ""
+    request: OnboardRequest,
+    *,
+    allow: AllowListSettings,
+    route53: Route53 | None = None,
+    nameservers: str = "",
 ) -> ZoneInfo:
     """The zone the request's records go to (or external DNS), checked against the deployment's allow-lists."""
-    request = parse_request(raw)
     check_mail_from_allowed(request, allow.allowed_mail_from_labels)
     if request.dns == "external":
         return _external(

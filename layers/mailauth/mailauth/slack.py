@@ -24,7 +24,6 @@ BODY_LOG_MAX = 500
 #: how long a container keeps the webhook URL before it reads the parameter again: a rotated URL is in use within
 #: this many seconds (Powertools parameters' cache)
 URL_MAX_AGE_SECONDS = 300
-_provider: Any = None
 
 
 class SlackWebhookError(Exception):
@@ -55,18 +54,9 @@ def webhook_url(
     """The webhook URL from the SSM SecureString ``parameter_name``, read again once it is ``max_age`` seconds
     old (a rotated webhook is picked up without a new container); it must start with ``allowed_prefix`` (Slack's
     incoming-webhook host; tests name a fake Slack on loopback)."""
-    global _provider
-    from aws_lambda_powertools.utilities.parameters import SSMProvider
+    from mailauth.aws.ssm import secure_string
 
-    if ssm_client is not None:
-        provider = SSMProvider(boto3_client=ssm_client)
-    else:
-        if _provider is None:
-            from mailauth.aws import client as make_client
-
-            _provider = SSMProvider(boto3_client=make_client("ssm"))
-        provider = _provider
-    url = str(provider.get(parameter_name, decrypt=True, max_age=max_age)).strip()
+    url = secure_string(parameter_name, max_age=max_age, client=ssm_client).strip()
     if not url.startswith(allowed_prefix):
         raise SlackWebhookError(
             f"the value of SSM parameter {parameter_name} is not a Slack incoming-webhook URL "
@@ -77,8 +67,9 @@ def webhook_url(
 
 def clear_cache() -> None:
     """Forget the cached webhook URL (a new deployment in the sandbox; tests)."""
-    global _provider
-    _provider = None
+    from mailauth.aws.ssm import forget
+
+    forget()
 
 
 # ---------------------------------------------------------------------------------------------- payload

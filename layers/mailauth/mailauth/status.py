@@ -11,7 +11,7 @@ from mailauth.submission import Submitter
 def domain_status(domain: str, submitter: Submitter, *, ses: Ses | None = None) -> dict[str, Any]:
     identity = (ses or Ses()).get_identity(domain)
     latest = submitter.latest(domain)
-    execution = submitter.describe(latest["execution_arn"]) if latest else None
+    execution = submitter.executions.describe(str(latest["execution_arn"])) if latest else None
     return {
         "domain": domain,
         "identity": None
@@ -25,9 +25,9 @@ def domain_status(domain: str, submitter: Submitter, *, ses: Ses | None = None) 
         "execution": None
         if execution is None
         else {
-            "executionArn": execution["executionArn"],
-            "status": execution["status"],
-            "startDate": str(execution.get("startDate")),
-            "stopDate": str(execution["stopDate"]) if execution.get("stopDate") else None,
+            "executionArn": execution.arn,
+            "status": execution.status,
+            "startDate": str(execution.start_date),
+            "stopDate": execution.stop_date,
         },
     }

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mailauth import clock
-from mailauth.aws import client as make_client
-from mailauth.aws import error_code, transient_as_throttled
+from mailauth.aws.dynamodb import ABSENT, ConditionFailedError, Item, Table
+from mailauth.aws.stepfunctions import StepFunctions, execution_arn
 from mailauth.errors import ExecutionConflictError
 from mailauth.models import OnboardRequest
 
@@ -66,18 +66,18 @@ def execution_name(domain: str, generation: int, kind: str = "") -> str:
     return f"{readable[:keep].rstrip('_-')}-{digest}{suffix}"
 
 
-def execution_arn(state_machine_arn: str, name: str) -> str:
-    """The ARN an execution named ``name`` of that state machine has (known before it is started)."""
-    return f"{state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
+def _request_json(request: OnboardRequest) -> dict[str, Any]:
+    """The request's own fields (a subclass, such as the API's body, adds fields that are not the request)."""
+    return request.model_dump(mode="json", include=set(OnboardRequest.model_fields))
 
 
 def request_hash(request: OnboardRequest) -> str:
-    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(_request_json(request), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def workflow_input(request: OnboardRequest) -> str:
-    return json.dumps({"request": request.model_dump(mode="json", exclude_defaults=False)})
+    return json.dumps({"request": _request_json(request)})
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,8 @@ class Submission:
 
 
 class Submitter:
+    """``sfn`` and ``dynamodb``: clients for the adapters (each built on first use when None)."""
+
     def __init__(
         self,
         *,
@@ -98,42 +100,12 @@ class Submitter:
         dynamodb: Any = None,
     ) -> None:
         self.state_machine_arn = state_machine_arn
-        self.table_name = table_name
-        self._sfn = sfn
-        self._dynamodb = dynamodb
+        self.table = Table(table_name, dynamodb)
+        self.executions = StepFunctions(sfn)
 
-    @property
-    def sfn(self) -> Any:
-        if self._sfn is None:
-            self._sfn = make_client("stepfunctions")
-        return self._sfn
-
-    @property
-    def dynamodb(self) -> Any:
-        if self._dynamodb is None:
-            self._dynamodb = make_client("dynamodb")
-        return self._dynamodb
-
-    def latest(self, domain: str) -> dict[str, str] | None:
-        item = self._item(domain)
-        return _plain(item) if item else None
-
-    def _item(self, domain: str) -> dict[str, Any] | None:
-        with transient_as_throttled("GetItem"):
-            item: dict[str, Any] | None = self.dynamodb.get_item(
-                TableName=self.table_name, Key={"domain": {"S": domain}}, ConsistentRead=True
-            ).get("Item")
-        return item
-
-    def describe(self, execution_arn: str) -> dict[str, Any] | None:
-        try:
-            with transient_as_throttled("DescribeExecution"):
-                result: dict[str, Any] = self.sfn.describe_execution(executionArn=execution_arn)
-        except Exception as exc:
-            if error_code(exc) == "ExecutionDoesNotExist":
-                return None
-            raise
-        return result
+    def latest(self, domain: str) -> Item | None:
+        """The domains table's item of ``domain``: its latest execution (onboarding or offboarding)."""
+        return self.table.get({"domain": domain})
 
     def submit(self, request: OnboardRequest) -> Submission:
         """Start onboarding ``request`` (or return the same request's running execution)."""
@@ -150,60 +122,46 @@ class Submitter:
     def _start(
         self, domain: str, digest: str, machine: str, body: str, kind: str, *, _retry: bool = True
     ) -> Submission:
-        item = self._item(domain)
-        latest = _plain(item) if item else None
+        latest = self.latest(domain)
         generation = 0
         if latest:
-            generation = int(latest.get("generation", "0"))
-            running = self.describe(latest["execution_arn"])
+            generation = int(latest.get("generation", 0))
+            running = self.executions.describe(str(latest["execution_arn"]))
             what = f"an {latest.get('kind', 'onboard')}ing of {domain}"
             if running is None and self._in_flight(latest):
                 if latest.get("request_hash") == digest:
-                    return self._start_execution(machine, latest["execution_name"], body, domain)
+                    return self._start_execution(machine, str(latest["execution_name"]), body, domain)
                 raise ExecutionConflictError(
                     f"{what} is starting ({latest['execution_arn']}); wait for it to end or stop it, then "
                     "submit again"
                 )
-            if running and running.get("status") == "RUNNING":
+            if running is not None and running.status == "RUNNING":
                 if latest.get("request_hash") == digest:
-                    return Submission(domain, latest["execution_arn"], latest["execution_name"], False)
+                    return Submission(domain, running.arn, str(latest["execution_name"]), False)
                 raise ExecutionConflictError(
                     f"{what} is running ({latest['execution_arn']}); wait for it to end or stop it, then "
                     "submit again"
                 )
         name = execution_name(domain, generation + 1, kind)
-        arn = execution_arn(machine, name)
-        guard: dict[str, Any] = (
-            {
-                "ConditionExpression": "generation = :previous",
-                "ExpressionAttributeValues": {":previous": {"N": str(generation)}},
-            }
-            if latest
-            else {
-                "ConditionExpression": "attribute_not_exists(#d)",
-                "ExpressionAttributeNames": {"#d": "domain"},
-            }
-        )
+        claim: Item = {
+            "domain": domain,
+            "generation": generation + 1,
+            "execution_name": name,
+            "execution_arn": execution_arn(machine, name),
+            "request_hash": digest,
+            "kind": kind or "onboard",
+            "claimed_at": int(clock.now().timestamp()),
+        }
         try:
-            with transient_as_throttled("PutItem"):
-                self.dynamodb.put_item(
-                    TableName=self.table_name,
-                    Item={
-                        "domain": {"S": domain},
-                        "generation": {"N": str(generation + 1)},
-                        "execution_name": {"S": name},
-                        "execution_arn": {"S": arn},
-                        "request_hash": {"S": digest},
-                        "kind": {"S": kind or "onboard"},
-                        "claimed_at": {"N": str(int(clock.now().timestamp()))},
-                    },
-                    **guard,
-                )
-        except Exception as exc:
-            if error_code(exc) == "ConditionalCheckFailedException" and _retry:
-                # another submission claimed this generation first: look again (its claim is in flight)
-                return self._start(domain, digest, machine, body, kind, _retry=False)
-            raise
+            self.table.put(claim, expect=("generation", generation) if latest else ("domain", ABSENT))
+        except ConditionFailedError as exc:
+            if not _retry:  # claimed under this submission's feet twice: a race it should not keep on losing
+                raise ExecutionConflictError(
+                    f"other submissions for {domain} are starting at this moment; submit again when they have "
+                    "started"
+                ) from exc
+            # another submission claimed this generation first: look again (its claim is in flight)
+            return self._start(domain, digest, machine, body, kind, _retry=False)
         try:
             return self._start_execution(machine, name, body, domain)
         except Exception:
@@ -211,50 +169,37 @@ class Submitter:
             if started:
                 return Submission(domain, execution_arn(machine, name), name, True)
             if started is False:
-                self._release(domain, name, item)
+                self._release(domain, name, latest)
             raise  # unknown (None): the claim stays, in flight
 
     def _started_after_all(self, machine: str, name: str) -> bool | None:
         """Whether the execution exists although StartExecution failed; None when that cannot be told."""
         try:
-            return self.describe(execution_arn(machine, name)) is not None
+            return self.executions.describe(execution_arn(machine, name)) is not None
         except Exception:
             return None
 
-    def _release(self, domain: str, name: str, previous: dict[str, Any] | None) -> None:
+    def _release(self, domain: str, name: str, previous: Item | None) -> None:
         """Put the domain's item back as it was before this submission's claim, if the claim is still its own."""
-        mine: dict[str, Any] = {
-            "ConditionExpression": "execution_name = :mine",
-            "ExpressionAttributeValues": {":mine": {"S": name}},
-        }
         try:
-            with transient_as_throttled("PutItem" if previous else "DeleteItem"):
-                if previous:
-                    self.dynamodb.put_item(TableName=self.table_name, Item=previous, **mine)
-                else:
-                    self.dynamodb.delete_item(
-                        TableName=self.table_name, Key={"domain": {"S": domain}}, **mine
-                    )
+            if previous:
+                self.table.put(previous, expect=("execution_name", name))
+            else:
+                self.table.delete({"domain": domain}, expect=("execution_name", name))
         except Exception:  # another submission moved on, or the table is unavailable: the claim ages out
             return
 
     @staticmethod
-    def _in_flight(latest: dict[str, str]) -> bool:
+    def _in_flight(latest: Item) -> bool:
         """A claim whose execution may still be about to start (see the module's docstring)."""
         claimed = latest.get("claimed_at")
         return claimed is not None and clock.now().timestamp() - float(claimed) < CLAIM_SECONDS
 
     def _start_execution(self, machine: str, name: str, body: str, domain: str) -> Submission:
-        """StartExecution of a claimed name; the same name and input while it runs returns that execution."""
-        try:
-            with transient_as_throttled("StartExecution"):
-                started = self.sfn.start_execution(stateMachineArn=machine, name=name, input=body)
-        except Exception as exc:
-            if error_code(exc) != "ExecutionAlreadyExists":
-                raise
-            # it already ran to its end (an identical submission started it): that is the execution
-            return Submission(domain, execution_arn(machine, name), name, False)
-        return Submission(domain, started["executionArn"], name, True)
+        """StartExecution of a claimed name; the same name and input while it runs returns that execution, and
+        so does an execution of that name that already ran to its end (an identical submission started it)."""
+        arn, started = self.executions.start(machine, name, body)
+        return Submission(domain, arn, name, started)
 
     def start_rejected(self, received: Any, error: str, reason: str) -> Submission:
         """An event mailauth will not onboard still gets a (small) execution, so that a person is told why.
@@ -274,21 +219,8 @@ class Submitter:
             request["domain"] = domain[:MAX_DOMAIN_SHOWN]
         body = json.dumps({"request": request}, sort_keys=True)
         name = "invalid-" + hashlib.sha256(body.encode()).hexdigest()[:32]
-        try:
-            with transient_as_throttled("StartExecution"):
-                started = self.sfn.start_execution(
-                    stateMachineArn=self.state_machine_arn, name=name, input=body
-                )
-        except Exception as exc:
-            if error_code(exc) != "ExecutionAlreadyExists":
-                raise
-            return Submission(str(domain)[:100], execution_arn(self.state_machine_arn, name), name, False)
-        return Submission(str(domain)[:100], started["executionArn"], name, True)
-
-
-def _plain(item: dict[str, Any]) -> dict[str, str]:
-    """A DynamoDB item's attributes as plain strings."""
-    return {k: next(iter(v.values())) for k, v in item.items()}
+        arn, started = self.executions.start(self.state_machine_arn, name, body)
+        return Submission(str(domain)[:100], arn, name, started)
 
 
 _cache: dict[tuple[str, str], Submitter] = {}

@@ -5,18 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Final
 
 from mailauth.errors import AwsThrottledError, is_transient
 
+#: The one retry configuration of every client mailauth builds: botocore's adaptive mode (client-side rate limiting
+#: on top of the standard mode's retries of throttling and transient errors), five attempts in all. What outlasts
+#: it becomes AwsThrottledError, which the state machine retries with its own back-off.
+RETRY_MODE: Final = "adaptive"
+MAX_ATTEMPTS: Final = 5
 
-def client(service: str) -> Any:
-    """A boto3 client with adaptive retries (imported here, so handler import stays light)."""
+
+def client(service: str, **credentials: str) -> Any:
+    """A boto3 client with the retry configuration above (boto3 imported here, so handler import stays light);
+    ``credentials``: ``aws_access_key_id`` and friends, for a role assumed in another account."""
     import boto3
     from botocore.config import Config
 
     factory: Any = boto3.client  # typed per service name in the stubs; mailauth passes names as strings
-    return factory(service, config=Config(retries={"mode": "adaptive", "max_attempts": 5}))
+    retries: Any = {"mode": RETRY_MODE, "max_attempts": MAX_ATTEMPTS}
+    return factory(service, config=Config(retries=retries), **credentials)
 
 
 def error_code(exc: Exception) -> str:

@@ -48,9 +48,6 @@ class Route53:
         return self._client
 
     def _assumed(self) -> Any:
-        import boto3
-        from botocore.config import Config
-
         sts = self._sts or make_client("sts")
         try:
             with transient_as_throttled("AssumeRole"):
@@ -64,13 +61,11 @@ class Route53:
                     "stack's functions (docs/operations.md, cross-account zones)"
                 ) from exc
             raise
-        factory: Any = boto3.client
-        return factory(
+        return make_client(
             "route53",
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
-            config=Config(retries={"mode": "adaptive", "max_attempts": 5}),
         )
 
     # ---------------------------------------------------------------------------------------- zones
