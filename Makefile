@@ -43,8 +43,8 @@ TEST_ENV := env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE \
 	AWS_SECURITY_TOKEN=testing AWS_SESSION_TOKEN=testing \
 	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
-# The layer and the sandbox are import roots (pytest gets the same from pyproject.toml).
-SRC_PATH := PYTHONPATH=$(CURDIR)/layers/mailauth:$(CURDIR)/sandbox:$(CURDIR)
+# The layer, the sandbox and the CLI are import roots (pytest gets the same from pyproject.toml).
+SRC_PATH := PYTHONPATH=$(CURDIR)/layers/mailauth:$(CURDIR)/sandbox:$(CURDIR)/cli:$(CURDIR)
 
 VENV_STAMP := $(VENV)/.installed
 TOOLS_STAMP := $(TOOLS)/.installed

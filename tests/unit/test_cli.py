@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mailauth.cli import main
+from mailauth_cli.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

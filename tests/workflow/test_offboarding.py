@@ -134,7 +134,7 @@ def test_offboarding_while_onboarding_runs_is_refused(local_aws_factory: Factory
 
 
 def test_cli_offboard_starts_the_workflow(local_aws_factory: Factory, capsys: Any) -> None:
-    from mailauth.cli import main
+    from mailauth_cli.__main__ import main
 
     local = local_aws_factory()
     zone_id = local.create_hosted_zone("example.com")

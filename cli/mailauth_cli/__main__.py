@@ -1,4 +1,6 @@
-"""``mailauth``: the operator's command line.
+"""``mailauth``: the operator's command line (``scripts/mailauth``, or ``python -m mailauth_cli``).
+
+Not part of the Lambda layer: it runs on an operator's machine, and ``--scenario`` imports the sandbox.
 
 ``mailauth plan DOMAIN`` shows what onboarding would change, read-only, against the account of your AWS
 credentials, or offline against a scenario's world with ``--scenario FILE`` (docs/scenarios.md).
@@ -39,18 +41,12 @@ def plan(args: argparse.Namespace) -> int:
     return {"ready": 0, "conflicts": 2}.get(result.verdict, 3)
 
 
-def _stack_outputs(stack: str) -> dict[str, str]:
-    from mailauth.aws import client
-
-    described = client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
-    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-
-
 def offboard(args: argparse.Namespace) -> int:
+    from mailauth.aws.cloudformation import stack_outputs
     from mailauth.domain import normalise_domain
     from mailauth.submission import Submitter
 
-    outputs = _stack_outputs(args.stack) if args.stack else {}
+    outputs = stack_outputs(args.stack) if args.stack else {}
     onboard_arn = args.state_machine_arn or outputs.get("StateMachineArn")
     offboard_arn = args.offboard_state_machine_arn or outputs.get("OffboardStateMachineArn")
     table = args.table or outputs.get("TableName")
