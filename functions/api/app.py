@@ -24,7 +24,7 @@ from mailauth.aws import error_code
 from mailauth.domain import normalise_domain
 from mailauth.dryrun import dry_run
 from mailauth.errors import AwsThrottledError, DnsLookupError, ExecutionConflictError, InvalidRequestError
-from mailauth.models import OnboardRequest
+from mailauth.request import OnboardRequest
 from mailauth.resolve import check_mail_from_allowed
 from mailauth.settings import ApiSettings
 from mailauth.status import domain_status

@@ -344,7 +344,7 @@ def test_a_batch_route53_would_refuse_for_its_size_is_refused_before_any_write(
 def test_a_dmarc_record_too_long_for_route53_is_a_validation_error() -> None:
     from pydantic import ValidationError
 
-    from mailauth.models import OnboardRequest
+    from mailauth.request import OnboardRequest
 
     host = ".".join(["r" * 60] * 3) + ".example.com"  # 195 characters: a legal name
     uris = [f"mailto:{'r' * 60}{i}@{host}" for i in range(10)]

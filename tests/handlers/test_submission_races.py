@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mailauth.errors import ExecutionConflictError
-from mailauth.models import OnboardRequest
+from mailauth.request import OnboardRequest
 from mailauth.submission import CLAIM_SECONDS, Submission, Submitter
 from mailauth_sandbox import LocalAws
 from tests.handlers.test_api_and_triggers import HeldMachine

@@ -557,8 +557,9 @@ class Recorder:
 def test_requests_built_by_mailauths_own_adapters_have_no_violations() -> None:
     from mailauth.aws.route53 import Route53
     from mailauth.aws.ses import Ses
-    from mailauth.models import IdentityInfo, OnboardRequest, RecordChange
+    from mailauth.models import IdentityInfo, RecordChange
     from mailauth.records import desired_records
+    from mailauth.request import OnboardRequest
 
     ses = Recorder("sesv2", {"CreateEmailIdentity": {"DkimAttributes": {"Tokens": list(TOKENS)}}})
     adapter = Ses(ses, sleep=lambda _: None)
@@ -608,8 +609,8 @@ def test_requests_built_by_mailauths_own_adapters_have_no_violations() -> None:
 
 
 def test_publish_and_submission_requests_of_mailauth_have_no_violations() -> None:
-    from mailauth.models import OnboardRequest
     from mailauth.notify import Message, publish
+    from mailauth.request import OnboardRequest
     from mailauth.submission import Submitter
 
     sns = Recorder("sns", {"Publish": {"MessageId": "m-1"}})

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mailauth import dmarc, spf
-from mailauth.models import DmarcSettings
+from mailauth.request import DmarcSettings
 from mailauth.txt import quote, unquote
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from mailauth.domain import normalise_domain, validate_mailto
-from mailauth.models import OnboardRequest
+from mailauth.request import OnboardRequest
 
 LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True)
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from mailauth.domain import SHOWN, validate_mailto
-from mailauth.models import OnboardRequest
+from mailauth.request import OnboardRequest
 from mailauth.resolve import validation_message
 
 JSON = st.recursive(

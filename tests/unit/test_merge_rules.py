@@ -10,7 +10,8 @@ import pytest
 
 from mailauth import records
 from mailauth.domain import dns_name
-from mailauth.models import IdentityInfo, OnboardRequest, Plan, RecordSet
+from mailauth.models import IdentityInfo, Plan, RecordSet
+from mailauth.request import OnboardRequest
 from mailauth.txt import quote, unquote
 
 ROOT = Path(__file__).resolve().parents[2]

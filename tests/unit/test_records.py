@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from mailauth import records
 from mailauth.domain import dns_name
-from mailauth.models import IdentityInfo, OnboardRequest, Plan, RecordSet
+from mailauth.models import IdentityInfo, Plan, RecordSet
+from mailauth.request import OnboardRequest
 from mailauth.txt import quote, unquote
 
 REQUEST = OnboardRequest(domain="example.com", dmarc={"policy": "quarantine", "rua": ["dmarc@example.com"]})

@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailauth.models import OnboardRequest
+from mailauth.request import OnboardRequest
 from mailauth.submission import execution_name, request_hash
 
 # StartExecution: "To enable logging with CloudWatch Logs, the name should only contain 0-9, A-Z, a-z, - and _"

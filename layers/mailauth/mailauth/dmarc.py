@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mailauth.models import DmarcSettings
+from mailauth.request import DmarcSettings
 
 STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
 KNOWN_TAGS = {"v", "p", "sp", "rua", "ruf", "adkim", "aspf", "fo", "pct", "rf", "ri", "np", "t", "psd"}

@@ -19,7 +19,8 @@ from mailauth.aws.ses import Ses
 from mailauth.errors import MailauthError, RecordConflictError
 from mailauth.identity import check_adoptable, created_by_mailauth
 from mailauth.ledger import LedgerStore
-from mailauth.models import DEFAULT_SIGNING_ZONE, IdentityInfo, OnboardRequest, Plan, ZoneInfo
+from mailauth.models import DEFAULT_SIGNING_ZONE, IdentityInfo, Plan, ZoneInfo
+from mailauth.request import OnboardRequest
 from mailauth.resolve import check_role_allowed, parse_request, resolve
 
 if TYPE_CHECKING:

@@ -24,13 +24,8 @@ from typing import Any
 
 from mailauth.aws.ses import Ses
 from mailauth.errors import IdentityConflictError
-from mailauth.models import (
-    MANAGED_BY_ADOPTED,
-    MANAGED_BY_CREATED,
-    MANAGED_BY_TAG,
-    IdentityInfo,
-    OnboardRequest,
-)
+from mailauth.models import IdentityInfo
+from mailauth.request import MANAGED_BY_ADOPTED, MANAGED_BY_CREATED, MANAGED_BY_TAG, OnboardRequest
 
 
 def identity_arn(domain: str, *, partition: str, region: str, account_id: str) -> str:

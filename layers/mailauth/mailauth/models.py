@@ -1,4 +1,4 @@
-"""Typed data of every step: the request, each step's output, and the workflow state they build up.
+"""Typed data of every step: each step's output, and the workflow state they build up (the request: request.py).
 
 The state machine passes the whole state to every Lambda (``Payload.$: $``) and stores each result under
 one key; each handler parses only the keys it needs (``extra="ignore"`` on step inputs).
@@ -9,207 +9,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from mailauth.domain import normalise_domain, validate_label_path, validate_mailto
+from mailauth.request import OnboardRequest, Strict
 
 RecordType = Literal["CNAME", "TXT", "MX"]
 Purpose = Literal["dkim", "dmarc", "mail_from_mx", "mail_from_spf"]
-DkimKeyLength = Literal["RSA_1024_BIT", "RSA_2048_BIT"]
 SesStatus = Literal["PENDING", "SUCCESS", "FAILED", "TEMPORARY_FAILURE", "NOT_STARTED"]
 Outcome = Literal["pending", "verified", "timeout", "failed", "restart_dkim"]
 
-#: Tag on every SES identity mailauth manages. CreateEmailIdentity itself carries ``mailauth`` (so ownership
-#: survives a retried step); an identity that existed before is tagged ``mailauth:adopted`` afterwards.
-MANAGED_BY_TAG = "mailauth:managed-by"
-MANAGED_BY_CREATED = "mailauth"
-MANAGED_BY_ADOPTED = "mailauth:adopted"
-MAX_USER_TAGS = 49  # SES allows 50 tags; mailauth adds one.
-MAX_REPORT_URIS = 10  # per rua / ruf: receivers send to each, and the record must fit one TXT value
-#: Route 53: one record value is at most 4,000 characters (route53 model, ResourceRecord Value: max 4000)
-ROUTE53_VALUE_MAX = 4000
-#: SES v2 Tag (sesv2 model, documentation of shape Tag): "The characters can be Unicode letters, digits, white
-#: space, or one of the following symbols: _ . : / = + -"; keys up to 128 characters, values up to 256; "The
-#: aws: prefix is reserved for use by Amazon Web Services; you can't use it in any tag keys or values".
-SES_TAG_SYMBOLS = frozenset("_.:/=+-")
-#: SES configuration set names (SES API v2, CreateConfigurationSet, ConfigurationSetName): up to 64 letters,
-#: numbers, hyphens and underscores.
-CONFIGURATION_SET_NAME = r"^[A-Za-z0-9_-]{1,64}$"
-
-
-def ses_tag_problem(key: str, value: str) -> str | None:
-    """Why SES would refuse this tag, or None (the rules of the sesv2 Tag documentation).
-
-    "White space" is read as Unicode's separators (category Z, as AWS's tag patterns write ``\\p{Z}``): a space,
-    not a tab or a line break.
-    """
-    import unicodedata
-
-    def bad_characters(text: str) -> list[str]:
-        return sorted(
-            {
-                c
-                for c in text
-                if not (
-                    c.isalpha() or unicodedata.category(c)[0] == "N" or c.isspace() or c in SES_TAG_SYMBOLS
-                )
-            }
-        )
-
-    if not 1 <= len(key) <= 128:
-        return f"tag key {key[:40]!r}: 1 to 128 characters"
-    if len(value) > 256:
-        return f"tag {key!r}: the value has {len(value)} characters; at most 256"
-    if key.lower().startswith("aws:") or value.lower().startswith("aws:"):
-        return f"tag {key!r}: the aws: prefix is reserved by AWS"
-    for what, text in (("key", key), ("value", value)):
-        bad = bad_characters(text)
-        if bad:
-            return (
-                f"tag {key!r}: the {what} has characters SES does not allow: {bad} (allowed: letters, digits, "
-                "spaces and _ . : / = + -)"
-            )
-    return None
-
-
 #: Easy DKIM's CNAME target zone in most regions (some have their own; SES says which: SigningHostedZone)
 DEFAULT_SIGNING_ZONE = "dkim.amazonses.com"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class _Step(BaseModel):
     """A step's input: the whole workflow state, of which the step reads a few keys."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-# --------------------------------------------------------------------------------------------- request
-class DmarcSettings(_Strict):
-    """The DMARC policy to publish at ``_dmarc.<domain>`` (RFC 7489 tags)."""
-
-    policy: Literal["none", "quarantine", "reject"] = "none"
-    sp: Literal["none", "quarantine", "reject"] | None = None
-    rua: tuple[str, ...] = ()
-    ruf: tuple[str, ...] = ()
-    adkim: Literal["r", "s"] | None = None
-    aspf: Literal["r", "s"] | None = None
-    #: replace an existing DMARC record at _dmarc (otherwise it is kept unchanged, whatever its policy)
-    replace_existing: bool = False
-
-    @field_validator("rua", "ruf", mode="before")
-    @classmethod
-    def _mailto(cls, value: Any) -> tuple[str, ...]:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise ValueError("must be a mailto: URI or a list of them")
-        if len(value) > MAX_REPORT_URIS:
-            raise ValueError(f"at most {MAX_REPORT_URIS} report URIs")
-        return tuple(validate_mailto(v) for v in value)
-
-
-class OnboardRequest(_Strict):
-    """What every trigger submits: the domain to onboard and how."""
-
-    domain: str = Field(description="The sending domain, e.g. example.com or news.example.com")
-    hosted_zone_id: str | None = Field(default=None, description="Route 53 zone ID; found when absent")
-    hosted_zone_role_arn: str | None = Field(
-        default=None,
-        description="a role in the account that holds the hosted zone, assumed for every Route 53 call",
-        pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$",
-        max_length=600,
-    )
-    mail_from_subdomain: str = Field(default="mail", description="Label(s) of the custom MAIL FROM domain")
-    behavior_on_mx_failure: Literal["USE_DEFAULT_VALUE", "REJECT_MESSAGE"] = "USE_DEFAULT_VALUE"
-    dmarc: DmarcSettings = DmarcSettings()
-    dkim_key_length: DkimKeyLength = "RSA_2048_BIT"
-    configuration_set: str | None = Field(
-        default=None,
-        description="an existing SES configuration set (up to 64 letters, digits, hyphens, underscores)",
-    )
-    tags: dict[str, str] = Field(default_factory=dict)
-    max_wait_hours: float = Field(default=48, gt=0, le=72, description="SES itself gives up after 72 h")
-    dns: Literal["route53", "external", "auto"] = Field(
-        default="route53",
-        description="route53: publish in the public hosted zone; external: DNS is hosted elsewhere, mailauth "
-        "sends the records to create and verifies; auto: route53 when a public zone exists, else external",
-    )
-
-    @field_validator("domain", mode="before")
-    @classmethod
-    def _domain(cls, value: Any) -> str:
-        if not isinstance(value, str):
-            raise ValueError("domain must be a string")
-        return normalise_domain(value)
-
-    @field_validator("hosted_zone_id", mode="before")
-    @classmethod
-    def _zone_id(cls, value: Any) -> str | None:
-        if value is None or value == "":
-            return None
-        if not isinstance(value, str):
-            raise ValueError("must be a string, like Z0123456789ABC")
-        text = value.strip()
-        text = text.removeprefix("/hostedzone/")
-        if not text.isalnum() or not text.isupper() or len(text) > 32:
-            raise ValueError(
-                f"hosted_zone_id {value!r} is not a Route 53 hosted zone ID (like Z0123456789ABC)"
-            )
-        return text
-
-    @field_validator("mail_from_subdomain", mode="before")
-    @classmethod
-    def _mail_from(cls, value: Any) -> str:
-        if not isinstance(value, str):
-            raise ValueError("must be a string, like mail")
-        return validate_label_path(value, what="mail_from_subdomain")
-
-    @field_validator("configuration_set")
-    @classmethod
-    def _configuration_set(cls, value: str | None) -> str | None:
-        import re
-
-        if value is not None and not re.fullmatch(CONFIGURATION_SET_NAME, value):
-            raise ValueError(
-                f"{value[:80]!r} is not an SES configuration set name: up to 64 letters, digits, hyphens (-) "
-                "and underscores (_)"
-            )
-        return value
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
-        if len(value) > MAX_USER_TAGS:
-            raise ValueError(f"at most {MAX_USER_TAGS} tags (SES allows 50; mailauth adds one)")
-        for key, val in value.items():
-            problem = ses_tag_problem(key, val)
-            if problem:
-                raise ValueError(problem)
-        if MANAGED_BY_TAG in value:
-            raise ValueError(f"tag {MANAGED_BY_TAG!r} is reserved for mailauth")
-        return value
-
-    @model_validator(mode="after")
-    def _fits(self) -> OnboardRequest:
-        from mailauth import dmarc
-        from mailauth.txt import quote
-
-        if len(self.mail_from_domain) > 253:
-            raise ValueError(f"MAIL FROM domain {self.mail_from_domain!r} is longer than 253 characters")
-        size = len(quote(dmarc.render(self.dmarc)))
-        if size > ROUTE53_VALUE_MAX:
-            raise ValueError(
-                f"dmarc: the DMARC record would be {size} characters; Route 53 allows {ROUTE53_VALUE_MAX} in one "
-                "value: use fewer or shorter report URIs"
-            )
-        return self
-
-    @property
-    def mail_from_domain(self) -> str:
-        return f"{self.mail_from_subdomain}.{self.domain}"
 
 
 # ------------------------------------------------------------------------------------------ step data
@@ -234,7 +50,7 @@ class ErrorInfo(BaseModel):
         return self.cause
 
 
-class ZoneInfo(_Strict):
+class ZoneInfo(Strict):
     """Resolve's output: where the domain's records go, and whether the internet can see them."""
 
     domain: str
@@ -249,7 +65,7 @@ class ZoneInfo(_Strict):
     requested_at: datetime
 
 
-class IdentityInfo(_Strict):
+class IdentityInfo(Strict):
     """EnsureIdentity's output: the SES identity as SES reports it after our changes."""
 
     domain: str
@@ -270,7 +86,7 @@ class IdentityInfo(_Strict):
         return self.signing_hosted_zone or DEFAULT_SIGNING_ZONE
 
 
-class RecordSet(_Strict):
+class RecordSet(Strict):
     """One Route 53 record set, values in Route 53's presentation format (TXT values quoted)."""
 
     name: str
@@ -279,20 +95,20 @@ class RecordSet(_Strict):
     values: tuple[str, ...]
 
 
-class RecordChange(_Strict):
+class RecordChange(Strict):
     action: Literal["CREATE", "UPSERT", "DELETE"]
     record: RecordSet
     purpose: Purpose
     reason: str
 
 
-class KeptRecord(_Strict):
+class KeptRecord(Strict):
     record: RecordSet
     purpose: Purpose
     reason: str
 
 
-class Conflict(_Strict):
+class Conflict(Strict):
     name: str
     type: str
     purpose: Purpose
@@ -302,14 +118,14 @@ class Conflict(_Strict):
     fix: str
 
 
-class Plan(_Strict):
+class Plan(Strict):
     changes: tuple[RecordChange, ...] = ()
     kept: tuple[KeptRecord, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
     notes: tuple[str, ...] = ()
 
 
-class PublishResult(_Strict):
+class PublishResult(Strict):
     """PublishRecords' output: what was changed, what was kept, and the Route 53 change to wait for."""
 
     hosted_zone_id: str
@@ -321,12 +137,12 @@ class PublishResult(_Strict):
     dkim_tokens: tuple[str, ...] = ()
 
 
-class ChangeStatus(_Strict):
+class ChangeStatus(Strict):
     change_id: str | None
     status: Literal["INSYNC", "PENDING", "NONE"]
 
 
-class DnsCheck(_Strict):
+class DnsCheck(Strict):
     """What public DNS serves at one name, against what mailauth expects there."""
 
     name: str
@@ -338,7 +154,7 @@ class DnsCheck(_Strict):
     error: str | None = None
 
 
-class VerificationState(_Strict):
+class VerificationState(Strict):
     """CheckVerification's output: SES's and DNS's view, and what the workflow does next."""
 
     outcome: Outcome
@@ -357,27 +173,27 @@ class VerificationState(_Strict):
     diagnosis: tuple[str, ...] = ()
 
 
-class Recommendation(_Strict):
+class Recommendation(Strict):
     type: str
     impact: str
     status: str
     description: str
 
 
-class AuditFinding(_Strict):
+class AuditFinding(Strict):
     check: str
     status: Literal["ok", "warn", "fail"]
     detail: str
     fix: str | None = None
 
 
-class Report(_Strict):
+class Report(Strict):
     recommendations: tuple[Recommendation, ...] = ()
     recommendations_note: str | None = None
     audit: tuple[AuditFinding, ...] = ()
 
 
-class LeftRecord(_Strict):
+class LeftRecord(Strict):
     """A record set offboarding did not touch, and why."""
 
     name: str
@@ -385,12 +201,12 @@ class LeftRecord(_Strict):
     reason: str
 
 
-class IdentityRemoval(_Strict):
+class IdentityRemoval(Strict):
     deleted: bool
     reason: str
 
 
-class NotificationResult(_Strict):
+class NotificationResult(Strict):
     outcome: Literal["success", "timeout", "failure", "action_required"]
     subject: str
     message_id: str | None = None

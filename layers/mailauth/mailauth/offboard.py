@@ -16,14 +16,8 @@ from mailauth.aws import error_code
 from mailauth.aws.route53 import Route53
 from mailauth.aws.ses import Ses
 from mailauth.domain import dns_name, normalise_domain
-from mailauth.models import (
-    MANAGED_BY_CREATED,
-    MANAGED_BY_TAG,
-    IdentityRemoval,
-    LeftRecord,
-    PublishResult,
-    RecordChange,
-)
+from mailauth.models import IdentityRemoval, LeftRecord, PublishResult, RecordChange
+from mailauth.request import MANAGED_BY_CREATED, MANAGED_BY_TAG
 
 
 class OffboardRequest(BaseModel):

@@ -6,15 +6,8 @@ from mailauth import ledger, records
 from mailauth.aws.route53 import Route53
 from mailauth.errors import ChangeBatchTooLargeError, ChangeNotInSyncError, RecordConflictError
 from mailauth.ledger import LedgerStore
-from mailauth.models import (
-    ChangeStatus,
-    IdentityInfo,
-    OnboardRequest,
-    Plan,
-    PublishResult,
-    RecordSet,
-    ZoneInfo,
-)
+from mailauth.models import ChangeStatus, IdentityInfo, Plan, PublishResult, RecordSet, ZoneInfo
+from mailauth.request import OnboardRequest
 
 #: Route 53 ChangeResourceRecordSets: at most 1,000 ResourceRecord elements and 32,000 characters of values per
 #: request, an UPSERT counting twice (Route 53 Developer Guide, quotas on ChangeResourceRecordSets requests)

@@ -11,17 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from mailauth import dmarc, spf
 from mailauth.domain import dns_name
-from mailauth.models import (
-    Conflict,
-    DmarcSettings,
-    IdentityInfo,
-    KeptRecord,
-    OnboardRequest,
-    Plan,
-    Purpose,
-    RecordChange,
-    RecordSet,
-)
+from mailauth.models import Conflict, IdentityInfo, KeptRecord, Plan, Purpose, RecordChange, RecordSet
+from mailauth.request import DmarcSettings, OnboardRequest
 from mailauth.txt import quote, unquote
 
 DEFAULT_TTL = 300

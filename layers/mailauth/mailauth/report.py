@@ -8,7 +8,8 @@ from mailauth import dmarc, dnscheck, records, spf
 from mailauth.aws import error_code
 from mailauth.aws.ses import Ses
 from mailauth.errors import AwsThrottledError
-from mailauth.models import AuditFinding, IdentityInfo, OnboardRequest, Recommendation, Report
+from mailauth.models import AuditFinding, IdentityInfo, Recommendation, Report
+from mailauth.request import OnboardRequest
 
 if TYPE_CHECKING:
     import dns.resolver

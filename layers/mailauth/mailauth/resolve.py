@@ -16,7 +16,8 @@ from mailauth.errors import (
     NoPublicZoneError,
     PrivateZoneOnlyError,
 )
-from mailauth.models import OnboardRequest, ZoneInfo
+from mailauth.models import ZoneInfo
+from mailauth.request import OnboardRequest
 
 if TYPE_CHECKING:
     from mailauth.settings import AllowListSettings

@@ -34,7 +34,7 @@ from mailauth import clock
 from mailauth.aws.dynamodb import ABSENT, ConditionFailedError, Item, Table
 from mailauth.aws.stepfunctions import StepFunctions, execution_arn
 from mailauth.errors import ExecutionConflictError
-from mailauth.models import OnboardRequest
+from mailauth.request import OnboardRequest
 
 if TYPE_CHECKING:
     from mailauth.settings import SubmitSettings

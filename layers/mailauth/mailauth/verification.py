@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from mailauth import backoff, clock, dnscheck, records
 from mailauth.aws.ses import Ses
 from mailauth.identity import restart_blocker
-from mailauth.models import DnsCheck, IdentityInfo, OnboardRequest, Outcome, VerificationState, ZoneInfo
+from mailauth.models import DnsCheck, IdentityInfo, Outcome, VerificationState, ZoneInfo
+from mailauth.request import OnboardRequest
 
 if TYPE_CHECKING:
     import dns.resolver
