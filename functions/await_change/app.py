@@ -8,7 +8,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailauth.models import AwaitChangeInput
-from mailauth.publish import await_change
+from mailauth.publish_records import await_change
 from mailauth.settings import NoSettings
 
 logger = Logger()

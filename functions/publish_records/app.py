@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailauth.ledger import LedgerStore
 from mailauth.models import PublishInput
-from mailauth.publish import publish
+from mailauth.publish_records import publish_records
 from mailauth.settings import PublishSettings
 
 logger = Logger()
@@ -20,7 +20,7 @@ settings = PublishSettings.load()  # the cold start fails here, naming a missing
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = PublishInput.model_validate(event)
     logger.append_keys(domain=step.request.domain, execution=event.get("execution"))
-    result = publish(
+    result = publish_records(
         step.request,
         step.zone,
         step.identity,

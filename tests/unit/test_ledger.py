@@ -10,14 +10,14 @@ from mailauth.models import LeftRecord, RecordChange, RecordSet
 from tests.unit.test_records import IDENTITY, REQUEST, apply, rs, zone, zones
 
 
-def onboard(existing: dict[str, list[RecordSet]]) -> tuple[dict[str, list[RecordSet]], ledger.Ledger]:
+def onboard(existing: dict[str, list[RecordSet]]) -> tuple[dict[str, list[RecordSet]], ledger.Entries]:
     plan = records.plan(REQUEST, IDENTITY, existing)
     assert not plan.conflicts
     return apply(existing, plan), ledger.record({}, plan.changes, existing)
 
 
 def offboard(
-    current: dict[str, list[RecordSet]], entries: ledger.Ledger
+    current: dict[str, list[RecordSet]], entries: ledger.Entries
 ) -> tuple[dict[str, list[RecordSet]], list[LeftRecord]]:
     changes, left, _ = ledger.undo(entries, current)
     return apply_exact(current, changes), left

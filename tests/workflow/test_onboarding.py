@@ -470,7 +470,7 @@ def test_a_record_created_by_someone_else_while_publishing_is_planned_again(
 ) -> None:
     """Another domain's onboarding creates the MAIL FROM MX the two share between PublishRecords' read and its
     batch: Route 53 refuses the batch (the CREATE meets the set), nothing is changed, and PublishRecords plans
-    again: the MX is exactly what it wanted, so it is kept (not owned), the rest is created."""
+    again: the MX is exactly what it wanted, so it is kept (not domain_ledger), the rest is created."""
     local = local_aws_factory()
     zone_id = local.create_hosted_zone("example.com")
     original = local.on_before_call

@@ -149,16 +149,16 @@ def preflight(
     PublishRecords plans again against the zone as it is then (someone may change it in between) and refuses a
     conflict it finds then too; by that time the SES identity exists, and its message says so.
     """
-    from mailauth.publish import check_batch_size, conflict_message
+    from mailauth.publish_records import check_batch_size, conflict_message
 
-    owned = store.get(request.domain)
+    domain_ledger = store.get(request.domain)
     route53 = route53 or Route53(role_arn=zone.role_arn)
     _, plan, _ = plan_before_writes(
         request,
         zone,
         route53=route53,
         ses=ses or Ses(),
-        ours={k: e.after for k, e in owned.entries.items()},
+        ours={k: e.after for k, e in domain_ledger.entries.items()},
         nameservers=nameservers,
     )
     if plan.conflicts:

@@ -7,6 +7,10 @@ before ``include:amazonses.com`` was merged in) — but only while the set still
 a set someone changed since is left alone and reported. Entries are written before the change batch is
 submitted (write-ahead), so a crash between the two can only leave an entry for a change that never happened,
 which undo then skips as "not there".
+
+The words, one each: a domain's *ledger* (:class:`DomainLedger`, one item of the ledger table, read and written
+by :class:`LedgerStore`) holds its *entries* (:class:`Entry`, one per record set, in :data:`Entries` by key). In
+the table the entries are the attribute ``records`` (a JSON list; the name is kept for the items already stored).
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ class Entry(BaseModel):
     after: tuple[str, ...] = ()
 
 
-Ledger = dict[str, Entry]
+#: the entries of one domain, by key (``name|TYPE``)
+Entries = dict[str, Entry]
 
 
 def key(name: str, rtype: str) -> str:
@@ -58,7 +63,7 @@ def _without(rtype: str, values: Iterable[str], remove: Iterable[str]) -> list[s
 
 def record(
     ledger: Mapping[str, Entry], changes: Sequence[RecordChange], existing: Mapping[str, Sequence[RecordSet]]
-) -> Ledger:
+) -> Entries:
     """The ledger after ``changes`` (planned against ``existing``) are applied."""
     out = dict(ledger)
     for change in changes:
@@ -92,11 +97,11 @@ def in_effect(change: RecordChange, current: Mapping[str, Sequence[RecordSet]]) 
 
 def undo(
     ledger: Mapping[str, Entry], current: Mapping[str, Sequence[RecordSet]]
-) -> tuple[list[RecordChange], list[LeftRecord], Ledger]:
+) -> tuple[list[RecordChange], list[LeftRecord], Entries]:
     """Changes that take mailauth's values out of the zone, what is left (and why), and the remaining ledger."""
     changes: list[RecordChange] = []
     left: list[LeftRecord] = []
-    remaining: Ledger = {}
+    remaining: Entries = {}
     for k, entry in ledger.items():
         now = next((s for s in current.get(entry.name, []) if s.type == entry.type), None)
         added = _without(entry.type, entry.after, entry.before)
@@ -152,12 +157,12 @@ def dumps(ledger: Mapping[str, Entry]) -> str:
     return "[" + ",".join(e.model_dump_json() for e in ledger.values()) + "]"
 
 
-def loads(text: str | None) -> Ledger:
+def loads(text: str | None) -> Entries:
     return {key(e["name"], e["type"]): Entry.model_validate(e) for e in json.loads(text or "[]")}
 
 
-class Owned(BaseModel):
-    """What mailauth owns for one domain: the ledger, the zone it wrote to, and whether it created the identity."""
+class DomainLedger(BaseModel):
+    """One domain's ledger: its entries, the zone they were written to, and whether mailauth created the identity."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -165,7 +170,7 @@ class Owned(BaseModel):
     hosted_zone_id: str | None = None
     role_arn: str | None = None  # the zone's account's role, when it is not this account
     identity_created: bool = False
-    entries: Ledger = {}
+    entries: Entries = {}
     #: the offboarding execution that last undid records, and its batch: written before the batch is submitted
     #: (write-ahead) and kept after, so a retry of that execution's step (its answer lost to a timeout, or its
     #: ledger write throttled) reports what the earlier attempt did instead of "nothing"
@@ -186,12 +191,12 @@ class LedgerStore:
     def __init__(self, table_name: str, dynamodb: Any = None) -> None:
         self.table = Table(table_name, dynamodb)
 
-    def get(self, domain: str) -> Owned:
+    def get(self, domain: str) -> DomainLedger:
         item = self.table.get({"domain": domain})
         if not item:
-            return Owned(domain=domain)
+            return DomainLedger(domain=domain)
         text = {k: v for k, v in item.items() if isinstance(v, str)}
-        return Owned(
+        return DomainLedger(
             domain=domain,
             hosted_zone_id=text.get("hosted_zone_id"),
             role_arn=text.get("role_arn"),
@@ -205,32 +210,37 @@ class LedgerStore:
             version=int(item.get("version", 0)),
         )
 
-    def put(self, owned: Owned) -> Owned:
-        """Store ``owned`` if nobody wrote since it was read; raises LedgerConflictError (the state machine retries
+    def put(self, domain_ledger: DomainLedger) -> DomainLedger:
+        """Store ``domain_ledger`` if nobody wrote since it was read; raises LedgerConflictError (the state machine retries
         the step, which reads the ledger again) if someone did."""
         item: Item = {
-            "domain": owned.domain,
-            "records": dumps(owned.entries),
-            "identity_created": owned.identity_created,
-            "version": owned.version + 1,
+            "domain": domain_ledger.domain,
+            "records": dumps(domain_ledger.entries),
+            "identity_created": domain_ledger.identity_created,
+            "version": domain_ledger.version + 1,
         }
-        if owned.hosted_zone_id:
-            item["hosted_zone_id"] = owned.hosted_zone_id
-        if owned.role_arn:
-            item["role_arn"] = owned.role_arn
-        if owned.relies:
-            item["relies"] = json.dumps(sorted(owned.relies))
-        if owned.undo_execution:
-            item["undo_execution"] = owned.undo_execution
-            item["undo_changes"] = "[" + ",".join(c.model_dump_json() for c in owned.undo_changes) + "]"
+        if domain_ledger.hosted_zone_id:
+            item["hosted_zone_id"] = domain_ledger.hosted_zone_id
+        if domain_ledger.role_arn:
+            item["role_arn"] = domain_ledger.role_arn
+        if domain_ledger.relies:
+            item["relies"] = json.dumps(sorted(domain_ledger.relies))
+        if domain_ledger.undo_execution:
+            item["undo_execution"] = domain_ledger.undo_execution
+            item["undo_changes"] = (
+                "[" + ",".join(c.model_dump_json() for c in domain_ledger.undo_changes) + "]"
+            )
         try:
-            self.table.put(item, expect=("version", owned.version) if owned.version else ("domain", ABSENT))
+            self.table.put(
+                item,
+                expect=("version", domain_ledger.version) if domain_ledger.version else ("domain", ABSENT),
+            )
         except ConditionFailedError as exc:
             raise LedgerConflictError(
-                f"the ledger of {owned.domain} changed while this step updated it (another run for the "
+                f"the ledger of {domain_ledger.domain} changed while this step updated it (another run for the "
                 "domain, or one sharing a record set with it)"
             ) from exc
-        return owned.model_copy(update={"version": owned.version + 1})
+        return domain_ledger.model_copy(update={"version": domain_ledger.version + 1})
 
     def delete(self, domain: str) -> None:
         self.table.delete({"domain": domain})

@@ -53,31 +53,35 @@ def unpublish(
     timeout, or whose ledger write was throttled) finds the zone already undone, changes nothing more, and still
     reports what the earlier attempt removed or restored, rather than "nothing".
     """
-    owned = store.get(request.domain)
-    same_run = execution is not None and owned.undo_execution == execution
-    earlier_batch = owned.undo_changes if same_run else ()
-    if owned.hosted_zone_id is None or not (owned.entries or earlier_batch):
+    domain_ledger = store.get(request.domain)
+    same_run = execution is not None and domain_ledger.undo_execution == execution
+    earlier_batch = domain_ledger.undo_changes if same_run else ()
+    if domain_ledger.hosted_zone_id is None or not (domain_ledger.entries or earlier_batch):
         return Unpublished(
             publish=PublishResult(
-                hosted_zone_id=owned.hosted_zone_id or "", notes=("the ledger lists no records",)
+                hosted_zone_id=domain_ledger.hosted_zone_id or "", notes=("the ledger lists no records",)
             )
         )
-    route53 = route53 or Route53(role_arn=owned.role_arn)
-    names = {e.name for e in owned.entries.values()} | {c.record.name for c in earlier_batch}
-    current = route53.records_at(owned.hosted_zone_id, names)
+    route53 = route53 or Route53(role_arn=domain_ledger.role_arn)
+    names = {e.name for e in domain_ledger.entries.values()} | {c.record.name for c in earlier_batch}
+    current = route53.records_at(domain_ledger.hosted_zone_id, names)
     earlier = tuple(c for c in earlier_batch if ledger.in_effect(c, current))
-    changes, left, remaining = ledger.undo(owned.entries, current)
-    changes, handed = hand_over(request.domain, owned, changes, store)
+    changes, left, remaining = ledger.undo(domain_ledger.entries, current)
+    changes, handed = hand_over(request.domain, domain_ledger, changes, store)
     left = [*left, *handed]
     done = (*earlier, *changes)
     change_id = None
     if changes:
-        owned = store.put(owned.model_copy(update={"undo_execution": execution, "undo_changes": done}))
+        domain_ledger = store.put(
+            domain_ledger.model_copy(update={"undo_execution": execution, "undo_changes": done})
+        )
         change_id = route53.change(
-            owned.hosted_zone_id or "", changes, f"mailauth: offboard {request.domain}"
+            domain_ledger.hosted_zone_id or "", changes, f"mailauth: offboard {request.domain}"
         )
     store.put(
-        owned.model_copy(update={"entries": remaining, "undo_execution": execution, "undo_changes": done})
+        domain_ledger.model_copy(
+            update={"entries": remaining, "undo_execution": execution, "undo_changes": done}
+        )
     )
     notes = (
         (f"{len(earlier)} of these were made by an earlier attempt of this offboarding",) if earlier else ()
@@ -85,8 +89,8 @@ def unpublish(
     return Unpublished(
         # the role too: the change lives in the zone's account, and GetChange must be asked there
         publish=PublishResult(
-            hosted_zone_id=owned.hosted_zone_id or "",
-            role_arn=owned.role_arn,
+            hosted_zone_id=domain_ledger.hosted_zone_id or "",
+            role_arn=domain_ledger.role_arn,
             change_id=change_id,
             changes=done,
             notes=notes,
@@ -107,18 +111,18 @@ def _parents(name: str, domain: str) -> list[str]:
 
 
 def hand_over(
-    domain: str, owned: ledger.Owned, changes: list[RecordChange], store: ledger.LedgerStore
+    domain: str, domain_ledger: ledger.DomainLedger, changes: list[RecordChange], store: ledger.LedgerStore
 ) -> tuple[list[RecordChange], list[LeftRecord]]:
     """Changes that no other onboarded domain relies on, and the record sets handed over to one that does.
 
     Another domain of mailauth (in the same zone) that relies on a set ``domain``'s offboarding would remove or
     un-merge keeps it: the entry moves to that domain's ledger (written before this offboarding's batch, so a
-    crash in between leaves the set owned by the domain still using it), and that domain's offboarding removes
+    crash in between leaves the set domain_ledger by the domain still using it), and that domain's offboarding removes
     it later. Idempotent: a set already handed over is recognised in the other ledger.
     """
     keep: list[RecordChange] = []
     handed: list[LeftRecord] = []
-    others: dict[str, ledger.Owned] = {}
+    others: dict[str, ledger.DomainLedger] = {}
     for change in changes:
         k = ledger.key(change.record.name, change.record.type)
         heir = None
@@ -127,19 +131,19 @@ def hand_over(
             others[parent] = other
             if (
                 other.version
-                and other.hosted_zone_id == owned.hosted_zone_id
+                and other.hosted_zone_id == domain_ledger.hosted_zone_id
                 and (k in other.relies or k in other.entries)
             ):
                 heir = other
                 break
-        if heir is None or k not in owned.entries:
+        if heir is None or k not in domain_ledger.entries:
             keep.append(change)
             continue
         if k not in heir.entries:
             heir = store.put(
                 heir.model_copy(
                     update={
-                        "entries": {**heir.entries, k: owned.entries[k]},
+                        "entries": {**heir.entries, k: domain_ledger.entries[k]},
                         "relies": tuple(r for r in heir.relies if r != k),
                     }
                 )
@@ -161,10 +165,10 @@ def hand_over(
 def remove_identity(
     request: OffboardRequest, *, store: ledger.LedgerStore, ses: Ses | None = None
 ) -> IdentityRemoval:
-    owned = store.get(request.domain)
+    domain_ledger = store.get(request.domain)
     if request.keep_identity:
         result = IdentityRemoval(deleted=False, reason="kept, as the request asked")
-    elif not owned.identity_created:
+    elif not domain_ledger.identity_created:
         result = IdentityRemoval(deleted=False, reason="kept: it existed before mailauth adopted it")
     else:
         try:
@@ -185,10 +189,12 @@ def remove_identity(
             result = IdentityRemoval(
                 deleted=deleted, reason="deleted: mailauth created it" if deleted else "already gone"
             )
-    if owned.version and not owned.entries:
+    if domain_ledger.version and not domain_ledger.entries:
         store.delete(request.domain)  # nothing of mailauth's is left for this domain
-    elif owned.version:
+    elif domain_ledger.version:
         store.put(
-            owned.model_copy(update={"identity_created": owned.identity_created and not result.deleted})
+            domain_ledger.model_copy(
+                update={"identity_created": domain_ledger.identity_created and not result.deleted}
+            )
         )
     return result

@@ -36,7 +36,7 @@ def make_plan(
     identity: IdentityInfo,
     *,
     previous: PublishResult | None = None,
-    owned: ledger.Ledger | None = None,
+    domain_ledger: ledger.Entries | None = None,
     route53: Route53 | None = None,
 ) -> tuple[Plan, dict[str, list[RecordSet]]]:
     """Read what the zone holds at every name mailauth touches and plan against it (read-only)."""
@@ -44,7 +44,7 @@ def make_plan(
     retired = retired_dkim(previous, identity)
     names = records.record_names(request, identity) | {r.name for r in retired}
     existing = route53.records_at(zone.hosted_zone_id, names)
-    ours = {k: e.after for k, e in (owned or {}).items()}
+    ours = {k: e.after for k, e in (domain_ledger or {}).items()}
     return records.plan(request, identity, existing, retired, ours=ours), existing
 
 
@@ -81,7 +81,7 @@ def identity_changed(request: OnboardRequest, identity: IdentityInfo) -> str:
     )
 
 
-def publish(
+def publish_records(
     request: OnboardRequest,
     zone: ZoneInfo,
     identity: IdentityInfo,
@@ -132,25 +132,27 @@ def _plan_and_change(
     or a person. Nothing was changed then; the ledger's write-ahead entries for that batch are taken back and the
     step plans once more against the zone as it is now (the set may be exactly what mailauth wanted: kept).
     """
-    owned = store.get(request.domain)
+    domain_ledger = store.get(request.domain)
     plan, existing = make_plan(
-        request, zone, identity, previous=previous, owned=owned.entries, route53=route53
+        request, zone, identity, previous=previous, domain_ledger=domain_ledger.entries, route53=route53
     )
     if plan.conflicts:  # Resolve's plan found none: the zone changed since, and the identity exists by now
         raise RecordConflictError(conflict_message(plan, identity_changed(request, identity)))
     check_batch_size(plan)
-    entries = ledger.record(owned.entries, plan.changes, existing)
+    entries = ledger.record(domain_ledger.entries, plan.changes, existing)
     relies = tuple(sorted({ledger.key(k.record.name, k.record.type) for k in plan.kept} - set(entries)))
-    written = owned
-    if plan.changes or owned.version == 0 or relies != owned.relies:  # write-ahead: before Route 53 knows
+    written = domain_ledger
+    if (
+        plan.changes or domain_ledger.version == 0 or relies != domain_ledger.relies
+    ):  # write-ahead: before Route 53 knows
         written = store.put(
-            owned.model_copy(
+            domain_ledger.model_copy(
                 update={
                     "entries": entries,
                     "relies": relies,
                     "hosted_zone_id": zone.hosted_zone_id,
                     "role_arn": zone.role_arn,
-                    "identity_created": owned.identity_created or not identity.adopted,
+                    "identity_created": domain_ledger.identity_created or not identity.adopted,
                 }
             )
         )
@@ -161,7 +163,9 @@ def _plan_and_change(
             zone.hosted_zone_id, plan.changes, f"mailauth: SES records for {request.domain}"
         )
     except RecordConflictError:
-        store.put(written.model_copy(update={"entries": owned.entries, "relies": owned.relies}))
+        store.put(
+            written.model_copy(update={"entries": domain_ledger.entries, "relies": domain_ledger.relies})
+        )
         if last:
             raise
         return None, None
@@ -177,10 +181,12 @@ def publish_external(
     """
     from mailauth import dnscheck
 
-    owned = store.get(request.domain)
-    if owned.version == 0 or (not identity.adopted and not owned.identity_created):
+    domain_ledger = store.get(request.domain)
+    if domain_ledger.version == 0 or (not identity.adopted and not domain_ledger.identity_created):
         store.put(
-            owned.model_copy(update={"identity_created": owned.identity_created or not identity.adopted})
+            domain_ledger.model_copy(
+                update={"identity_created": domain_ledger.identity_created or not identity.adopted}
+            )
         )
 
     served = dnscheck.served_records(
