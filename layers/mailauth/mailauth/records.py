@@ -20,7 +20,7 @@ SPF_VALUE = f"v=spf1 include:{spf.SES_INCLUDE} ~all"
 
 
 def mail_from_mx_host(region: str) -> str:
-    return f"feedback-smtp.{region}.amazonses.com"
+    return f"feedback-smtp.{region}.amazonses.com"  # SES Developer Guide, custom MAIL FROM domain: the MX
 
 
 def desired_records(request: OnboardRequest, identity: IdentityInfo) -> list[tuple[Purpose, RecordSet]]:
@@ -236,7 +236,7 @@ class _Planner:
                 wanted,
                 txt.values,
                 f"{dns_name(wanted.name)} has {len(spfs)} SPF records; SPF allows one (more is a permanent error)",
-                "merge them into one v=spf1 record that includes amazonses.com",
+                f"merge them into one v=spf1 record that includes {spf.SES_INCLUDE}",
             )
             return
         if not spfs:
@@ -249,7 +249,7 @@ class _Planner:
             return
         index, current = spfs[0]
         if spf.includes(current, spf.SES_INCLUDE):
-            self.keep("mail_from_spf", txt, "SPF already includes amazonses.com")
+            self.keep("mail_from_spf", txt, f"SPF already includes {spf.SES_INCLUDE}")
             return
         try:
             new_value = spf.merge_include(current, spf.SES_INCLUDE)
@@ -258,7 +258,7 @@ class _Planner:
                 "mail_from_spf",
                 wanted,
                 txt.values,
-                f"the SPF record at {dns_name(wanted.name)} lacks include:amazonses.com and {exc}",
+                f"the SPF record at {dns_name(wanted.name)} lacks include:{spf.SES_INCLUDE} and {exc}",
                 "flatten the SPF record (fewer include/a/mx terms), then run onboarding again",
             )
             return
@@ -268,7 +268,7 @@ class _Planner:
             "mail_from_spf",
             txt,
             tuple(new_values),
-            "include:amazonses.com merged into the existing SPF record",
+            f"include:{spf.SES_INCLUDE} merged into the existing SPF record",
         )
 
     def retire(self, old: RecordSet) -> None:

@@ -158,7 +158,9 @@ def audit(
                 check="mail_from.spf",
                 status="ok" if ok else "fail",
                 detail=f"SPF at {spf_check.name}: {spfs[0]} ({lookups} DNS lookups written)",
-                fix=None if ok else "include amazonses.com and stay within 10 DNS lookups",
+                fix=None
+                if ok
+                else f"include {spf.SES_INCLUDE} and stay within {spf.MAX_LOOKUPS} DNS lookups",
             )
         )
     return findings
