@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from mailauth.errors import AwsThrottledError, is_transient
 
@@ -25,6 +25,25 @@ def client(service: str, **credentials: str) -> Any:
     factory: Any = boto3.client  # typed per service name in the stubs; mailauth passes names as strings
     retries: Any = {"mode": RETRY_MODE, "max_attempts": MAX_ATTEMPTS}
     return factory(service, config=Config(retries=retries), **credentials)
+
+
+class Adapter:
+    """Base of the adapters: the client passed in, or one for :attr:`service` built on first use (so a handler that
+    never calls the service never pays for its client)."""
+
+    service: ClassVar[str]
+
+    def __init__(self, client: Any = None) -> None:
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = self._new_client()
+        return self._client
+
+    def _new_client(self) -> Any:
+        return client(self.service)
 
 
 def error_code(exc: Exception) -> str:

@@ -10,8 +10,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final
 
-from mailauth.aws import client as make_client
-from mailauth.aws import error_code, transient_as_throttled
+from mailauth.aws import Adapter, error_code, transient_as_throttled
 
 Value = str | int | bool
 Item = dict[str, Value]
@@ -67,23 +66,19 @@ def _condition(expect: Expect) -> dict[str, Any]:
     }
 
 
-class Table:
+class Table(Adapter):
     """One table, named at construction; ``client`` is a DynamoDB client (built on first use when None)."""
 
-    def __init__(self, name: str, client: Any = None) -> None:
-        self.name = name
-        self._client = client
+    service = "dynamodb"
 
-    @property
-    def _dynamodb(self) -> Any:
-        if self._client is None:
-            self._client = make_client("dynamodb")
-        return self._client
+    def __init__(self, name: str, client: Any = None) -> None:
+        super().__init__(client)
+        self.name = name
 
     def get(self, key: Mapping[str, Value]) -> Item | None:
         """The item (strongly consistent read), or None."""
         with transient_as_throttled("GetItem"):
-            item = self._dynamodb.get_item(
+            item = self.client.get_item(
                 TableName=self.name, Key={k: encode(v) for k, v in key.items()}, ConsistentRead=True
             ).get("Item")
         return {k: decode(v) for k, v in item.items()} if item else None
@@ -91,7 +86,7 @@ class Table:
     def put(self, item: Mapping[str, Value], *, expect: Expect = None) -> None:
         """Write the whole item; raises :class:`ConditionFailedError` when ``expect`` does not hold."""
         with _write("PutItem"):
-            self._dynamodb.put_item(
+            self.client.put_item(
                 TableName=self.name, Item={k: encode(v) for k, v in item.items()}, **_condition(expect)
             )
 
@@ -99,7 +94,7 @@ class Table:
         """Delete the item (nothing happens when there is none); raises :class:`ConditionFailedError` when
         ``expect`` does not hold."""
         with _write("DeleteItem"):
-            self._dynamodb.delete_item(
+            self.client.delete_item(
                 TableName=self.name, Key={k: encode(v) for k, v in key.items()}, **_condition(expect)
             )
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mailauth.aws import Adapter, error_code, transient_as_throttled
 from mailauth.aws import client as make_client
-from mailauth.aws import error_code, transient_as_throttled
 from mailauth.domain import dns_name
 from mailauth.errors import (
     InvalidRequestError,
@@ -33,19 +33,18 @@ def _zone_id(raw: str) -> str:
     return raw.rsplit("/", 1)[-1]
 
 
-class Route53:
+class Route53(Adapter):
     """Route 53 in this account, or, with ``role_arn``, in the account whose role mailauth assumes."""
 
+    service = "route53"
+
     def __init__(self, client: Any = None, *, role_arn: str | None = None, sts: Any = None) -> None:
-        self._client = client
+        super().__init__(client)
         self.role_arn = role_arn
         self._sts = sts
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = self._assumed() if self.role_arn else make_client("route53")
-        return self._client
+    def _new_client(self) -> Any:
+        return self._assumed() if self.role_arn else make_client("route53")
 
     def _assumed(self) -> Any:
         sts = self._sts or make_client("sts")

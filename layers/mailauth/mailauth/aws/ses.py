@@ -6,24 +6,19 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mailauth.aws import client as make_client
-from mailauth.aws import error_code, transient_as_throttled
+from mailauth.aws import Adapter, error_code, transient_as_throttled
 from mailauth.errors import InvalidRequestError
 
 # Every SES action but sending is limited to 1 request/s per account and region.
 SES_MIN_INTERVAL = 1.0
 
 
-class Ses:
-    def __init__(self, client: Any = None, *, sleep: Callable[[float], None] = time.sleep) -> None:
-        self._client = client
-        self._sleep = sleep
+class Ses(Adapter):
+    service = "sesv2"
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = make_client("sesv2")
-        return self._client
+    def __init__(self, client: Any = None, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__(client)
+        self._sleep = sleep
 
     @property
     def region(self) -> str:

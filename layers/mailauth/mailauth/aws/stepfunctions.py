@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from mailauth.aws import client as make_client
-from mailauth.aws import error_code, transient_as_throttled
+from mailauth.aws import Adapter, error_code, transient_as_throttled
 
 
 @dataclass(frozen=True)
@@ -22,23 +20,16 @@ def execution_arn(state_machine_arn: str, name: str) -> str:
     return f"{state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
 
 
-class StepFunctions:
+class StepFunctions(Adapter):
     """``client``: a Step Functions client (built on first use when None)."""
 
-    def __init__(self, client: Any = None) -> None:
-        self._client = client
-
-    @property
-    def _sfn(self) -> Any:
-        if self._client is None:
-            self._client = make_client("stepfunctions")
-        return self._client
+    service = "stepfunctions"
 
     def describe(self, arn: str) -> Execution | None:
         """The execution, or None when it does not exist (ExecutionDoesNotExist)."""
         try:
             with transient_as_throttled("DescribeExecution"):
-                described = self._sfn.describe_execution(executionArn=arn)
+                described = self.client.describe_execution(executionArn=arn)
         except Exception as exc:
             if error_code(exc) == "ExecutionDoesNotExist":
                 return None
@@ -59,7 +50,9 @@ class StepFunctions:
         """
         try:
             with transient_as_throttled("StartExecution"):
-                started = self._sfn.start_execution(stateMachineArn=state_machine_arn, name=name, input=body)
+                started = self.client.start_execution(
+                    stateMachineArn=state_machine_arn, name=name, input=body
+                )
         except Exception as exc:
             if error_code(exc) != "ExecutionAlreadyExists":
                 raise
