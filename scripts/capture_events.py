@@ -52,7 +52,8 @@ def main() -> None:
 
 def write_slack_event() -> None:
     """The SNS event SlackWebhookFunction receives for the timeout sample: its Message is what Notify publishes."""
-    from mailauth.notify import compose, parse_state
+    from mailauth.notify.compose import compose
+    from mailauth.notify.state import parse_state
 
     state, _ = parse_state(json.loads((ROOT / "events" / "notify_timeout.json").read_text()))
     message = compose(state, execution_arn=state.execution, region="us-east-1")

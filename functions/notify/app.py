@@ -12,8 +12,11 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailauth.aws.sns import Topic
 from mailauth.models import NotificationResult, NotifyInput
-from mailauth.notify import Message, compose, parse_state, publish
+from mailauth.notify.compose import compose
+from mailauth.notify.message import Message
+from mailauth.notify.state import parse_state
 from mailauth.settings import NotifySettings
 
 logger = Logger()
@@ -25,11 +28,6 @@ _METRIC_BY_OUTCOME = {
     "timeout": "OnboardingsTimedOut",
     "failure": "OnboardingsFailed",
 }
-
-
-def _sns_client() -> Any:
-    """The SNS client (None: let :func:`mailauth.notify.publish` build one). Tests may monkeypatch this."""
-    return None
 
 
 def _record_metrics(state: NotifyInput, message: Message) -> None:
@@ -57,7 +55,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.warning(
             "state keys did not match their models; notifying without them", extra={"keys": dropped}
         )
-    message_id = publish(message, topic_arn=settings.topic_arn, sns_client=_sns_client())
+    message_id = message.send_to(Topic(settings.topic_arn))
     _record_metrics(state, message)
     logger.info(
         "notification published",

@@ -28,7 +28,7 @@ from mailauth_sandbox.constraints import (
     txt_string_lengths,
 )
 
-# The operations mailauth calls (layers/mailauth/mailauth/aws/*.py, notify.py, submission.py, ledger, stack).
+# The operations mailauth calls (layers/mailauth/mailauth/aws/*.py, submission.py, ledger, stack).
 MAILAUTH_OPERATIONS = {
     "sesv2": [
         "CreateEmailIdentity",
@@ -609,7 +609,8 @@ def test_requests_built_by_mailauths_own_adapters_have_no_violations() -> None:
 
 
 def test_publish_and_submission_requests_of_mailauth_have_no_violations() -> None:
-    from mailauth.notify import Message, publish
+    from mailauth.aws.sns import Topic
+    from mailauth.notify.message import Message
     from mailauth.request import OnboardRequest
     from mailauth.submission import Submitter
 
@@ -621,7 +622,7 @@ def test_publish_and_submission_requests_of_mailauth_have_no_violations() -> Non
         email_text="✅ bücher.example is verified\n" * 200,
         chatbot={"version": "1.0", "source": "custom"},
     )
-    publish(message, topic_arn=TOPIC, sns_client=sns)
+    message.send_to(Topic(TOPIC, client=sns))
     assert sns.calls and sns.violations() == []
 
     sfn = Recorder(

@@ -1,4 +1,4 @@
-"""mailauth.notify: outcome, subject, e-mail text, Chatbot notification and the SNS publish call."""
+"""mailauth.notify: outcome, subject, e-mail text, Chatbot notification, failure advice, and the SNS send."""
 
 from __future__ import annotations
 
@@ -12,20 +12,18 @@ from botocore.exceptions import ClientError
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mailauth import errors
+from mailauth.aws.sns import Topic
 from mailauth.errors import AwsThrottledError
 from mailauth.models import NotifyInput
-from mailauth.notify import (
-    NO_DOMAIN,
-    Message,
-    compose,
-    console_link,
-    outcome_of,
-    parse_state,
-    publish,
-    subject_for,
-)
+from mailauth.notify.advice import ADVICE
+from mailauth.notify.compose import compose
+from mailauth.notify.message import SNS_BODY_MAX, Message, sns_body
+from mailauth.notify.state import NO_DOMAIN, outcome_of, parse_state, subject_for
+from mailauth.notify.text import console_link
 
-EVENTS = Path(__file__).resolve().parents[2] / "events"
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "events"
 REGION = "us-east-1"
 MISSING_DKIM = "a4w6bq2nh7zexsd3uvc5kjmr3p6fyt2l._domainkey.example.com"
 
@@ -238,6 +236,59 @@ def test_an_access_denied_error_names_the_refused_operation() -> None:
     assert "permissions boundary or service control policy" in steps[1]
 
 
+#: errors whose notification gives the generic advice (the error, its message, the execution to look at); an
+#: error moves out of here when mailauth/notify/advice.py gives it advice of its own
+GENERIC_ADVICE = {"IdentityConflictError", "ChangeBatchTooLargeError", "ChangeNotInSyncError"}
+ADVISED = sorted(ADVICE, key=lambda e: e.__name__)
+
+
+def test_every_advice_is_keyed_on_one_of_mailauths_error_classes() -> None:
+    # Keyed on the class, matched by its name: a renamed class renames its key, or this fails.
+    for error in ADVICE:
+        assert isinstance(error, type) and issubclass(error, errors.MailauthError), error
+        assert getattr(errors, error.__name__) is error
+
+
+def test_every_error_the_state_machines_name_has_advice_or_is_meant_to_have_none() -> None:
+    # The Retry/Catch names in the ASL, and the errors docs/architecture.md lists as caught (Catch -> Notify).
+    names = set()
+    for path in (ROOT / "statemachine").glob("*.asl.json"):
+        names |= set(find_error_equals(json.loads(path.read_text())))
+    section = (ROOT / "docs" / "architecture.md").read_text().split("## Errors", 1)[1].split("\n## ", 1)[0]
+    names |= set(re.findall(r"`([A-Za-z]+Error)`", section))
+    caught = {
+        n
+        for n in names
+        if isinstance(getattr(errors, n, None), type) and issubclass(getattr(errors, n), Exception)
+    }
+    assert {"AwsThrottledError", "DnsLookupError", "LedgerConflictError", "RecordConflictError"} <= caught
+    advised = {error.__name__ for error in ADVICE}
+    assert caught - advised == GENERIC_ADVICE
+    assert not advised & GENERIC_ADVICE
+
+
+def find_error_equals(node: Any) -> list[str]:
+    """Every name in an ``ErrorEquals`` of a state machine definition, nested states included."""
+    if isinstance(node, dict):
+        found = list(node.get("ErrorEquals", []))
+        return found + [n for k, v in node.items() if k != "ErrorEquals" for n in find_error_equals(v)]
+    if isinstance(node, list):
+        return [n for item in node for n in find_error_equals(item)]
+    return []
+
+
+@pytest.mark.parametrize("error", ADVISED, ids=[e.__name__ for e in ADVISED])
+@pytest.mark.parametrize("prefix", ["", "mailauth.errors."])
+def test_a_caught_error_gets_the_advice_of_its_class(error: type[errors.MailauthError], prefix: str) -> None:
+    event = {
+        "request": {"domain": "example.com"},
+        "error": {"Error": prefix + error.__name__, "Cause": json.dumps({"errorMessage": "it broke"})},
+    }
+    message = compose(parse_state(event)[0], execution_arn="arn:aws:states:::execution:x:y", region=REGION)
+    assert message.chatbot["content"]["nextSteps"] == ADVICE[error]("example.com", "it broke")
+    assert not any("Look at the execution" in step for step in message.chatbot["content"]["nextSteps"])
+
+
 def test_failed_verification_without_error_names_the_bad_records() -> None:
     event = load("timeout")
     event["verification"].update(outcome="failed", dkim_status="FAILED")
@@ -329,7 +380,7 @@ def test_parse_state_drops_a_malformed_key_instead_of_failing() -> None:
     assert "Console:" not in message.email_text  # no execution, no link
 
 
-# ------------------------------------------------------------------------------------------------ publish
+# ------------------------------------------------------------------------------------------------ send
 class RecordingSns:
     def __init__(self, error: Exception | None = None) -> None:
         self.calls: list[dict[str, Any]] = []
@@ -347,10 +398,10 @@ def client_error(code: str, status: int) -> ClientError:
     return ClientError(response, "Publish")
 
 
-def test_publish_sends_json_structure_with_email_and_default() -> None:
+def test_send_publishes_json_structure_with_email_and_default() -> None:
     message = composed(load("timeout"))
     sns = RecordingSns()
-    assert publish(message, topic_arn="arn:aws:sns:us-east-1:123456789012:t", sns_client=sns) == "m-1"
+    assert message.send_to(Topic("arn:aws:sns:us-east-1:123456789012:t", client=sns)) == "m-1"
     (call,) = sns.calls
     assert call["TopicArn"] == "arn:aws:sns:us-east-1:123456789012:t"
     assert call["MessageStructure"] == "json"
@@ -365,19 +416,41 @@ def test_publish_sends_json_structure_with_email_and_default() -> None:
     }
 
 
+def test_a_topic_builds_its_client_only_at_the_first_send_and_only_when_none_was_passed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import mailauth.aws.sns
+
+    built: list[str] = []
+    sns = RecordingSns()
+
+    def make_client(service: str) -> RecordingSns:
+        built.append(service)
+        return sns
+
+    monkeypatch.setattr(mailauth.aws.sns, "make_client", make_client)
+    topic = Topic("arn:t")
+    assert built == []
+    composed(load("success")).send_to(topic)
+    composed(load("success")).send_to(topic)
+    assert built == ["sns"] and len(sns.calls) == 2
+    Topic("arn:t", client=RecordingSns()).send("{}", subject="s", attributes={})
+    assert built == ["sns"]
+
+
 @pytest.mark.parametrize(
     ("code", "status"), [("Throttled", 429), ("Throttling", 400), ("InternalError", 500), ("Whatever", 503)]
 )
-def test_publish_maps_throttling_and_5xx_to_aws_throttled(code: str, status: int) -> None:
+def test_send_maps_throttling_and_5xx_to_aws_throttled(code: str, status: int) -> None:
     message = composed(load("success"))
     with pytest.raises(AwsThrottledError):
-        publish(message, topic_arn="arn:t", sns_client=RecordingSns(client_error(code, status)))
+        message.send_to(Topic("arn:t", client=RecordingSns(client_error(code, status))))
 
 
-def test_publish_reraises_permanent_errors() -> None:
+def test_send_reraises_permanent_errors() -> None:
     message = composed(load("success"))
     with pytest.raises(ClientError) as info:
-        publish(message, topic_arn="arn:t", sns_client=RecordingSns(client_error("NotFound", 404)))
+        message.send_to(Topic("arn:t", client=RecordingSns(client_error("NotFound", 404))))
     assert not isinstance(info.value, AwsThrottledError)
 
 
@@ -395,8 +468,6 @@ def test_chatbot_text_is_slack_mrkdwn_with_what_the_user_wrote_escaped() -> None
 
 def test_the_sns_body_fits_in_256_kib_of_utf8_whatever_the_text() -> None:
     # SNS counts bytes of the JSON body: 200,000 two-byte characters (and escaped line breaks) are ~400 KB.
-    from mailauth.notify import SNS_BODY_MAX, sns_body
-
     message = composed(load("timeout"))
     for text in ("ü" * 200_000, "\n" * 200_000, "x" * 150_000):
         body = sns_body(message.model_copy(update={"email_text": text}))

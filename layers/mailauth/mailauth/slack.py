@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mailauth import mrkdwn
+from mailauth.notify.text import clip
 from mailauth.settings import DEFAULT_SLACK_URL_PREFIX as DEFAULT_ALLOWED_PREFIX
 
 TIMEOUT_SECONDS = 5.0
@@ -20,6 +21,7 @@ HEADER_MAX = 150  # Slack header block: plain_text, at most 150 characters
 SECTION_MAX = 3000  # Slack section block text: at most 3000 characters
 MAX_BLOCKS = 50
 BODY_LOG_MAX = 500
+ELLIPSIS = "…"  # one character where Slack's limits cut a text
 
 #: how long a container keeps the webhook URL before it reads the parameter again: a rotated URL is in use within
 #: this many seconds (Powertools parameters' cache)
@@ -95,15 +97,11 @@ def _chunks(text: str, size: int) -> list[str]:
     return [p for p in pieces if p.strip()]
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def to_slack_payload(message: str, *, subject: str | None = None) -> dict[str, Any]:
     """An incoming-webhook payload for an SNS message: a Chatbot custom notification, or plain text.
 
-    The custom notification's description is Slack mrkdwn and its next steps escaped text (mailauth.notify writes
-    them so, because AWS Chatbot shows them in Slack as they are); other messages are escaped plain text.
+    The custom notification's description is Slack mrkdwn and its next steps escaped text (mailauth.notify.chatbot
+    writes them so, because AWS Chatbot shows them in Slack as they are); other messages are escaped plain text.
     """
     try:
         parsed = json.loads(message)
@@ -113,7 +111,7 @@ def to_slack_payload(message: str, *, subject: str | None = None) -> dict[str, A
     if not isinstance(content, dict):
         title = subject or "mailauth"
         blocks: list[dict[str, Any]] = [
-            {"type": "header", "text": {"type": "plain_text", "text": _clip(title, HEADER_MAX)}}
+            {"type": "header", "text": {"type": "plain_text", "text": clip(title, HEADER_MAX, ELLIPSIS)}}
         ]
         blocks += [
             {"type": "section", "text": {"type": "mrkdwn", "text": c}}
@@ -121,7 +119,7 @@ def to_slack_payload(message: str, *, subject: str | None = None) -> dict[str, A
         ]
         return {"text": title, "blocks": blocks[:MAX_BLOCKS]}
     title = str(content.get("title") or subject or "mailauth")
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": _clip(title, HEADER_MAX)}}]
+    blocks = [{"type": "header", "text": {"type": "plain_text", "text": clip(title, HEADER_MAX, ELLIPSIS)}}]
     description = str(content.get("description") or "")  # mrkdwn already: what AWS Chatbot shows too
     blocks += [
         {"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in _chunks(description, SECTION_MAX)
@@ -138,7 +136,7 @@ def to_slack_payload(message: str, *, subject: str | None = None) -> dict[str, A
             {
                 "type": "context",
                 "elements": [
-                    {"type": "mrkdwn", "text": mrkdwn.escape(_clip(str(metadata["eventType"]), 300))}
+                    {"type": "mrkdwn", "text": mrkdwn.escape(clip(str(metadata["eventType"]), 300, ELLIPSIS))}
                 ],
             }
         )

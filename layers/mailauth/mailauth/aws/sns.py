@@ -1,0 +1,41 @@
+"""SNS: send one message to a topic, a text per protocol (``MessageStructure=json``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mailauth.aws import client as make_client
+from mailauth.aws import transient_as_throttled
+
+
+class Topic:
+    """One SNS topic; the client is built at the first send when none is passed."""
+
+    def __init__(self, arn: str, client: Any = None) -> None:
+        self.arn = arn
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = make_client("sns")
+        return self._client
+
+    def send(self, body: str, *, subject: str, attributes: Mapping[str, str]) -> str:
+        """Publish ``body``, a JSON object of one text per protocol (``default`` for every protocol it does not
+        name), with ``subject`` (for e-mail) and String message ``attributes``; the MessageId.
+
+        Throttling and 5xx errors become AwsThrottledError, which the state machine retries.
+        """
+        with transient_as_throttled("Publish"):
+            response = self.client.publish(
+                TopicArn=self.arn,
+                MessageStructure="json",
+                Message=body,
+                Subject=subject,
+                MessageAttributes={
+                    name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()
+                },
+            )
+        return str(response["MessageId"])
