@@ -419,7 +419,7 @@ def test_send_publishes_json_structure_with_email_and_default() -> None:
 def test_a_topic_builds_its_client_only_at_the_first_send_and_only_when_none_was_passed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import mailauth.aws.sns
+    import mailauth.aws
 
     built: list[str] = []
     sns = RecordingSns()
@@ -428,7 +428,7 @@ def test_a_topic_builds_its_client_only_at_the_first_send_and_only_when_none_was
         built.append(service)
         return sns
 
-    monkeypatch.setattr(mailauth.aws.sns, "make_client", make_client)
+    monkeypatch.setattr(mailauth.aws, "client", make_client)  # what every adapter builds its client with
     topic = Topic("arn:t")
     assert built == []
     composed(load("success")).send_to(topic)

@@ -5,22 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mailauth.aws import client as make_client
-from mailauth.aws import transient_as_throttled
+from mailauth.aws import Adapter, transient_as_throttled
 
 
-class Topic:
+class Topic(Adapter):
     """One SNS topic; the client is built at the first send when none is passed."""
 
-    def __init__(self, arn: str, client: Any = None) -> None:
-        self.arn = arn
-        self._client = client
+    service = "sns"
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = make_client("sns")
-        return self._client
+    def __init__(self, arn: str, client: Any = None) -> None:
+        super().__init__(client)
+        self.arn = arn
 
     def send(self, body: str, *, subject: str, attributes: Mapping[str, str]) -> str:
         """Publish ``body``, a JSON object of one text per protocol (``default`` for every protocol it does not
