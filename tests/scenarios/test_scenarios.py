@@ -162,7 +162,7 @@ expect_zones:
 
 
 def test_zone_lines_match_patterns_one_to_one() -> None:
-    from mailauth_sandbox.scenario import _match_all
+    from mailauth_sandbox.scenario.checks import _match_all
 
     lines = ["a 300 TXT x", "b 300 TXT y"]
     assert _match_all(["* 300 TXT *", "a 300 TXT x"], lines)  # the specific pattern takes a, the wildcard b

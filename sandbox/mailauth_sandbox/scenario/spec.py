@@ -1,0 +1,199 @@
+"""The scenario file format: the YAML a scenario is written in, as pydantic models (docs/scenarios.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, model_validator
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RecordSpec(_Spec):
+    name: str
+    type: str
+    ttl: int = 300
+    values: list[str]
+
+
+class ZoneSpec(_Spec):
+    name: str
+    private: bool = False
+    #: another AWS account holding the zone (reached through a role the request names)
+    account: str | None = None
+    records: list[RecordSpec] = []
+    #: a file holding `aws route53 list-resource-record-sets` output (relative to the scenario file)
+    records_file: str | None = None
+    #: "start": exists before anything arrives; "cloudtrail": created when its CloudTrail event is submitted
+    created: Literal["start", "cloudtrail"] = "start"
+    #: "route53": in Route 53 (this account's, or ``account``'s); "elsewhere": at another DNS provider, served by
+    #: public DNS but invisible to mailauth's Route 53 (the sandbox keeps it in an account of its own)
+    hosted: Literal["route53", "elsewhere"] = "route53"
+
+
+class IdentitySpec(_Spec):
+    """An SES identity that exists before anything arrives, as a person or another tool left it."""
+
+    name: str
+    #: Easy DKIM tokens already generated (DKIM pending until DNS serves their CNAMEs)
+    easy_dkim: bool = False
+    #: verified for sending by SES API v1's TXT record (DKIM NOT_STARTED)
+    legacy_verified: bool = True
+    signing_enabled: bool = True
+    tags: dict[str, str] = {}
+    mail_from: str | None = None
+
+
+class SesSpec(_Spec):
+    verify: Literal["dns", "never"] = "dns"
+    verify_after_hours: float | None = None
+    dkim_fail_once: bool = False
+    vdm_enabled: bool = False
+    identities: list[IdentitySpec] = []
+
+
+class WithheldSpec(_Spec):
+    name: str
+    type: str
+
+
+class DnsSpec(_Spec):
+    propagation_delay_hours: float = 0
+    undelegated: list[str] = []
+    #: record sets public DNS never serves, although they are in the zone
+    withhold: list[WithheldSpec] = []
+    #: for "dns": "external" requests: the person at the other DNS provider creates the announced records
+    external_provider_acts: bool = False
+
+
+class FaultSpec(_Spec):
+    service: str
+    operation: str
+    code: str
+    times: int = 1
+    status: int = 400
+    #: matching attempts let through before the fault starts failing them
+    skip: int = 0
+    #: whose calls fail: any handler's ("*"), one function's (its template logical ID), or every caller's
+    #: ("any": the state machine's own service integrations and the scenario runner's reads included)
+    function: str = "*"
+    #: only calls naming this DynamoDB table (template logical ID, e.g. LedgerTable, or the table's name)
+    table: str | None = None
+    #: only calls made by handlers running for this workflow's executions
+    workflow: Literal["onboard", "offboard"] | None = None
+
+
+class SubmitSpec(_Spec):
+    via: Literal["api", "plan", "cloudtrail", "event", "offboard"] = "api"
+    #: the request (api, event); for cloudtrail, the zone name to create and announce; for offboard, the
+    #: domain (DELETE /domains/{domain}, after every earlier submission has finished)
+    request: dict[str, Any] = {}
+    zone: str | None = None
+    keep_identity: bool = False
+
+
+class Expect(_Spec):
+    status: Literal["SUCCEEDED", "FAILED"] | None = None
+    error: str | None = None  # the execution's failure error (VerificationTimedOut, OnboardingFailed, ...)
+    step_error: str | None = None  # the step error the notification reports (RecordConflictError, ...)
+    outcome: Literal["success", "timeout", "failure"] | None = None
+    api_status: int | None = None
+    plan_verdict: Literal["ready", "conflicts", "blocked"] | None = None  # via: plan (a dry run)
+    max_transitions: int | None = None
+    min_hours: float | None = None
+    max_hours: float | None = None
+    records_added: int | None = None
+    zone_unchanged: bool | None = None
+    kept: list[str] = []  # "TYPE name" of records that must be kept unchanged
+    diagnosis_contains: list[str] = []
+    notification_contains: list[str] = []
+    #: executions started for this domain in the whole scenario, either workflow (0: none at all)
+    executions: int | None = None
+    #: AWS operations this run must not have called ("service:Operation"; "sesv2:*" for any of a service)
+    no_calls: list[str] = []
+    #: notifications about this run (its execution), and when they came after the submission
+    notifications: int | None = None
+    notified_within_hours: float | None = None
+    notified_after_hours: float | None = None
+
+
+class ZoneExpect(_Spec):
+    """The zone's difference from how it began, exactly: records as ``NAME TTL TYPE VALUE...`` lines, each an
+    ``fnmatch`` pattern (``*`` for the random part of a DKIM name)."""
+
+    unchanged: bool | None = None
+    added: list[str] | None = None
+    removed: list[str] | None = None
+    #: ``BEFORE-LINE -> AFTER-LINE``
+    changed: list[str] | None = None
+
+
+class PhaseSpec(_Spec):
+    """One step of a scenario: set the faults, submit, wait for every execution to end, let time pass."""
+
+    name: str = ""
+    #: the faults in force from now on (replacing those still pending); absent: the pending ones stay
+    faults: list[FaultSpec] | None = None
+    submit: list[SubmitSpec] = []
+    #: simulated hours that pass once the phase's executions have ended
+    advance_hours: float = 0
+    #: checked at the end of this phase, on this phase's submissions and every zone
+    expect: dict[str, Expect] = {}
+    expect_zones: dict[str, ZoneExpect] = {}
+
+
+class Scenario(_Spec):
+    name: str
+    description: str = ""
+    region: str = "us-east-1"
+    parameters: dict[str, str] = {}
+    zones: list[ZoneSpec] = []
+    ses: SesSpec = SesSpec()
+    dns: DnsSpec = DnsSpec()
+    faults: list[FaultSpec] = []
+    #: one phase in short: everything submitted at once, then awaited
+    submit: list[SubmitSpec] = []
+    phases: list[PhaseSpec] = []
+    #: per domain; the key "*" applies to every domain; checked at the end, on every submission
+    expect: dict[str, Expect] = {}
+    #: per zone name (a private zone: "NAME (private)"), checked at the end
+    expect_zones: dict[str, ZoneExpect] = {}
+
+    @model_validator(mode="after")
+    def _one_way_to_submit(self) -> Scenario:
+        if bool(self.submit) == bool(self.phases):
+            raise ValueError("a scenario has either `submit` or `phases` (and not both)")
+        if self.phases and not any(p.submit for p in self.phases):
+            raise ValueError("no phase submits anything")
+        return self
+
+    def steps(self) -> list[PhaseSpec]:
+        """The phases; a scenario with ``submit`` is one phase."""
+        return self.phases or [PhaseSpec(submit=self.submit)]
+
+    @classmethod
+    def load(cls, path: Path) -> Scenario:
+        return cls.model_validate(yaml.safe_load(path.read_text()))
+
+
+def records_from_cli_json(path: Path) -> list[RecordSpec]:
+    """`aws route53 list-resource-record-sets` output; apex NS/SOA are the sandbox's own, aliases skipped."""
+    data = json.loads(path.read_text())
+    out = []
+    for item in data.get("ResourceRecordSets", []):
+        if "ResourceRecords" not in item or item["Type"] in ("NS", "SOA"):
+            continue
+        out.append(
+            RecordSpec(
+                name=item["Name"],
+                type=item["Type"],
+                ttl=int(item.get("TTL", 300)),
+                values=[r["Value"] for r in item["ResourceRecords"]],
+            )
+        )
+    return out
