@@ -25,7 +25,9 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
-from .route53 import Route53Emulator, norm, record_values
+from .names import norm
+from .route53 import Route53Emulator
+from .route53_records import record_values
 
 PARKED_NAME_SERVERS = ("ns1.parked-registrar.example.", "ns2.parked-registrar.example.")
 SERVED_TYPES = {"A", "AAAA", "TXT", "MX", "CNAME", "NS", "SOA", "CAA", "SRV", "PTR", "SPF"}

@@ -7,7 +7,6 @@ The record sets themselves stay in moto's backend, which the DNS server reads.
 
 from __future__ import annotations
 
-import re
 import secrets
 import string
 import threading
@@ -17,31 +16,16 @@ from typing import Any
 
 from . import hooks
 from .clock import SimClock
-
-_QUOTED_TXT = re.compile(r'^\s*("(?:[^"\\]|\\.)*"\s*)+$')
-_MX = re.compile(r"^\d{1,5}\s+\S+$")
-
-
-def norm(name: str) -> str:
-    """Lower-case absolute form of a DNS name (``Example.COM`` -> ``example.com.``)."""
-    name = name.strip().lower().replace("\\052", "*")
-    return name if name.endswith(".") else name + "."
-
-
-def zone_id_of(value: str) -> str:
-    """``/hostedzone/Z1`` or ``Z1`` -> ``Z1``."""
-    return value.rsplit("/", 1)[-1]
-
-
-def record_values(records: list[Any]) -> list[str]:
-    """moto keeps values as strings or ``{"Value": ...}`` dicts; return strings."""
-    return [r["Value"] if isinstance(r, dict) else str(r) for r in records]
-
-
-def sort_key(name: str) -> str:
-    """AWS's ListHostedZonesByName order: labels reversed, ``www.example.com.`` -> ``com.example.www.``."""
-    labels = [label for label in norm(name).split(".") if label]
-    return ".".join(reversed(labels)) + "."
+from .names import norm
+from .route53_records import (
+    check_values,
+    record_values,
+    rrset_shape,
+    set_key,
+    sort_key,
+    zone_id_of,
+    zone_shape,
+)
 
 
 @dataclass
@@ -153,7 +137,7 @@ class Route53Emulator:
             )
             for change in batch.get("Changes", []):
                 rrset = change.get("ResourceRecordSet", {})
-                key = (norm(rrset.get("Name", "")), str(rrset.get("Type", "")).upper())
+                key = set_key(rrset)
                 if change.get("Action") in ("CREATE", "UPSERT"):
                     self._visible_at[key] = now + timedelta(seconds=self.propagation_delay)
                 else:
@@ -210,11 +194,11 @@ class Route53Emulator:
         for change in params.get("ChangeBatch", {}).get("Changes", []):
             action = change.get("Action")
             rrset = change.get("ResourceRecordSet", {})
-            name, rtype = norm(rrset.get("Name", "")), str(rrset.get("Type", "")).upper()
+            name, rtype = set_key(rrset)
             key = (name, rtype, rrset.get("SetIdentifier"))
             values = [str(r.get("Value", "")) for r in rrset.get("ResourceRecords", [])]
             if action in ("CREATE", "UPSERT"):
-                errors += self._check_values(name, rtype, values)
+                errors += check_values(name, rtype, values)
                 if action == "CREATE" and key in current:
                     errors.append(
                         f"Tried to create resource record set [name='{name}', type='{rtype}'] "
@@ -263,10 +247,7 @@ class Route53Emulator:
         existence check above is Route 53's own; the journal's earlier identical CREATEs of a set that does not
         exist now are dropped before moto looks (moto appends the new CREATE, which later DELETEs match)."""
         creates = {
-            (
-                norm(c["ResourceRecordSet"].get("Name", "")),
-                str(c["ResourceRecordSet"].get("Type", "")).upper(),
-            )
+            set_key(c["ResourceRecordSet"])
             for c in params.get("ChangeBatch", {}).get("Changes", [])
             if c.get("Action") == "CREATE"
         }
@@ -275,36 +256,8 @@ class Route53Emulator:
         zone.rr_changes[:] = [
             c
             for c in zone.rr_changes
-            if not (
-                c.get("Action") == "CREATE"
-                and (
-                    norm(c["ResourceRecordSet"].get("Name", "")),
-                    str(c["ResourceRecordSet"].get("Type", "")).upper(),
-                )
-                in creates
-            )
+            if not (c.get("Action") == "CREATE" and set_key(c["ResourceRecordSet"]) in creates)
         ]
-
-    @staticmethod
-    def _check_values(name: str, rtype: str, values: list[str]) -> list[str]:
-        errors: list[str] = []
-        for value in values:
-            if rtype in ("TXT", "SPF") and not _QUOTED_TXT.match(value):
-                errors.append(
-                    f"Invalid Resource Record: 'FATAL problem: InvalidCharacterString (Value should "
-                    f"be enclosed in quotation marks) encountered with '{value}''"
-                )
-            if rtype == "MX" and not _MX.match(value.strip()):
-                errors.append(
-                    f"Invalid Resource Record: 'FATAL problem: InvalidMXValue (Value is not a valid "
-                    f"MX record) encountered with '{value}''"
-                )
-        if rtype == "CNAME" and len(values) > 1:
-            errors.append(
-                f"Invalid Resource Record: 'FATAL problem: RRSet with DNS name {name} and type CNAME "
-                "can only contain one resource record'"
-            )
-        return errors
 
     def _list_by_name(self, params: dict[str, Any], account: str) -> hooks.Response:
         zones = sorted(self.zones(account), key=lambda z: (sort_key(z.name), z.id))
@@ -316,7 +269,7 @@ class Route53Emulator:
             zones = [z for z in zones if (sort_key(z.name), z.id) >= start]
         page, rest = zones[:max_items], zones[max_items:]
         parsed: dict[str, Any] = {
-            "HostedZones": [self._zone_shape(z) for z in page],
+            "HostedZones": [zone_shape(z) for z in page],
             "IsTruncated": bool(rest),
             "MaxItems": str(max_items),
         }
@@ -362,7 +315,7 @@ class Route53Emulator:
             sets = [rr for rr in sets if key(rr) >= start]
         page, rest = sets[:max_items], sets[max_items:]
         parsed: dict[str, Any] = {
-            "ResourceRecordSets": [self._rrset_shape(rr) for rr in page],
+            "ResourceRecordSets": [rrset_shape(rr) for rr in page],
             "IsTruncated": bool(rest),
             "MaxItems": str(max_items),
         }
@@ -372,38 +325,3 @@ class Route53Emulator:
             if rest[0].set_identifier:
                 parsed["NextRecordIdentifier"] = rest[0].set_identifier
         return hooks.response(parsed)
-
-    @staticmethod
-    def _rrset_shape(rr: Any) -> dict[str, Any]:
-        shape: dict[str, Any] = {"Name": norm(rr.name), "Type": str(rr.type).upper()}
-        for attr, member in (
-            ("set_identifier", "SetIdentifier"),
-            ("weight", "Weight"),
-            ("region", "Region"),
-            ("failover", "Failover"),
-            ("geo_location", "GeoLocation"),
-            ("multi_value_answer", "MultiValueAnswer"),
-            ("health_check_id", "HealthCheckId"),
-        ):
-            value = getattr(rr, attr, None)
-            if value is not None:
-                shape[member] = int(value) if member == "Weight" else value
-        if rr.alias_target:
-            shape["AliasTarget"] = dict(rr.alias_target)
-        else:
-            shape["TTL"] = int(rr.ttl) if rr.ttl is not None else 300
-            shape["ResourceRecords"] = [{"Value": v} for v in record_values(rr.records)]
-        return shape
-
-    @staticmethod
-    def _zone_shape(zone: Any) -> dict[str, Any]:
-        config: dict[str, Any] = {"PrivateZone": bool(zone.private_zone)}
-        if zone.comment:
-            config["Comment"] = zone.comment
-        return {
-            "Id": zone.id,
-            "Name": norm(zone.name),
-            "CallerReference": zone.caller_reference,
-            "Config": config,
-            "ResourceRecordSetCount": len(zone.rrsets),
-        }

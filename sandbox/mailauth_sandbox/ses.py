@@ -1,150 +1,25 @@
-"""SES v2 as AWS behaves, answered in memory (moto's sesv2 lacks most of it).
+"""SES v2 as AWS behaves, answered in memory (moto's sesv2 lacks most of it): the API's operations.
 
-Verification follows what the sandbox DNS server ACTUALLY serves, queried with dnspython as SES queries
-the internet: DKIM succeeds once the three ``{token}._domainkey.{domain}`` CNAMEs point to
-``{token}.{SigningHostedZone}``; MAIL FROM once exactly one MX at the MAIL FROM domain points to
-``feedback-smtp.{region}.amazonses.com``; each fails 72 simulated hours after its window opened.
+The identities, their verification against public DNS and the emulator's knobs are in :mod:`.ses_identity`.
 """
 
 from __future__ import annotations
 
-import secrets
-import string
-import threading
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Literal
-
-import dns.exception
-import dns.resolver
+from datetime import timedelta
+from typing import Any
 
 from . import hooks
-from .clock import SimClock
-from .dns_server import resolver
+from .names import bare
+from .ses_identity import Identity, SesBehaviour, SesIdentities, signing_zone_for
 
-VERIFICATION_WINDOW = timedelta(hours=72)
-CHECK_INTERVAL = timedelta(minutes=1)
+__all__ = ["SesBehaviour", "SesEmulator"]
 
-Verify = Literal["dns", "never"] | tuple[Literal["after"], float]
-
-
-@dataclass
-class SesBehaviour:
-    """Knobs for the SES emulator."""
-
-    #: "dns" (verify from DNS), "never", or ("after", hours): not before N simulated hours into the window
-    verify: Verify = "dns"
-    #: the first DKIM window of a domain reports FAILED at the first check that finds the records;
-    #: a restart (the identity created again: new tokens) behaves normally
-    dkim_fail_once: bool = False
-    #: how many DKIM windows of a domain (token generations, counted across re-creations) fail this way;
-    #: ``dkim_fail_once`` is ``dkim_failures=1``
-    dkim_failures: int = 0
-    #: overrides the region's DKIM signing zone
-    signing_hosted_zone: str | None = None
-    #: Virtual Deliverability Manager, off in a new account (SES Developer Guide, "Virtual Deliverability Manager":
-    #: it is turned on by PutAccountVdmAttributes or the console); off, ListRecommendations returns an empty list
-    #: (assumption A7: AWS may answer with an error instead; mailauth handles both)
-    vdm_enabled: bool = False
-    #: key length of new Easy DKIM identities when the request names none
-    default_key_length: str = "RSA_2048_BIT"
-
-
-#: Regions whose Easy DKIM CNAMEs point into a DKIM domain of their own, ``dkim.<region>.amazonses.com``; every
-#: other region uses ``dkim.amazonses.com``. AWS General Reference, "Amazon Simple Email Service endpoints and
-#: quotas", Easy DKIM domains (https://docs.aws.amazon.com/general/latest/gr/ses.html#ses_dkim_domains), as read
-#: in November 2026 through public copies of that table (assumption A1 of docs/local.md: the real-account test
-#: records the SigningHostedZone SES returns).
-REGIONAL_DKIM_DOMAIN_REGIONS = frozenset(
-    {
-        "af-south-1",
-        "ap-northeast-3",
-        "ap-south-2",
-        "ap-southeast-3",
-        "ap-southeast-5",
-        "ca-west-1",
-        "eu-central-2",
-        "eu-south-1",
-        "il-central-1",
-        "me-central-1",
-        "us-gov-east-1",
-    }
-)
 #: PutEmailIdentityDkimSigningAttributes: NextSigningKeyLength "can be changed at most once per day" (sesv2 model).
 KEY_LENGTH_CHANGE_INTERVAL = timedelta(days=1)
 
 
-def signing_zone_for(region: str) -> str:
-    """Easy DKIM's CNAME target zone in ``region`` (the General Reference's table of Easy DKIM domains)."""
-    return f"dkim.{region}.amazonses.com" if region in REGIONAL_DKIM_DOMAIN_REGIONS else "dkim.amazonses.com"
-
-
-def _token() -> str:
-    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(32))
-
-
-def _dn(name: str) -> str:
-    return name.strip().lower().rstrip(".")
-
-
-@dataclass
-class Identity:
-    """One SES identity's state."""
-
-    name: str
-    region: str
-    account: str
-    created: datetime
-    signing_zone: str
-    tokens: list[str] = field(default_factory=list)
-    key_length: str = "RSA_2048_BIT"
-    current_key_length: str = "RSA_2048_BIT"
-    key_generated: datetime | None = None
-    key_length_changed: datetime | None = None
-    signing_enabled: bool = True
-    #: verified the legacy way (SES API v1 VerifyDomainIdentity TXT record): verified for sending without DKIM
-    legacy_verified: bool = False
-    policies: dict[str, str] = field(default_factory=dict)
-    dkim_status: str = "PENDING"
-    dkim_window: datetime | None = None
-    mail_from: str | None = None
-    behavior_on_mx_failure: str = "USE_DEFAULT_VALUE"
-    mail_from_status: str = "PENDING"
-    mail_from_window: datetime | None = None
-    tags: list[dict[str, str]] = field(default_factory=list)
-    configuration_set: str | None = None
-    last_checked: datetime | None = None
-    last_success: datetime | None = None
-    error_type: str | None = None
-    checks: int = 0
-
-    @property
-    def is_domain(self) -> bool:
-        """Domain identities carry DKIM; email-address identities do not here."""
-        return "@" not in self.name
-
-    @property
-    def arn(self) -> str:
-        """The identity ARN."""
-        import boto3
-
-        partition = boto3.session.Session().get_partition_for_region(self.region)
-        return f"arn:{partition}:ses:{self.region}:{self.account}:identity/{self.name}"
-
-
-class SesEmulator:
+class SesEmulator(SesIdentities):
     """In-memory SES v2, answering through ``before-call.sesv2.*``."""
-
-    def __init__(self, clock: SimClock, account_id: str, behaviour: SesBehaviour | None = None) -> None:
-        self.clock = clock
-        self.account_id = account_id
-        self.behaviour = behaviour or SesBehaviour()
-        self.dns_address: str | None = None
-        self.identities: dict[tuple[str, str], Identity] = {}
-        self._first_seen: dict[tuple[str, str], datetime] = {}
-        #: DKIM verification windows opened per (region, name), across deletions: the failure knobs count these
-        self._dkim_windows: dict[tuple[str, str], int] = {}
-        self._lock = threading.RLock()
 
     # -- dispatch ---------------------------------------------------------------------------------
     def before_call(self, operation: str, params: dict[str, Any], region: str) -> hooks.Response | None:
@@ -155,16 +30,6 @@ class SesEmulator:
         with self._lock:
             result: hooks.Response = method(params, region)
             return result
-
-    def _open_dkim_window(self, ident: Identity, now: datetime) -> None:
-        """New Easy DKIM tokens and a new 72-hour verification window (CreateEmailIdentity, or DKIM turned on)."""
-        ident.tokens = [_token() for _ in range(3)]
-        ident.key_generated = now
-        ident.dkim_status = "PENDING"
-        ident.dkim_window = now
-        ident.last_checked = None
-        key = (ident.region, ident.name)
-        self._dkim_windows[key] = self._dkim_windows.get(key, 0) + 1
 
     def add_identity(
         self,
@@ -186,7 +51,7 @@ class SesEmulator:
         with self._lock:
             now = self.clock.now()
             ident = Identity(
-                name=_dn(name),
+                name=bare(name),
                 region=region,
                 account=self.account_id,
                 created=now,
@@ -207,7 +72,7 @@ class SesEmulator:
             return ident
 
     def _get(self, name: str, region: str) -> Identity | None:
-        return self.identities.get((region, _dn(name) if "@" not in name else name.strip()))
+        return self.identities.get((region, bare(name) if "@" not in name else name.strip()))
 
     @staticmethod
     def _not_found(name: str) -> hooks.Response:
@@ -216,7 +81,7 @@ class SesEmulator:
     # -- operations -------------------------------------------------------------------------------
     def _op_CreateEmailIdentity(self, params: dict[str, Any], region: str) -> hooks.Response:
         raw = str(params.get("EmailIdentity", ""))
-        name = raw.strip() if "@" in raw else _dn(raw)
+        name = raw.strip() if "@" in raw else bare(raw)
         if not name:
             return hooks.error("BadRequestException", "EmailIdentity is required")
         if (region, name) in self.identities:
@@ -308,7 +173,7 @@ class SesEmulator:
         ident = self._get(str(params.get("EmailIdentity", "")), region)
         if ident is None:
             return self._not_found(str(params.get("EmailIdentity")))
-        domain = _dn(str(params.get("MailFromDomain") or ""))
+        domain = bare(str(params.get("MailFromDomain") or ""))
         if domain and not domain.endswith("." + ident.name):
             return hooks.error(
                 "BadRequestException", f"Custom MAIL FROM domain {domain} must be a subdomain of {ident.name}"
@@ -440,116 +305,6 @@ class SesEmulator:
         if start + size < len(recs):
             parsed["NextToken"] = str(start + size)
         return hooks.response(parsed)
-
-    # -- verification -----------------------------------------------------------------------------
-    def refresh(self, ident: Identity, force: bool = False) -> None:
-        """Re-check DNS for ``ident`` (at most once per simulated minute) and update its statuses."""
-        now = self.clock.now()
-        if not ident.is_domain:
-            return
-        if not force and ident.last_checked is not None and now - ident.last_checked < CHECK_INTERVAL:
-            return
-        ident.last_checked = now
-        ident.checks += 1
-        if ident.dkim_status == "PENDING" and ident.dkim_window is not None:
-            ok, error = self._dkim_served(ident)
-            ident.error_type = error
-            if ok and self._allowed(now - ident.dkim_window):
-                window = self._dkim_windows.get((ident.region, ident.name), 1)
-                if window <= max(self.behaviour.dkim_failures, int(self.behaviour.dkim_fail_once)):
-                    ident.dkim_status = "FAILED"
-                else:
-                    ident.dkim_status = "SUCCESS"
-                    ident.last_success = now
-                    ident.error_type = None
-            elif now - ident.dkim_window >= VERIFICATION_WINDOW:
-                ident.dkim_status = "FAILED"
-        if ident.mail_from and ident.mail_from_status == "PENDING" and ident.mail_from_window is not None:
-            elapsed = now - ident.mail_from_window
-            if self._mail_from_served(ident) and self._allowed(elapsed):
-                ident.mail_from_status = "SUCCESS"
-            elif elapsed >= VERIFICATION_WINDOW:
-                ident.mail_from_status = "FAILED"
-
-    def _allowed(self, elapsed: timedelta) -> bool:
-        verify = self.behaviour.verify
-        if verify == "dns":
-            return True
-        if verify == "never":
-            return False
-        return elapsed >= timedelta(hours=float(verify[1]))
-
-    def _query(self, name: str, rtype: str) -> tuple[list[str], str | None]:
-        """Values served for ``name``/``rtype`` and an SES-style error type when there are none."""
-        if not self.dns_address:
-            return [], "DNS_SERVER_ERROR"
-        try:
-            answer = resolver(self.dns_address).resolve(name, rtype, raise_on_no_answer=False)
-        except dns.resolver.NXDOMAIN:
-            return [], "HOST_NOT_FOUND"
-        except (dns.exception.DNSException, OSError):
-            return [], "DNS_SERVER_ERROR"
-        if answer.rrset is None:
-            return [], "TYPE_NOT_FOUND"
-        return [r.to_text() for r in answer.rrset], None
-
-    def _dkim_served(self, ident: Identity) -> tuple[bool, str | None]:
-        for token in ident.tokens:
-            values, error = self._query(f"{token}._domainkey.{ident.name}", "CNAME")
-            if error:
-                return False, error
-            if [_dn(v) for v in values] != [f"{token}.{_dn(ident.signing_zone)}"]:
-                return False, "INVALID_VALUE"
-        return True, None
-
-    def _mail_from_served(self, ident: Identity) -> bool:
-        values, _ = self._query(str(ident.mail_from), "MX")
-        hosts = [_dn(v.split()[-1]) for v in values]
-        return hosts == [f"feedback-smtp.{ident.region}.amazonses.com"]
-
-    def _txt(self, name: str) -> list[str]:
-        values, _ = self._query(name, "TXT")
-        return ["".join(part.strip('"') for part in v.split('" "')) for v in values]
-
-    def _recommendations(self, ident: Identity) -> list[dict[str, Any]]:
-        self.refresh(ident)
-        now = self.clock.now()
-        found: list[tuple[str, str, bool]] = [
-            (
-                "DKIM",
-                f"DKIM is not verified for {ident.name} (status {ident.dkim_status}).",
-                ident.dkim_status != "SUCCESS",
-            ),
-        ]
-        dmarc = [v for v in self._txt(f"_dmarc.{ident.name}") if v.startswith("v=DMARC1")]
-        found.append(("DMARC", f"No valid DMARC record was found for {ident.name}.", len(dmarc) != 1))
-        if ident.mail_from:
-            spf = [v for v in self._txt(ident.mail_from) if v.startswith("v=spf1")]
-            found.append(
-                (
-                    "SPF",
-                    f"No valid SPF record was found for MAIL FROM domain {ident.mail_from}.",
-                    len(spf) != 1,
-                )
-            )
-        recs = []
-        for rtype, description, is_open in found:
-            key = (ident.arn, rtype)
-            if not is_open and key not in self._first_seen:
-                continue
-            created = self._first_seen.setdefault(key, now)
-            recs.append(
-                {
-                    "ResourceArn": ident.arn,
-                    "Type": rtype,
-                    "Description": description,
-                    "Status": "OPEN" if is_open else "FIXED",
-                    "Impact": "HIGH",
-                    "CreatedTimestamp": created,
-                    "LastUpdatedTimestamp": now,
-                }
-            )
-        return recs
 
     # -- shapes -----------------------------------------------------------------------------------
     def _dkim_shape(self, ident: Identity) -> dict[str, Any]:
