@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from ..names import bare
 from .common import DocumentedRule, as_list, model_quotes, row, show
 
 _R53_QUOTAS = (
@@ -137,7 +138,7 @@ def _check_duplicate_delete(
     for index, action, rrset in _changes(params):
         if action != "DELETE":
             continue
-        name = str(rrset.get("Name", "")).lower().removesuffix(".").replace("\\052", "*")
+        name = bare(str(rrset.get("Name", "")))
         key = (name, str(rrset.get("Type")), str(rrset.get("SetIdentifier", "")))
         if key in seen:
             yield (

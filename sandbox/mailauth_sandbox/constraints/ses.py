@@ -24,6 +24,7 @@ from typing import Any
 
 import regex  # type: ignore[import-untyped]  # no stubs; \p{L}-style classes, which `re` lacks
 
+from ..names import bare
 from .common import (
     DocumentedRule,
     as_list,
@@ -123,7 +124,7 @@ def _check_configuration_set_name(
 
 
 def _domain_of(name: str) -> str:
-    return name.rsplit("@", 1)[-1].strip().lower().removesuffix(".")
+    return bare(name.rsplit("@", 1)[-1])
 
 
 def _check_mail_from_subdomain(
