@@ -257,6 +257,32 @@ def test_the_code_reads_settings_only_through_the_models() -> None:
             assert "os.environ" not in text and "getenv" not in text, path
 
 
+#: what only an adapter in mailauth/aws/ may write: importing the SDK (botocore.exceptions excepted: errors.py
+#: classifies errors without calling anything), building a client, or calling one
+_AWS_CALL = re.compile(
+    r"^\s*(import boto3|from boto3|from botocore\.(?!exceptions)|import botocore(?!\.exceptions))"
+    r"|\bboto3\.|\bmake_client\(|\bSSMProvider\(|\bfrom mailauth\.aws import [^\n]*\bclient\b",
+    re.MULTILINE,
+)
+
+
+def test_only_the_adapters_talk_to_aws() -> None:
+    """aws/ is the one boundary to AWS: no other module of the layer, and no handler, imports the SDK or builds a
+    client (so one retry configuration, and one place that turns botocore errors into mailauth's)."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {match.group(0).strip()}"
+        for directory in ("layers/mailauth/mailauth", "functions", "cli")
+        for path in (ROOT / directory).rglob("*.py")
+        if "aws" not in path.relative_to(ROOT / directory).parts[:-1]
+        for match in _AWS_CALL.finditer(path.read_text())
+    ]
+    assert offenders == []
+    # and the check sees what it is meant to see
+    assert _AWS_CALL.search("    import boto3\n") and _AWS_CALL.search("x = make_client('sns')")
+    assert _AWS_CALL.search("from mailauth.aws import client as make_client")
+    assert not _AWS_CALL.search("from botocore.exceptions import ClientError")
+
+
 # ------------------------------------------------------------------------------ IAM
 
 
