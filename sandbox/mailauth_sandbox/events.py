@@ -19,13 +19,12 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import template as cfn
-
-if TYPE_CHECKING:
-    from .engine import Invocation, LocalAws
-
+from .clock import SimClock
+from .invoke import Invocation, Invoker
+from .provision import Stack
 
 #: seconds before the first and the second retry of a failed asynchronous invocation (Lambda Developer Guide)
 ASYNC_RETRY_WAITS = (60, 120)
@@ -53,15 +52,17 @@ class Delivery:
 
 @dataclass
 class EventRouter:
-    local: LocalAws
+    stack: Stack
+    invoker: Invoker
+    clock: SimClock
     rules: list[Rule] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
 
     @classmethod
-    def from_template(cls, local: LocalAws) -> EventRouter:
-        router = cls(local)
-        tpl = local.template
-        params = local.parameter_definitions()
+    def from_template(cls, stack: Stack, invoker: Invoker, clock: SimClock) -> EventRouter:
+        router = cls(stack, invoker, clock)
+        tpl = stack.template
+        params = stack.parameter_definitions()
         conditions = tpl.get("Conditions") or {}
         for logical, res in (tpl.get("Resources") or {}).items():
             props = res.get("Properties") or {}
@@ -105,7 +106,7 @@ class EventRouter:
         """A rule's or an entry's EventBusName (a name, an ARN, or ``!Ref`` to a template bus) as a bus name."""
         if value is None:
             return "default"
-        name = value if isinstance(value, str) else cfn.resolve(value, self.local._lookup, {})
+        name = value if isinstance(value, str) else cfn.resolve(value, self.stack.lookup, {})
         return str(name).rsplit("/", 1)[-1]
 
     @property
@@ -121,9 +122,9 @@ class EventRouter:
             "id": str(uuid.uuid4()),
             "detail-type": entry["DetailType"],
             "source": entry["Source"],
-            "account": self.local.account_id,
-            "time": self.local.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": self.local.region,
+            "account": self.stack.account_id,
+            "time": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self.stack.region,
             "resources": list(entry.get("Resources", [])),
             "detail": json.loads(detail) if isinstance(detail, str) else detail,
         }
@@ -156,16 +157,16 @@ class EventRouter:
 
     def invoke_async(self, function: str, payload: Any) -> Invocation:
         """Lambda's asynchronous invocation: two retries of a function error, then the dead-letter queue."""
-        invocation = self.local.run_function(function, payload)
+        invocation = self.invoker.run(function, payload)
         for wait in ASYNC_RETRY_WAITS:
             if invocation.error_type is None:
                 return invocation
-            self.local.clock.advance(wait)
-            invocation = self.local.run_function(function, payload)
-        target = self.local.functions[function].dead_letter_arn
+            self.clock.advance(wait)
+            invocation = self.invoker.run(function, payload)
+        target = self.invoker.functions[function].dead_letter_arn
         if invocation.error_type is not None and target:
             name = target.rsplit(":", 1)[1]
-            sqs = self.local.client("sqs")
+            sqs = self.stack.client("sqs")
             sqs.send_message(
                 QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"],
                 MessageBody=json.dumps(payload),

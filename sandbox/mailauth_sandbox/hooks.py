@@ -42,7 +42,7 @@ Response = tuple[AWSResponse, dict[str, Any]]
 
 
 class Dispatcher(Protocol):
-    """What the active sandbox implements."""
+    """What the active sandbox implements (``gate.CallGate``)."""
 
     def on_before_call(
         self, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]

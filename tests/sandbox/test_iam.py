@@ -1714,11 +1714,11 @@ def record_calls(local: LocalAws) -> list[Call]:
 
     calls: list[Call] = []
     TAGS_AT_CALL.clear()
-    original = local.on_before_call
+    original = local.gate.on_before_call
 
     def on_before_call(service: str, operation: str, params: dict[str, Any], context: dict[str, Any]) -> Any:
         # the handler's thread knows which function runs (the test thread polls executions meanwhile)
-        function = getattr(local._tls, "function", None)
+        function = getattr(local.invoker.tls, "function", None)
         if function is not None:
             calls.append(
                 (function, service, operation, copy.deepcopy(params), context.get(hooks.ACCOUNT_KEY))
@@ -1726,10 +1726,10 @@ def record_calls(local: LocalAws) -> list[Call]:
             # IAM reads an identity's tags as they are when the call is made: keep them for the replay
             if service == "sesv2" and "EmailIdentity" in params:
                 arn = f"arn:aws:ses:{local.region}:{local.account_id}:identity/{params['EmailIdentity']}"
-                TAGS_AT_CALL[len(calls) - 1] = {arn: local._resource_tags(arn)}
+                TAGS_AT_CALL[len(calls) - 1] = {arn: local.gate.resource_tags(arn)}
         return original(service, operation, params, context)
 
-    local.on_before_call = on_before_call  # type: ignore[method-assign]
+    local.gate.on_before_call = on_before_call  # type: ignore[method-assign]
     return calls
 
 
@@ -1739,7 +1739,7 @@ def authorizer_for(local: LocalAws) -> Authorizer:
         TEMPLATE,
         local.parameters,
         **PSEUDO,
-        lookup=local._lookup,  # the sandbox's names, SandboxNames behind
+        lookup=local.stack.lookup,  # the sandbox's names, SandboxNames behind
     )
 
 

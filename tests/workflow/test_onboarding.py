@@ -473,26 +473,26 @@ def test_a_record_created_by_someone_else_while_publishing_is_planned_again(
     again: the MX is exactly what it wanted, so it is kept (not domain_ledger), the rest is created."""
     local = local_aws_factory()
     zone_id = local.create_hosted_zone("example.com")
-    original = local.on_before_call
+    original = local.gate.on_before_call
     raced: list[str] = []
 
     def on_before_call(service: str, operation: str, params: dict[str, Any], context: dict[str, Any]) -> Any:
         if (
             operation == "ChangeResourceRecordSets"
             and not raced
-            and local._tls.function == "PublishRecordsFunction"
+            and local.invoker.tls.function == "PublishRecordsFunction"
         ):
             raced.append(operation)
-            local._tls.function = None  # the other run's write, not this handler's
+            local.invoker.tls.function = None  # the other run's write, not this handler's
             try:
                 local.add_record(
                     zone_id, "mail.example.com.", "MX", "10 feedback-smtp.us-east-1.amazonses.com"
                 )
             finally:
-                local._tls.function = "PublishRecordsFunction"
+                local.invoker.tls.function = "PublishRecordsFunction"
         return original(service, operation, params, context)
 
-    local.on_before_call = on_before_call  # type: ignore[method-assign]
+    local.gate.on_before_call = on_before_call  # type: ignore[method-assign]
 
     arn, result = run(local, {"domain": "example.com"})
 

@@ -1,0 +1,171 @@
+"""The patches to moto, botocore and ``mailauth.clock`` a running sandbox installs, and undoes when it stops.
+
+moto's Docker-less Lambda backend runs the sandbox's functions in-process; Step Functions' Wait states, its Retry
+back-off and botocore's retry back-off and adaptive rate limiter wait on the simulated clock instead of sleeping;
+moto's before-send stubber skips an attempt the sandbox already answered; the layer's ``mailauth.clock`` reads
+the simulated clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import sys
+import threading
+import time
+import types
+from typing import Any
+
+from . import hooks
+from .clock import SimClock
+from .invoke import Invoker
+from .provision import REPO_ROOT
+
+
+class MotoPatches:
+    """Installs the patches on :meth:`install`; :meth:`restore` puts every patched attribute back."""
+
+    def __init__(self, clock: SimClock, invoker: Invoker) -> None:
+        self.clock = clock
+        self.invoker = invoker
+        self._patches: list[tuple[Any, str, Any]] = []
+
+    def _patch(self, obj: Any, attr: str, value: Any) -> None:
+        self._patches.append((obj, attr, getattr(obj, attr)))
+        setattr(obj, attr, value)
+
+    def restore(self) -> None:
+        """Undo every patch, the last installed first; ``mailauth.clock`` reads the wall clock again."""
+        for obj, attr, original in reversed(self._patches):
+            setattr(obj, attr, original)
+        self._patches.clear()
+        with contextlib.suppress(ImportError):
+            _mailauth_clock().set_source(None)
+
+    def install(self) -> None:
+        """Lambda dispatch, the Step Functions interpreter's waits, moto's stubber, botocore's waits, then
+        ``mailauth.clock``."""
+        from moto.awslambda_simple.models import LambdaSimpleBackend
+        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+        from moto.stepfunctions.parser.asl.component.state.wait.wait_function import (
+            timestamp,
+            wait_function,
+        )
+
+        invoker = self.invoker
+        clock = self.clock
+        original_invoke = LambdaSimpleBackend.invoke
+
+        def invoke(
+            backend: Any,
+            function_name: str,
+            qualifier: str | None,
+            body: Any,
+            headers: Any,
+            response_headers: Any,
+        ) -> Any:
+            name = function_name.rsplit(":function:", 1)[-1].split(":", 1)[0]
+            if name not in invoker.functions:
+                return original_invoke(backend, function_name, qualifier, body, headers, response_headers)
+            raw = body.decode() if isinstance(body, bytes) else (body or "{}")
+            payload, errored = invoker.dispatch(name, json.loads(raw) if raw else {})
+            if errored:
+                response_headers["x-amz-function-error"] = "Unhandled"
+            return payload
+
+        def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+            if wait_seconds > 0:
+                clock.advance(wait_seconds)
+
+        def timestamp_wait_seconds(self: Any, env: Any) -> int:
+            self.string.eval(env=env)
+            text: str = env.stack.pop()
+            when = self._from_timestamp_string(timestamp=text)
+            if when is None:
+                from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+                    FailureEventException,
+                )
+
+                raise FailureEventException(self._create_failure_event(env, text))
+            now = clock.now().replace(tzinfo=None)
+            return int((when - now).total_seconds())
+
+        from moto.core.botocore_stubber import BotocoreStubber
+
+        moto_stub = BotocoreStubber.__call__
+
+        def stub_unless_answered(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+            """botocore calls every before-send handler; moto's must not also run an attempt the sandbox answered."""
+            if getattr(request, hooks.ANSWERED, False):
+                return None
+            return moto_stub(stubber, event_name, request, **kwargs)
+
+        self._patch(BotocoreStubber, "__call__", stub_unless_answered)
+        self._patch(LambdaSimpleBackend, "invoke", invoke)
+        self._patch(wait_function.WaitFunction, "_wait_interval", wait_interval)
+        self._patch(timestamp.Timestamp, "_get_wait_seconds", timestamp_wait_seconds)
+        self._patch(retrier_decl, "time", types.SimpleNamespace(sleep=clock.advance, time=time.time))
+        self._patch_sdk_time()
+        _mailauth_clock().set_source(clock.now)
+
+    def _patch_sdk_time(self) -> None:
+        """botocore's retry back-off and adaptive rate limiter wait on the simulated clock, not in real time.
+
+        The retry loop sleeps with ``time.sleep`` in botocore/endpoint.py; the adaptive mode's token bucket
+        (botocore/retries/bucket.py) reads ``Clock.current_time`` and waits on a ``threading.Condition``. The
+        retry decisions and delays are botocore's own; only the waiting is simulated.
+        """
+        import botocore.endpoint
+        import botocore.retries.bucket as bucket
+
+        own = self.clock
+
+        def clock() -> SimClock:
+            # the running sandbox's: a client kept warm from an earlier sandbox (a cached Submitter, say) keeps
+            # its token bucket, whose waits must move the clock its refills are read from
+            running = getattr(hooks.active(), "clock", None)
+            return running if isinstance(running, SimClock) else own
+
+        def advance(seconds: float | None) -> None:
+            # the simulated clock counts whole microseconds: round up, or a bucket waiting for 3e-7 s of
+            # refill would wait forever without the clock moving
+            clock().advance(math.ceil((seconds or 0) * 1_000_000) / 1_000_000)
+
+        class SimCondition:
+            """``threading.Condition`` whose ``wait`` advances the simulated clock instead of blocking."""
+
+            def __init__(self, lock: Any = None) -> None:
+                self._lock = lock or threading.Lock()
+
+            def __enter__(self) -> Any:
+                return self._lock.__enter__()
+
+            def __exit__(self, *exc: Any) -> Any:
+                return self._lock.__exit__(*exc)
+
+            def wait(self, timeout: float | None = None) -> bool:
+                advance(timeout)
+                return False
+
+            def notify(self, n: int = 1) -> None:
+                """Nothing waits for real."""
+
+            def notify_all(self) -> None:
+                """Nothing waits for real."""
+
+        self._patch(botocore.endpoint, "time", types.SimpleNamespace(sleep=own.advance, time=time.time))
+        self._patch(bucket, "threading", types.SimpleNamespace(Lock=threading.Lock, Condition=SimCondition))
+        self._patch(bucket.Clock, "sleep", lambda _clock, amount: own.advance(amount))
+        self._patch(bucket.Clock, "current_time", lambda _clock: clock().now().timestamp())
+
+
+def _mailauth_clock() -> Any:
+    try:
+        import mailauth.clock as clock
+    except ImportError:
+        layer = str(REPO_ROOT / "layers" / "mailauth")
+        if layer not in sys.path:
+            sys.path.append(layer)
+        import mailauth.clock as clock
+    return clock
