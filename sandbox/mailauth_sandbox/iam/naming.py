@@ -15,7 +15,7 @@ from .resolver import Lookup, Resolver
 class SandboxNames:
     """The sandbox's physical names and attributes of template resources, as a :data:`Lookup`.
 
-    Mirrors ``engine.LocalAws._declare``/``_lookup``: a function, table, topic, rule, role or alarm is named by its
+    Mirrors ``provision.Stack._declare``/``lookup``: a function, table, topic, rule, role or alarm is named by its
     logical ID unless its name property says otherwise; a state machine by its (resolved) ``StateMachineName`` or
     ``Name``; ``Ref`` of a topic or state machine is its ARN; a KMS key gets a deterministic key id. Use it alone
     or behind the sandbox's own lookup (:func:`chain_lookups`).
