@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -158,6 +159,7 @@ class LocalAws:
         if self._started:
             with contextlib.suppress(Exception):  # best effort on the way out
                 self.readers.stop_executions()
+            _join_execution_threads()
         if self.dns is not None:
             self.dns.stop()
         self._patches.restore()
@@ -338,3 +340,22 @@ class LocalAws:
     def dns_address(self) -> str:
         """``127.0.0.1:<port>`` of the DNS server (what ``MAILAUTH_DNS_NAMESERVERS`` gets)."""
         return self.dns.address if self.dns else ""
+
+
+#: how long stop() waits for one stopped execution's thread to end (wall seconds; it is finishing a Lambda call)
+EXECUTION_JOIN_SECONDS = 30.0
+
+
+def _join_execution_threads() -> None:
+    """Wait for moto's execution threads to end after StopExecution.
+
+    moto runs each execution on a daemon thread (moto/stepfunctions/parser/backend/execution_worker.py) that notices
+    StopExecution only between states: one still inside a Lambda invocation would otherwise go on invoking
+    handlers, and setting their environment, after this sandbox stopped, in whatever test runs next.
+    """
+    for thread in threading.enumerate():
+        target = getattr(thread, "_target", None)
+        if thread is not threading.current_thread() and getattr(target, "__module__", "").startswith(
+            "moto.stepfunctions"
+        ):
+            thread.join(EXECUTION_JOIN_SECONDS)

@@ -378,3 +378,32 @@ def test_faults_can_be_scoped_to_handlers_a_function_or_a_table(local_aws_factor
         response["statusCode"] == 404
     )  # the API's GetItem is not ResolveFunction's: untouched (unknown domain)
     assert local.faults.pending()[0].hits == 0
+
+
+def test_stop_waits_for_an_execution_still_inside_a_handler(local_aws_factory: Any) -> None:
+    """moto runs each execution on its own thread and notices StopExecution only between states: stop() waits for
+    it, so a handler still running cannot go on invoking, or setting the environment, in the next test."""
+    import threading
+
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    entered, release = threading.Event(), threading.Event()
+
+    def hold(function: str, params: dict[str, Any]) -> None:
+        entered.set()
+        release.wait(2.0)  # still inside Resolve's Route 53 call when the sandbox stops
+
+    local.on_call("route53:ListHostedZonesByName", hold)
+    local.start_execution({"request": {"domain": "example.com"}}, "held-1")
+    assert entered.wait(30)
+
+    def moto_threads() -> list[threading.Thread]:
+        return [
+            t
+            for t in threading.enumerate()
+            if getattr(getattr(t, "_target", None), "__module__", "").startswith("moto.stepfunctions")
+        ]
+
+    assert moto_threads()  # the check below can see what it looks for
+    local.stop()
+    assert moto_threads() == []
