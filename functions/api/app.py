@@ -22,12 +22,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailauth.aws import error_code
 from mailauth.domain import normalise_domain
-from mailauth.dryrun import dry_run
 from mailauth.errors import AwsThrottledError, DnsLookupError, ExecutionConflictError, InvalidRequestError
-from mailauth.request import OnboardRequest
-from mailauth.resolve import check_mail_from_allowed
+from mailauth.request import OnboardRequest, check_mail_from_allowed
 from mailauth.settings import ApiSettings
-from mailauth.status import domain_status
 from mailauth.submission import Submission, default_submitter
 
 logger = Logger()
@@ -71,6 +68,8 @@ class DomainRequest(OnboardRequest):
 def post_domain(body: DomainRequest) -> Response[Any]:
     logger.append_keys(domain=body.domain)
     if body.dry_run:
+        from mailauth.dryrun import dry_run  # the planner and its models: imported by the first dry run only
+
         plan = dry_run(body, allow=settings, nameservers=settings.nameservers)
         return _json(200, plan.model_dump(mode="json"))
     check_mail_from_allowed(body, settings.allowed_mail_from_labels)
@@ -81,6 +80,8 @@ def post_domain(body: DomainRequest) -> Response[Any]:
 
 @app.get("/domains/<domain>")
 def get_domain(domain: str) -> Response[Any]:
+    from mailauth.status import domain_status  # SES's adapter: imported by the first status request only
+
     name = _path_domain(domain)
     status = domain_status(name, default_submitter(settings))
     if status["identity"] is None and status["execution"] is None:

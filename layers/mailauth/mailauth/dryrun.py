@@ -20,8 +20,8 @@ from mailauth.errors import MailauthError, RecordConflictError
 from mailauth.identity import check_adoptable, created_by_mailauth
 from mailauth.ledger import LedgerStore
 from mailauth.models import DEFAULT_SIGNING_ZONE, IdentityInfo, Plan, ZoneInfo
-from mailauth.request import OnboardRequest
-from mailauth.resolve import check_role_allowed, parse_request, resolve
+from mailauth.request import OnboardRequest, check_role_allowed
+from mailauth.resolve import parse_request, resolve
 
 if TYPE_CHECKING:
     from mailauth.settings import AllowListSettings

@@ -1,16 +1,19 @@
 """The request every trigger submits (OnboardRequest, its DMARC settings) and the rules it is checked against.
 
-Validated once, where it enters (the API's body, the trigger's event, the Resolve step); every step after that
+The deployment's allow-lists (AllowedMailFromLabels, HostedZoneRoleArns) are checked here too: the API refuses
+a request they forbid before anything starts. Validated once, where it enters (the API's body, the trigger's event, the Resolve step); every step after that
 takes the typed model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mailauth.domain import normalise_domain, validate_label_path, validate_mailto
+from mailauth.errors import InvalidRequestError
 
 DkimKeyLength = Literal["RSA_1024_BIT", "RSA_2048_BIT"]
 
@@ -197,3 +200,29 @@ class OnboardRequest(Strict):
     @property
     def mail_from_domain(self) -> str:
         return f"{self.mail_from_subdomain}.{self.domain}"
+
+
+# ------------------------------------------------------------------------------ the deployment's allow-lists
+def check_mail_from_allowed(request: OnboardRequest, allowed: Iterable[str]) -> None:
+    """The deployment's IAM policy lets mailauth write only ``<label>.*`` names for its allowed MAIL FROM labels
+    (``allowed``: AllowedMailFromLabels; empty: any)."""
+    labels = {label.lower() for label in allowed}
+    first = request.mail_from_subdomain.split(".")[0]
+    if labels and first not in labels:
+        raise InvalidRequestError(
+            f"mail_from_subdomain {request.mail_from_subdomain!r} is not allowed by this deployment "
+            f"(AllowedMailFromLabels: {', '.join(sorted(labels))}); use one of those, or redeploy with "
+            f"{first!r} added"
+        )
+
+
+def check_role_allowed(request: OnboardRequest, allowed: Iterable[str]) -> None:
+    """Only the cross-account roles this deployment lists (``allowed``: HostedZoneRoleArns) may be assumed."""
+    if request.hosted_zone_role_arn is None:
+        return
+    roles = set(allowed)
+    if request.hosted_zone_role_arn not in roles:
+        raise InvalidRequestError(
+            f"hosted_zone_role_arn {request.hosted_zone_role_arn} is not allowed by this deployment "
+            f"(HostedZoneRoleArns: {', '.join(sorted(roles)) or 'none'}); redeploy with it added"
+        )

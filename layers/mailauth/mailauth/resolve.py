@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -17,7 +16,7 @@ from mailauth.errors import (
     PrivateZoneOnlyError,
 )
 from mailauth.models import ZoneInfo
-from mailauth.request import OnboardRequest
+from mailauth.request import OnboardRequest, check_mail_from_allowed, check_role_allowed
 
 if TYPE_CHECKING:
     from mailauth.settings import AllowListSettings
@@ -52,19 +51,6 @@ def parse_request(raw: Any) -> OnboardRequest:
         raise InvalidRequestError(validation_message(exc)) from None
 
 
-def check_mail_from_allowed(request: OnboardRequest, allowed: Iterable[str]) -> None:
-    """The deployment's IAM policy lets mailauth write only ``<label>.*`` names for its allowed MAIL FROM labels
-    (``allowed``: AllowedMailFromLabels; empty: any)."""
-    labels = {label.lower() for label in allowed}
-    first = request.mail_from_subdomain.split(".")[0]
-    if labels and first not in labels:
-        raise InvalidRequestError(
-            f"mail_from_subdomain {request.mail_from_subdomain!r} is not allowed by this deployment "
-            f"(AllowedMailFromLabels: {', '.join(sorted(labels))}); use one of those, or redeploy with "
-            f"{first!r} added"
-        )
-
-
 def _external(request: OnboardRequest, why: str) -> ZoneInfo:
     return ZoneInfo(
         domain=request.domain,
@@ -73,18 +59,6 @@ def _external(request: OnboardRequest, why: str) -> ZoneInfo:
         warnings=(why,),
         requested_at=clock.now(),
     )
-
-
-def check_role_allowed(request: OnboardRequest, allowed: Iterable[str]) -> None:
-    """Only the cross-account roles this deployment lists (``allowed``: HostedZoneRoleArns) may be assumed."""
-    if request.hosted_zone_role_arn is None:
-        return
-    roles = set(allowed)
-    if request.hosted_zone_role_arn not in roles:
-        raise InvalidRequestError(
-            f"hosted_zone_role_arn {request.hosted_zone_role_arn} is not allowed by this deployment "
-            f"(HostedZoneRoleArns: {', '.join(sorted(roles)) or 'none'}); redeploy with it added"
-        )
 
 
 def resolve(

@@ -26,9 +26,13 @@ class SettingsError(MailauthError):
 
 
 class Settings(BaseModel):
-    """Base: fields carry their variable's name as alias; unknown variables are ignored."""
+    """Base: fields carry their variable's name as alias; unknown variables are ignored.
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    ``defer_build``: a handler validates only its own model (at import, in :meth:`load`), so pydantic builds that
+    one and none of the other functions' models.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
     #: variables a test may set that the template never declares
     TEST_ONLY: ClassVar[frozenset[str]] = frozenset()
     #: variables the Lambda runtime sets (not the template)
