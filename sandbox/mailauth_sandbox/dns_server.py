@@ -30,6 +30,17 @@ from .route53 import Route53Emulator
 from .route53_records import record_values
 
 PARKED_NAME_SERVERS = ("ns1.parked-registrar.example.", "ns2.parked-registrar.example.")
+#: Names outside every hosted zone that this world serves as the internet does. ``amazonses.com``: the SPF record
+#: that ``include:amazonses.com`` reads. SES documents the include (Developer Guide, custom MAIL FROM domain),
+#: not the record; that it holds ``ip4`` terms only (no further DNS lookups) is assumption A18 (docs/local.md).
+#: In AWS mailauth reads the real record from public DNS, so either answer works.
+INTERNET: dict[str, dict[str, dict[str, tuple[int, list[str]]]]] = {
+    "amazonses.com.": {
+        "amazonses.com.": {
+            "TXT": (300, ['"v=spf1 ip4:199.255.192.0/22 ip4:199.127.232.0/22 ip4:54.240.0.0/18 -all"'])
+        }
+    }
+}
 SERVED_TYPES = {"A", "AAAA", "TXT", "MX", "CNAME", "NS", "SOA", "CAA", "SRV", "PTR", "SPF"}
 
 
@@ -249,7 +260,8 @@ class DnsServer:
             ):
                 best = zone
         if best is None:
-            return None
+            internet = next((z for z in INTERNET if qname == z or qname.endswith("." + z)), None)
+            return None if internet is None else _Zone(internet, INTERNET[internet], [])
         return self._snapshot(best)
 
     def _snapshot(self, zone: Any) -> _Zone:

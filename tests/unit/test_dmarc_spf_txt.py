@@ -63,11 +63,82 @@ def test_spf_merge_inserts_before_all() -> None:
     assert spf.merge_include(merged, "amazonses.com") == merged
 
 
-def test_spf_merge_refuses_past_ten_lookups() -> None:
-    record = "v=spf1 " + " ".join(f"include:s{i}.example.com" for i in range(10)) + " ~all"
-    assert spf.lookup_count(record) == 10
-    with pytest.raises(ValueError, match="11 DNS lookups"):
-        spf.merge_include(record, "amazonses.com")
+def world(records: dict[str, str]) -> spf.Fetch:
+    """DNS as a dict: the TXT record at each name (absent: NXDOMAIN)."""
+    return lambda name: (records[name],) if name in records else ()
+
+
+def test_spf_cost_counts_through_nested_includes() -> None:
+    dns = world(
+        {
+            "a.example": "v=spf1 include:b.example include:c.example -all",
+            "b.example": "v=spf1 ip4:192.0.2.0/24 mx -all",
+            "c.example": "v=spf1 a -all",
+        }
+    )
+    cost = spf.cost("v=spf1 include:a.example ~all", dns)
+    # include:a (1) + include:b (1) + mx (1) + include:c (1) + a (1): what a receiver would count, not the 1 written
+    assert (cost.lookups, cost.void, cost.problems) == (5, 0, ())
+    assert cost.ok and cost.chain[0] == "include:a.example (5 lookups)"
+
+
+def test_spf_cost_past_ten_through_includes_is_a_permerror_with_its_chain() -> None:
+    dns = world({"big.example": "v=spf1 " + " ".join(f"a:h{i}.example" for i in range(9)) + " -all"})
+    merged = spf.merge_include("v=spf1 include:big.example ~all", "amazonses.com")
+    dns_with_ses = world(
+        {
+            "big.example": "v=spf1 " + " ".join(f"a:h{i}.example" for i in range(9)) + " -all",
+            "amazonses.com": "v=spf1 ip4:192.0.2.0/24 -all",
+        }
+    )
+    assert spf.cost("v=spf1 include:big.example ~all", dns).lookups == 10  # at the limit: still fine
+    after = spf.cost(merged, dns_with_ses)
+    assert after.lookups == 11 and not after.ok
+    assert "11 DNS lookups, SPF allows 10" in after.verdict()
+    assert "include:big.example (10 lookups)" in after.where()
+
+
+def test_spf_cost_counts_void_lookups_and_missing_records() -> None:
+    cost = spf.cost(
+        "v=spf1 include:gone1.example include:gone2.example include:gone3.example -all", world({})
+    )
+    assert cost.void == 3 and not cost.ok
+    assert "3 void lookups, SPF allows 2" in cost.verdict()
+    assert "include:gone1.example: gone1.example publishes no SPF record" in cost.verdict()
+
+
+def test_spf_cost_stops_at_a_loop_and_ignores_redirect_beside_all() -> None:
+    dns = world({"a.example": "v=spf1 include:b.example -all", "b.example": "v=spf1 include:a.example -all"})
+    looped = spf.cost("v=spf1 include:a.example -all", dns)
+    assert any("loops back to a.example" in p for p in looped.problems)
+    assert spf.cost("v=spf1 mx redirect=a.example -all", dns).lookups == 1  # RFC 7208 6.1
+    assert spf.cost("v=spf1 mx redirect=b.example", dns).lookups == 4  # redirect, b, its include, a's include
+
+
+_LABEL = st.from_regex(r"[a-z]{1,6}", fullmatch=True)
+
+
+@given(st.data())
+def test_spf_cost_is_the_sum_over_the_include_tree(data: st.DataObject) -> None:
+    """Property: for any include tree (no loops), the cost is every lookup term of every record reached, and the
+    verdict is permerror exactly when that sum passes 10."""
+    names = data.draw(st.lists(_LABEL, min_size=1, max_size=8, unique=True))
+    records: dict[str, str] = {}
+    expected: dict[str, int] = {}
+    for i in reversed(range(len(names))):  # a record may include only names after it: a tree, no loops
+        children = (
+            data.draw(st.lists(st.sampled_from(names[i + 1 :]), max_size=3)) if i + 1 < len(names) else []
+        )
+        own = data.draw(st.integers(0, 3))
+        terms = [f"include:{c}.example" for c in children] + [f"a:x{k}.example" for k in range(own)]
+        records[f"{names[i]}.example"] = "v=spf1 " + " ".join(terms) + " -all"
+        expected[names[i]] = own + sum(1 + expected[c] for c in children)
+    root = spf.cost(f"v=spf1 include:{names[0]}.example ~all", world(records))
+    total = 1 + expected[names[0]]
+    if total <= spf.MAX_LOOKUPS:
+        assert root.lookups == total and root.ok
+    else:  # a receiver gives up past 10: the count is at least 11, and the verdict says so
+        assert root.lookups > spf.MAX_LOOKUPS and not root.ok
 
 
 def test_spf_lookup_count_counts_only_lookup_terms() -> None:

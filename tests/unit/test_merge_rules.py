@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mailauth import records
+from mailauth import records, spf
 from mailauth.domain import dns_name
 from mailauth.models import IdentityInfo, Plan, RecordSet
 from mailauth.request import OnboardRequest
@@ -35,12 +35,26 @@ def rs(name: str, rtype: str, *values: str) -> RecordSet:
     return RecordSet(name=name, type=rtype, values=values)
 
 
-def plan(*existing: RecordSet, replace: bool = False, retired: tuple[RecordSet, ...] = ()) -> Plan:
+def plan(
+    *existing: RecordSet,
+    replace: bool = False,
+    retired: tuple[RecordSet, ...] = (),
+    internet: dict[str, str] | None = None,
+) -> Plan:
+    """The plan against a zone of ``existing`` sets; ``internet``: the TXT record public DNS serves at each name an
+    SPF record includes (given: includes are followed, as the workflow follows them; absent: what is written)."""
     request = OnboardRequest(domain=DOMAIN, dmarc={"policy": "quarantine", "replace_existing": replace})
     zone: dict[str, list[RecordSet]] = {}
     for record in existing:
         zone.setdefault(dns_name(record.name), []).append(record)
-    return records.plan(request, IDENTITY, zone, retired)
+    if internet is None:
+        return records.plan(request, IDENTITY, zone, retired)
+    served = {"amazonses.com": "v=spf1 ip4:192.0.2.0/24 -all", **internet}
+
+    def fetch(name: str) -> tuple[str, ...]:
+        return (served[name],) if name in served else ()
+
+    return records.plan(request, IDENTITY, zone, retired, spf_cost=lambda value: spf.cost(value, fetch))
 
 
 def change(p: Plan, name: str, rtype: str) -> tuple[str, tuple[str, ...]] | None:
@@ -199,10 +213,66 @@ def r22() -> None:
     assert any("changed since mailauth created it" in n for n in p.notes)
 
 
+def r23() -> None:
+    vendor = (
+        "v=spf1 " + " ".join(f"a:h{i}.vendor.example" for i in range(9)) + " -all"
+    )  # 9 lookups of its own
+    existing = rs(MAIL, "TXT", '"v=spf1 include:_spf.vendor.example -all"')  # writes 1
+    assert change(plan(existing), MAIL, "TXT") is not None  # counted as written, it would be merged
+    p = plan(existing, internet={"_spf.vendor.example": vendor})
+    explanation = conflict(p, MAIL) or ""
+    assert change(p, MAIL, "TXT") is None
+    assert "11 DNS lookups, SPF allows 10" in explanation
+    assert "include:_spf.vendor.example (10 lookups)" in explanation
+    # at 10 after the merge, the same merge goes ahead
+    nine = "v=spf1 " + " ".join(f"a:h{i}.vendor.example" for i in range(8)) + " -all"
+    assert change(plan(existing, internet={"_spf.vendor.example": nine}), MAIL, "TXT") == (
+        "UPSERT",
+        ('"v=spf1 include:_spf.vendor.example include:amazonses.com -all"',),
+    )
+
+
+def r24() -> None:
+    broken = rs(MAIL, "TXT", '"v=spf1 include:gone.example -all"')
+    explanation = conflict(plan(broken, internet={}), MAIL) or ""
+    assert (
+        "already a permanent error" in explanation and "gone.example publishes no SPF record" in explanation
+    )
+    # even when it already includes SES, a record every receiver rejects is not "already right"
+    both = rs(MAIL, "TXT", '"v=spf1 include:gone.example include:amazonses.com -all"')
+    p = plan(both, internet={})
+    assert kept(p, MAIL, "TXT") is None and "already a permanent error" in (conflict(p, MAIL) or "")
+
+
 ROWS: dict[str, Callable[[], None]] = {
     f"R{i}": f
     for i, f in enumerate(
-        [r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19, r20, r21, r22],
+        [
+            r1,
+            r2,
+            r3,
+            r4,
+            r5,
+            r6,
+            r7,
+            r8,
+            r9,
+            r10,
+            r11,
+            r12,
+            r13,
+            r14,
+            r15,
+            r16,
+            r17,
+            r18,
+            r19,
+            r20,
+            r21,
+            r22,
+            r23,
+            r24,
+        ],
         start=1,
     )
 }

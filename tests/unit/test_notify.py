@@ -210,7 +210,10 @@ def test_invalid_request_with_a_raw_domain(domain: Any, shown: str) -> None:
         ("NoPublicZoneError", "Create a public Route 53 hosted zone for example.com"),
         ("PrivateZoneOnlyError", "pass hosted_zone_id"),
         ("AwsThrottledError", "Re-run later"),
-        ("DnsLookupError", "Check that the domain's name servers answer (dig NS example.com"),
+        (
+            "DnsLookupError",
+            "Check that the name servers of the domain named above answer (dig NS example.com",
+        ),
         ("LedgerConflictError", "When the other run for example.com"),
         ("States.Timeout", "Look at the execution for details: https://us-east-1.console.aws.amazon.com/"),
     ],

@@ -8,7 +8,7 @@ loopback, so tests run this very code.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from mailauth import dmarc, spf
@@ -139,6 +139,27 @@ def public_name_servers(
 ) -> tuple[tuple[str, ...], str | None]:
     """The NS set the internet sees for the zone apex."""
     return lookup(resolver, zone_name, "NS")
+
+
+def spf_coster(resolver: dns.resolver.Resolver) -> Callable[[str], spf.Cost]:
+    """What an SPF record costs a receiver (:func:`mailauth.spf.cost`), its includes read from public DNS through
+    ``resolver`` (each name once). A lookup that got no answer raises DnsLookupError: mailauth does not count, or
+    plan, on a guess."""
+    from mailauth.errors import DnsLookupError
+
+    answers: dict[str, tuple[str, ...]] = {}
+
+    def fetch(domain: str) -> tuple[str, ...]:
+        if domain not in answers:
+            values, error = lookup(resolver, domain, "TXT")
+            if error not in (None, "NXDOMAIN"):
+                raise DnsLookupError(
+                    f"public DNS did not answer for TXT {domain} ({error}), which an SPF record includes"
+                )
+            answers[domain] = values
+        return answers[domain]
+
+    return lambda value: spf.cost(value, fetch)
 
 
 def served_records(resolver: dns.resolver.Resolver, names: Iterable[str]) -> dict[str, list[RecordSet]]:

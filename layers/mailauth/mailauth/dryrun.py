@@ -124,13 +124,14 @@ def plan_before_writes(
     names = records.record_names(request, identity)
     if existing is None:
         names = {n for n in names if "._domainkey." not in n}
-    if zone.dns == "external":
-        from mailauth import dnscheck
+    from mailauth import dnscheck
 
-        found = dnscheck.served_records(dnscheck.make_resolver(nameservers), names)
+    resolver = dnscheck.make_resolver(nameservers)
+    if zone.dns == "external":
+        found = dnscheck.served_records(resolver, names)
     else:
         found = route53.records_at(zone.hosted_zone_id, names)
-    plan = records.plan(request, identity, found, ours=ours or {})
+    plan = records.plan(request, identity, found, ours=ours or {}, spf_cost=dnscheck.spf_coster(resolver))
     return ("new" if existing is None else "adopt"), plan, notes
 
 

@@ -38,14 +38,19 @@ def make_plan(
     previous: PublishResult | None = None,
     domain_ledger: ledger.Entries | None = None,
     route53: Route53 | None = None,
+    nameservers: str = "",
 ) -> tuple[Plan, dict[str, list[RecordSet]]]:
-    """Read what the zone holds at every name mailauth touches and plan against it (read-only)."""
+    """Read what the zone holds at every name mailauth touches and plan against it (read-only); SPF includes are
+    counted through public DNS read through ``nameservers``."""
+    from mailauth import dnscheck
+
     route53 = route53 or Route53()
     retired = retired_dkim(previous, identity)
     names = records.record_names(request, identity) | {r.name for r in retired}
     existing = route53.records_at(zone.hosted_zone_id, names)
     ours = {k: e.after for k, e in (domain_ledger or {}).items()}
-    return records.plan(request, identity, existing, retired, ours=ours), existing
+    spf_cost = dnscheck.spf_coster(dnscheck.make_resolver(nameservers))
+    return records.plan(request, identity, existing, retired, ours=ours, spf_cost=spf_cost), existing
 
 
 def check_batch_size(plan: Plan) -> None:
@@ -97,7 +102,14 @@ def publish_records(
     route53 = route53 or Route53(role_arn=zone.role_arn)
     for attempt in range(1, PLAN_ATTEMPTS + 1):
         plan, change_id = _plan_and_change(
-            request, zone, identity, previous, route53, store, last=attempt == PLAN_ATTEMPTS
+            request,
+            zone,
+            identity,
+            previous,
+            route53,
+            store,
+            last=attempt == PLAN_ATTEMPTS,
+            nameservers=nameservers,
         )
         if plan is not None:
             break
@@ -124,6 +136,7 @@ def _plan_and_change(
     store: LedgerStore,
     *,
     last: bool,
+    nameservers: str,
 ) -> tuple[Plan | None, str | None]:
     """Plan, write the ledger ahead, submit the batch: ``(plan, change ID)``; ``(None, None)`` to plan again.
 
@@ -134,7 +147,13 @@ def _plan_and_change(
     """
     domain_ledger = store.get(request.domain)
     plan, existing = make_plan(
-        request, zone, identity, previous=previous, domain_ledger=domain_ledger.entries, route53=route53
+        request,
+        zone,
+        identity,
+        previous=previous,
+        domain_ledger=domain_ledger.entries,
+        route53=route53,
+        nameservers=nameservers,
     )
     if plan.conflicts:  # Resolve's plan found none: the zone changed since, and the identity exists by now
         raise RecordConflictError(conflict_message(plan, identity_changed(request, identity)))
@@ -189,10 +208,9 @@ def publish_external(
             )
         )
 
-    served = dnscheck.served_records(
-        dnscheck.make_resolver(nameservers), records.record_names(request, identity)
-    )
-    plan = records.plan(request, identity, served)
+    resolver = dnscheck.make_resolver(nameservers)
+    served = dnscheck.served_records(resolver, records.record_names(request, identity))
+    plan = records.plan(request, identity, served, spf_cost=dnscheck.spf_coster(resolver))
     if plan.conflicts:
         raise RecordConflictError(conflict_message(plan, identity_changed(request, identity)))
     return PublishResult(

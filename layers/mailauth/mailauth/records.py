@@ -7,7 +7,7 @@ explained, and nothing is changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from mailauth import dmarc, spf
 from mailauth.domain import dns_name
@@ -75,8 +75,10 @@ class _Planner:
         existing: Mapping[str, Sequence[RecordSet]],
         request_dmarc: DmarcSettings,
         ours: Mapping[str, Sequence[str]],
+        spf_cost: Callable[[str], spf.Cost],
     ) -> None:
         self.request_dmarc = request_dmarc
+        self.spf_cost = spf_cost
         self.ours = {k.lower(): [dns_name(v) for v in vs] for k, vs in ours.items()}
         self.existing = {dns_name(name): list(sets) for name, sets in existing.items()}
         self.changes: list[RecordChange] = []
@@ -248,17 +250,33 @@ class _Planner:
             )
             return
         index, current = spfs[0]
-        if spf.includes(current, spf.SES_INCLUDE):
-            self.keep("mail_from_spf", txt, f"SPF already includes {spf.SES_INCLUDE}")
-            return
-        try:
-            new_value = spf.merge_include(current, spf.SES_INCLUDE)
-        except ValueError as exc:
+        name = dns_name(wanted.name)
+        before = self.spf_cost(current)
+        if not before.ok:
             self.conflict(
                 "mail_from_spf",
                 wanted,
                 txt.values,
-                f"the SPF record at {dns_name(wanted.name)} lacks include:{spf.SES_INCLUDE} and {exc}",
+                f"the SPF record at {name} is already a permanent error at every receiver: {before.verdict()}"
+                + before.where(),
+                "fix the SPF record (flatten nested includes, remove includes of domains without SPF), then run "
+                "onboarding again",
+            )
+            return
+        if spf.includes(current, spf.SES_INCLUDE):
+            self.keep(
+                "mail_from_spf", txt, f"SPF already includes {spf.SES_INCLUDE} ({before.lookups} DNS lookups)"
+            )
+            return
+        new_value = spf.merge_include(current, spf.SES_INCLUDE)
+        after = self.spf_cost(new_value)
+        if not after.ok:
+            self.conflict(
+                "mail_from_spf",
+                wanted,
+                txt.values,
+                f"the SPF record at {name} lacks include:{spf.SES_INCLUDE}, and adding it would make "
+                f"{after.verdict()} (a permanent error at every receiver)" + after.where(),
                 "flatten the SPF record (fewer include/a/mx terms), then run onboarding again",
             )
             return
@@ -293,13 +311,16 @@ def plan(
     retired: Sequence[RecordSet] = (),
     *,
     ours: Mapping[str, Sequence[str]] | None = None,
+    spf_cost: Callable[[str], spf.Cost] = spf.written_cost,
 ) -> Plan:
     """Compare the wanted records with the zone's.
 
     ``retired``: DKIM records of replaced tokens. ``ours``: what the ownership ledger says mailauth wrote, by
     ``name|TYPE`` (a DKIM name still holding mailauth's value from an earlier identity may be updated).
+    ``spf_cost``: what an SPF record costs a receiver, includes followed through public DNS
+    (:func:`mailauth.dnscheck.spf_coster`); the default counts only what is written (no DNS).
     """
-    planner = _Planner(existing, request.dmarc, ours or {})
+    planner = _Planner(existing, request.dmarc, ours or {}, spf_cost)
     for purpose, wanted in desired_records(request, identity):
         if purpose == "dkim":
             planner.dkim(wanted)

@@ -98,6 +98,34 @@ def _dmarc_findings(resolver: dns.resolver.Resolver, domain: str) -> list[AuditF
     return out
 
 
+def _spf_finding(resolver: dns.resolver.Resolver, name: str, value: str) -> AuditFinding:
+    """The MAIL FROM SPF record as a receiver evaluates it: its includes followed, its lookups counted."""
+    from mailauth.errors import DnsLookupError
+
+    try:
+        cost = dnscheck.spf_coster(resolver)(value)
+    except DnsLookupError as exc:
+        return AuditFinding(
+            check="mail_from.spf",
+            status="warn",
+            detail=f"SPF at {name}: {value}; its DNS lookups could not be counted: {exc}",
+            fix="check again when public DNS answers",
+        )
+    included = spf.includes(value, spf.SES_INCLUDE)
+    ok = included and cost.ok
+    why = cost.verdict() or (f"it does not include {spf.SES_INCLUDE}" if not included else "")
+    return AuditFinding(
+        check="mail_from.spf",
+        status="ok" if ok else "fail",
+        detail=f"SPF at {name}: {value} ({cost.lookups} DNS lookups, includes followed)"
+        + (f": {why}{cost.where()}" if not ok else ""),
+        fix=None
+        if ok
+        else f"include {spf.SES_INCLUDE} and stay within {spf.MAX_LOOKUPS} DNS lookups "
+        f"and {spf.MAX_VOID_LOOKUPS} void lookups, counted through every include",
+    )
+
+
 def audit(
     request: OnboardRequest, identity: IdentityInfo, resolver: dns.resolver.Resolver
 ) -> list[AuditFinding]:
@@ -151,18 +179,7 @@ def audit(
             )
         )
     else:
-        lookups = spf.lookup_count(spfs[0])
-        ok = spf.includes(spfs[0], spf.SES_INCLUDE) and lookups <= spf.MAX_LOOKUPS
-        findings.append(
-            AuditFinding(
-                check="mail_from.spf",
-                status="ok" if ok else "fail",
-                detail=f"SPF at {spf_check.name}: {spfs[0]} ({lookups} DNS lookups written)",
-                fix=None
-                if ok
-                else f"include {spf.SES_INCLUDE} and stay within {spf.MAX_LOOKUPS} DNS lookups",
-            )
-        )
+        findings.append(_spf_finding(resolver, spf_check.name, spfs[0]))
     return findings
 
 

@@ -177,10 +177,11 @@ def _ledger_conflict(domain: str, message: str) -> list[str]:
 
 def _dns_lookup(domain: str, message: str) -> list[str]:
     return [
-        f"Public DNS did not answer: {message}. For DNS hosted outside Route 53, mailauth plans the records "
-        "from what public DNS serves, and will not plan without an answer.",
-        f"Check that the domain's name servers answer (dig NS {domain}; dig TXT {domain}), then re-run the "
-        f"onboarding. {RERUN_SAFE}",
+        f"Public DNS did not answer: {message}. mailauth plans from what public DNS serves (for DNS hosted "
+        "outside Route 53, and for the domains an existing SPF record includes, whose lookups it counts), and "
+        "will not plan without an answer.",
+        f"Check that the name servers of the domain named above answer (dig NS {domain}; dig TXT {domain}), then "
+        f"re-run the onboarding. {RERUN_SAFE}",
     ]
 
 
