@@ -178,3 +178,63 @@ def test_txt_escapes_non_ascii_bytes_in_octal_as_route53_does() -> None:
     assert unquote('"caf\\303\\251"') == "café"
     # a backslash followed by digits that are not octal is an escaped character, not a byte
     assert unquote('"\\9a"') == "9a"
+
+
+def dmarc_world(records: dict[str, str]) -> dmarc.Fetch:
+    """_dmarc names and their one TXT record each (absent: nothing served)."""
+    return lambda name: (records[name],) if name in records else ()
+
+
+def test_a_subdomain_inherits_sp_else_p_of_its_organisational_domain() -> None:
+    fetch = dmarc_world({"_dmarc.example.co.uk": "v=DMARC1; p=reject; sp=quarantine"})
+    rfc7489, dmarcbis = dmarc.in_force("news.example.co.uk", fetch, "example.co.uk")
+    assert rfc7489 is not None and (rfc7489.source, rfc7489.policy) == ("example.co.uk", "quarantine")
+    assert dmarcbis is not None and (dmarcbis.source, dmarcbis.policy) == ("example.co.uk", "quarantine")
+    no_sp = dmarc_world({"_dmarc.example.co.uk": "v=DMARC1; p=reject"})
+    assert dmarc.in_force("news.example.co.uk", no_sp, "example.co.uk")[0].policy == "reject"  # type: ignore[union-attr]
+
+
+def test_rfc7489_and_the_dmarcbis_tree_walk_differ_below_an_intermediate_record() -> None:
+    fetch = dmarc_world(
+        {"_dmarc.example.com": "v=DMARC1; p=reject", "_dmarc.eu.example.com": "v=DMARC1; p=none"}
+    )
+    rfc7489, dmarcbis = dmarc.in_force("shop.eu.example.com", fetch, "example.com")
+    assert rfc7489 is not None and (rfc7489.source, rfc7489.policy) == ("example.com", "reject")
+    assert dmarcbis is not None and (dmarcbis.source, dmarcbis.policy) == ("eu.example.com", "none")
+    assert dmarc.strictest((rfc7489, dmarcbis)) == rfc7489
+
+
+def test_nothing_is_inherited_from_broken_or_doubled_records() -> None:
+    def doubled(name: str) -> tuple[str, ...]:
+        return ("v=DMARC1; p=reject", "v=DMARC1; p=none") if name == "_dmarc.example.com" else ()
+
+    assert dmarc.in_force("news.example.com", doubled, "example.com") == (None, None)
+    broken = dmarc_world({"_dmarc.example.com": "v=DMARC1; p=sometimes"})
+    assert dmarc.in_force("news.example.com", broken, "example.com") == (None, None)
+
+
+@given(st.data())
+def test_the_tree_walk_finds_the_nearest_parent_and_asks_at_most_eight_names(data: st.DataObject) -> None:
+    """Property: for a domain of 2..12 labels and records at random parents, DMARCbis applies the nearest parent's
+    record (sp= else p=), and no more than 8 names are asked in all (the domain's own record included)."""
+    prefix = data.draw(st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=10))
+    labels = [*prefix, "example", "com"]
+    domain = ".".join(labels)
+    parents = [".".join(labels[i:]) for i in range(1, len(labels))]
+    with_record = data.draw(st.sets(st.sampled_from(parents)))
+    policies = {p: data.draw(st.sampled_from(["none", "quarantine", "reject"])) for p in with_record}
+    asked: list[str] = []
+
+    def fetch(name: str) -> tuple[str, ...]:
+        asked.append(name)
+        parent = name.removeprefix("_dmarc.")
+        return (f"v=DMARC1; p={policies[parent]}",) if parent in policies else ()
+
+    # organisational = the domain itself: RFC 7489 asks nothing more, so every name asked is the walk's
+    _, walked = dmarc.in_force(domain, fetch, domain)
+    assert len(set(asked)) <= dmarc.TREE_WALK_MAX - 1  # the 8th query is the domain's own (the planner's)
+    candidates = parents if len(labels) <= dmarc.TREE_WALK_MAX else [p for p in parents if p.count(".") < 7]
+    expected = next((p for p in candidates[: dmarc.TREE_WALK_MAX - 1] if p in policies), None)
+    assert (walked.source if walked else None) == expected
+    if walked is not None:
+        assert walked.policy == policies[expected]  # type: ignore[index]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mailauth import records, spf
+from mailauth import dmarc, records, spf
 from mailauth.domain import dns_name
 from mailauth.models import IdentityInfo, Plan, RecordSet
 from mailauth.request import OnboardRequest
@@ -40,21 +40,28 @@ def plan(
     replace: bool = False,
     retired: tuple[RecordSet, ...] = (),
     internet: dict[str, str] | None = None,
+    inherited: records.Inherited = (None, None),
+    policy: str = "quarantine",
+    rua: tuple[str, ...] = (),
 ) -> Plan:
     """The plan against a zone of ``existing`` sets; ``internet``: the TXT record public DNS serves at each name an
     SPF record includes (given: includes are followed, as the workflow follows them; absent: what is written)."""
-    request = OnboardRequest(domain=DOMAIN, dmarc={"policy": "quarantine", "replace_existing": replace})
+    request = OnboardRequest(
+        domain=DOMAIN, dmarc={"policy": policy, "replace_existing": replace, "rua": list(rua)}
+    )
     zone: dict[str, list[RecordSet]] = {}
     for record in existing:
         zone.setdefault(dns_name(record.name), []).append(record)
     if internet is None:
-        return records.plan(request, IDENTITY, zone, retired)
+        return records.plan(request, IDENTITY, zone, retired, inherited=inherited)
     served = {"amazonses.com": "v=spf1 ip4:192.0.2.0/24 -all", **internet}
 
     def fetch(name: str) -> tuple[str, ...]:
         return (served[name],) if name in served else ()
 
-    return records.plan(request, IDENTITY, zone, retired, spf_cost=lambda value: spf.cost(value, fetch))
+    return records.plan(
+        request, IDENTITY, zone, retired, spf_cost=lambda value: spf.cost(value, fetch), inherited=inherited
+    )
 
 
 def change(p: Plan, name: str, rtype: str) -> tuple[str, tuple[str, ...]] | None:
@@ -244,6 +251,45 @@ def r24() -> None:
     assert kept(p, MAIL, "TXT") is None and "already a permanent error" in (conflict(p, MAIL) or "")
 
 
+def parent(policy: str, sp: str | None = None, how: str = "RFC 7489") -> dmarc.InForce:
+    record = f"v=DMARC1; p={policy}" + (f"; sp={sp}" if sp else "")
+    return dmarc.InForce(source="parent.example", record=record, policy=sp or policy, how=how)
+
+
+def r25() -> None:
+    for inherited in ((parent("reject"), None), (None, parent("quarantine", how="DMARCbis"))):
+        p = plan(inherited=inherited)  # requested: quarantine
+        assert change(p, DMARC, "TXT") is None
+        assert "inherited: p=" in (kept(p, "_dmarc.parent.example", "TXT") or "")
+    # the two readings differ: compared with the stricter, both reported
+    differ = plan(policy="quarantine", inherited=(parent("none"), parent("reject", how="DMARCbis")))
+    assert change(differ, DMARC, "TXT") is None
+    assert any("receivers differ" in n for n in differ.notes)
+
+
+def r26() -> None:
+    p = plan(policy="reject", inherited=(parent("quarantine"), None))
+    assert change(p, DMARC, "TXT") == ("CREATE", ('"v=DMARC1; p=reject"',))
+    assert any("is stricter, so it is published" in n for n in p.notes)
+    equal = plan(policy="quarantine", rua=("mailto:d@example.com",), inherited=(parent("quarantine"), None))
+    assert change(equal, DMARC, "TXT") is not None
+
+
+def r27() -> None:
+    assert change(plan(policy="none", inherited=(parent("none", sp="reject"), None)), DMARC, "TXT") is None
+    p = plan(policy="none", replace=True, inherited=(parent("none", sp="reject"), None))
+    assert change(p, DMARC, "TXT") == ("CREATE", ('"v=DMARC1; p=none"',))
+    assert any(n.startswith("WEAKER") for n in p.notes)
+
+
+def r28() -> None:
+    p = plan(rs(DMARC, "TXT", '"v=DMARC1; p=reject; sp=reject"'), replace=True)  # requested: quarantine
+    assert change(p, DMARC, "TXT") == ("UPSERT", ('"v=DMARC1; p=quarantine"',))
+    weaker = [n for n in p.notes if n.startswith("WEAKER")]
+    assert len(weaker) == 2 and "p=reject to p=quarantine" in weaker[0] and "subdomains" in weaker[1]
+    assert not [n for n in plan(rs(DMARC, "TXT", '"v=DMARC1; p=none"'), replace=True).notes if "WEAKER" in n]
+
+
 ROWS: dict[str, Callable[[], None]] = {
     f"R{i}": f
     for i, f in enumerate(
@@ -272,6 +318,10 @@ ROWS: dict[str, Callable[[], None]] = {
             r22,
             r23,
             r24,
+            r25,
+            r26,
+            r27,
+            r28,
         ],
         start=1,
     )

@@ -120,18 +120,37 @@ def check_records(
     for purpose, record in wanted:
         found, error = lookup(resolver, record.name, record.type)
         expected = expected_values(record)
-        checks.append(
-            DnsCheck(
-                name=record.name,
-                type=record.type,
-                purpose=purpose,
-                expected=expected,
-                found=found,
-                ok=_ok(purpose, expected, found),
-                error=error,
-            )
+        check = DnsCheck(
+            name=record.name,
+            type=record.type,
+            purpose=purpose,
+            expected=expected,
+            found=found,
+            ok=_ok(purpose, expected, found),
+            error=error,
         )
+        if purpose == "dmarc" and not any(dmarc.is_dmarc(v) for v in found) and error in (None, "NXDOMAIN"):
+            check = _inherited_dmarc(resolver, check)
+        checks.append(check)
     return checks
+
+
+def _inherited_dmarc(resolver: dns.resolver.Resolver, check: DnsCheck) -> DnsCheck:
+    """A domain with no DMARC record of its own is covered by the policy it inherits when that is at least as
+    strict as the one requested (what the planner decided: docs/merge-rules.md R25): the check names the record
+    that applies."""
+    from mailauth.errors import DnsLookupError
+
+    requested = dmarc.parse(check.expected[0]).policy if check.expected else None
+    try:
+        applies = dmarc.strictest(dmarc_in_force(resolver, check.name.removeprefix("_dmarc.")))
+    except DnsLookupError:
+        return check
+    if applies is None or requested is None or dmarc.stronger(requested, applies.policy):
+        return check
+    return check.model_copy(
+        update={"name": f"_dmarc.{applies.source}", "found": (applies.record,), "ok": True}
+    )
 
 
 def public_name_servers(
@@ -145,21 +164,37 @@ def spf_coster(resolver: dns.resolver.Resolver) -> Callable[[str], spf.Cost]:
     """What an SPF record costs a receiver (:func:`mailauth.spf.cost`), its includes read from public DNS through
     ``resolver`` (each name once). A lookup that got no answer raises DnsLookupError: mailauth does not count, or
     plan, on a guess."""
+    fetch = txt_fetch(resolver, "which an SPF record includes")
+    return lambda value: spf.cost(value, fetch)
+
+
+def txt_fetch(resolver: dns.resolver.Resolver, why: str) -> Callable[[str], tuple[str, ...]]:
+    """The TXT strings served at a name (each name asked once; NXDOMAIN or no TXT: empty). A lookup that got no
+    answer raises DnsLookupError, saying ``why`` mailauth asked: mailauth does not plan on a guess."""
     from mailauth.errors import DnsLookupError
 
     answers: dict[str, tuple[str, ...]] = {}
 
-    def fetch(domain: str) -> tuple[str, ...]:
-        if domain not in answers:
-            values, error = lookup(resolver, domain, "TXT")
+    def fetch(name: str) -> tuple[str, ...]:
+        if name not in answers:
+            values, error = lookup(resolver, name, "TXT")
             if error not in (None, "NXDOMAIN"):
-                raise DnsLookupError(
-                    f"public DNS did not answer for TXT {domain} ({error}), which an SPF record includes"
-                )
-            answers[domain] = values
-        return answers[domain]
+                raise DnsLookupError(f"public DNS did not answer for TXT {name} ({error}), {why}")
+            answers[name] = values
+        return answers[name]
 
-    return lambda value: spf.cost(value, fetch)
+    return fetch
+
+
+def dmarc_in_force(
+    resolver: dns.resolver.Resolver, domain: str
+) -> tuple[dmarc.InForce | None, dmarc.InForce | None]:
+    """The DMARC policy receivers apply to ``domain`` while it has no record of its own, by RFC 7489 and by
+    DMARCbis (:func:`mailauth.dmarc.in_force`), read from public DNS."""
+    from mailauth.domain import organisational_domain
+
+    fetch = txt_fetch(resolver, "needed to find the DMARC policy the domain inherits")
+    return dmarc.in_force(domain, fetch, organisational_domain(domain))
 
 
 def served_records(resolver: dns.resolver.Resolver, names: Iterable[str]) -> dict[str, list[RecordSet]]:

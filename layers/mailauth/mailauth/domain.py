@@ -170,6 +170,12 @@ def validate_mailto(value: str) -> str:
     return f"mailto:{local}@{host}{size}"
 
 
+def organisational_domain(name: str) -> str:
+    """RFC 7489 3.2: the public suffix plus one label (``news.example.co.uk`` -> ``example.co.uk``), by the Public
+    Suffix List the layer ships (publicsuffixlist)."""
+    return str(_psl().privatesuffix(name) or name)
+
+
 def dns_name(name: str) -> str:
     """The form mailauth compares DNS names (and MX/CNAME targets) in: no surrounding space, lower case, no
     trailing dot. Not a validation: :func:`normalise_domain` is for names users type."""

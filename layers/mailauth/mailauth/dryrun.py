@@ -131,7 +131,14 @@ def plan_before_writes(
         found = dnscheck.served_records(resolver, names)
     else:
         found = route53.records_at(zone.hosted_zone_id, names)
-    plan = records.plan(request, identity, found, ours=ours or {}, spf_cost=dnscheck.spf_coster(resolver))
+    plan = records.plan(
+        request,
+        identity,
+        found,
+        ours=ours or {},
+        spf_cost=dnscheck.spf_coster(resolver),
+        inherited=dnscheck.dmarc_in_force(resolver, request.domain),
+    )
     return ("new" if existing is None else "adopt"), plan, notes
 
 

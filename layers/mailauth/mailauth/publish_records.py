@@ -49,8 +49,17 @@ def make_plan(
     names = records.record_names(request, identity) | {r.name for r in retired}
     existing = route53.records_at(zone.hosted_zone_id, names)
     ours = {k: e.after for k, e in (domain_ledger or {}).items()}
-    spf_cost = dnscheck.spf_coster(dnscheck.make_resolver(nameservers))
-    return records.plan(request, identity, existing, retired, ours=ours, spf_cost=spf_cost), existing
+    resolver = dnscheck.make_resolver(nameservers)
+    plan = records.plan(
+        request,
+        identity,
+        existing,
+        retired,
+        ours=ours,
+        spf_cost=dnscheck.spf_coster(resolver),
+        inherited=dnscheck.dmarc_in_force(resolver, request.domain),
+    )
+    return plan, existing
 
 
 def check_batch_size(plan: Plan) -> None:
@@ -210,7 +219,13 @@ def publish_external(
 
     resolver = dnscheck.make_resolver(nameservers)
     served = dnscheck.served_records(resolver, records.record_names(request, identity))
-    plan = records.plan(request, identity, served, spf_cost=dnscheck.spf_coster(resolver))
+    plan = records.plan(
+        request,
+        identity,
+        served,
+        spf_cost=dnscheck.spf_coster(resolver),
+        inherited=dnscheck.dmarc_in_force(resolver, request.domain),
+    )
     if plan.conflicts:
         raise RecordConflictError(conflict_message(plan, identity_changed(request, identity)))
     return PublishResult(

@@ -17,6 +17,8 @@ from mailauth.txt import quote, unquote
 
 DEFAULT_TTL = 300
 SPF_VALUE = f"v=spf1 include:{spf.SES_INCLUDE} ~all"
+#: the DMARC policy a domain inherits (RFC 7489, DMARCbis), either None: what the planner weighs the request against
+Inherited = tuple[dmarc.InForce | None, dmarc.InForce | None]
 
 
 def mail_from_mx_host(region: str) -> str:
@@ -76,9 +78,11 @@ class _Planner:
         request_dmarc: DmarcSettings,
         ours: Mapping[str, Sequence[str]],
         spf_cost: Callable[[str], spf.Cost],
+        inherited: Inherited,
     ) -> None:
         self.request_dmarc = request_dmarc
         self.spf_cost = spf_cost
+        self.inherited = inherited
         self.ours = {k.lower(): [dns_name(v) for v in vs] for k, vs in ours.items()}
         self.existing = {dns_name(name): list(sets) for name, sets in existing.items()}
         self.changes: list[RecordChange] = []
@@ -164,11 +168,13 @@ class _Planner:
             self.keep("dmarc", cnames[0], f"DMARC is delegated by CNAME to {cnames[0].values[0]}; kept as is")
             return
         txt = next(iter(self.at(wanted.name, "TXT")), None)
+        values = [unquote(v) for v in txt.values] if txt else []
+        found = [v for v in values if dmarc.is_dmarc(v)]
+        if not found and self.inherited_applies(wanted):
+            return
         if txt is None:
             self.create("dmarc", wanted, "DMARC policy")
             return
-        values = [unquote(v) for v in txt.values]
-        found = [v for v in values if dmarc.is_dmarc(v)]
         if found and self.request_dmarc.replace_existing:
             self.replace_dmarc(txt, wanted, found, settings_text)
             return
@@ -192,6 +198,22 @@ class _Planner:
             "dmarc", txt, (*txt.values, *wanted.values), "DMARC value added beside existing TXT values"
         )
 
+    def inherited_applies(self, wanted: RecordSet) -> bool:
+        """For a name with no DMARC record: whether the policy the domain inherits decides that nothing is
+        published (:func:`mailauth.dmarc.weigh_inherited`; docs/merge-rules.md R25-R27)."""
+        domain = dns_name(wanted.name).removeprefix("_dmarc.")
+        decision = dmarc.weigh_inherited(domain, self.inherited, self.request_dmarc)
+        self.notes += decision.notes
+        if decision.applies is None:
+            return False
+        source = decision.applies
+        self.keep(
+            "dmarc",
+            RecordSet(name=f"_dmarc.{source.source}", type="TXT", values=(quote(source.record),)),
+            decision.reason,
+        )
+        return True
+
     def replace_dmarc(self, txt: RecordSet, wanted: RecordSet, found: list[str], settings_text: str) -> None:
         """dmarc.replace_existing: the requested DMARC value instead of the existing one(s); other TXT kept."""
         if [v.replace(" ", "") for v in found] == [settings_text.replace(" ", "")]:
@@ -201,6 +223,8 @@ class _Planner:
         why = f"replaces {len(found)} existing DMARC record(s), as dmarc.replace_existing asks"
         self.upsert("dmarc", txt, (*others, *wanted.values), why)
         self.notes.append(f"DMARC at {dns_name(wanted.name)} replaced; it was {' | '.join(found)!r}")
+        if len(found) == 1:
+            self.notes += dmarc.weakening(dns_name(wanted.name), found[0], settings_text)
 
     def mail_from_mx(self, wanted: RecordSet) -> None:
         if self.cname_blocks("mail_from_mx", wanted):
@@ -312,15 +336,17 @@ def plan(
     *,
     ours: Mapping[str, Sequence[str]] | None = None,
     spf_cost: Callable[[str], spf.Cost] = spf.written_cost,
+    inherited: Inherited = (None, None),
 ) -> Plan:
     """Compare the wanted records with the zone's.
 
     ``retired``: DKIM records of replaced tokens. ``ours``: what the ownership ledger says mailauth wrote, by
     ``name|TYPE`` (a DKIM name still holding mailauth's value from an earlier identity may be updated).
     ``spf_cost``: what an SPF record costs a receiver, includes followed through public DNS
-    (:func:`mailauth.dnscheck.spf_coster`); the default counts only what is written (no DNS).
+    (:func:`mailauth.dnscheck.spf_coster`); the default counts only what is written (no DNS). ``inherited``: the
+    DMARC policy the domain inherits by RFC 7489 and by DMARCbis (:func:`mailauth.dnscheck.dmarc_in_force`).
     """
-    planner = _Planner(existing, request.dmarc, ours or {}, spf_cost)
+    planner = _Planner(existing, request.dmarc, ours or {}, spf_cost, inherited)
     for purpose, wanted in desired_records(request, identity):
         if purpose == "dkim":
             planner.dkim(wanted)

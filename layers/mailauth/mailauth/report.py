@@ -42,9 +42,22 @@ def ses_recommendations(ses: Ses, identity: IdentityInfo) -> tuple[tuple[Recomme
     return found, (None if found else NO_RECOMMENDATIONS)
 
 
+def _inherited(resolver: dns.resolver.Resolver, domain: str) -> dmarc.InForce | None:
+    """The DMARC policy a domain without a record of its own inherits (the stricter reading), or None."""
+    from mailauth.errors import DnsLookupError
+
+    try:
+        return dmarc.strictest(dnscheck.dmarc_in_force(resolver, domain))
+    except DnsLookupError:
+        return None
+
+
 def _dmarc_findings(resolver: dns.resolver.Resolver, domain: str) -> list[AuditFinding]:
     values, error = dnscheck.lookup(resolver, f"_dmarc.{domain}", "TXT")
     found = [v for v in values if dmarc.is_dmarc(v)]
+    inherited = _inherited(resolver, domain) if not found and error in (None, "NXDOMAIN") else None
+    if inherited is not None:
+        found = [inherited.record]
     if len(found) != 1:
         detail = "no DMARC record is served" if not found else f"{len(found)} DMARC records: none applies"
         return [
@@ -61,7 +74,12 @@ def _dmarc_findings(resolver: dns.resolver.Resolver, domain: str) -> list[AuditF
         for e in parsed.errors
     ]
     if not parsed.errors:
-        out.append(AuditFinding(check="dmarc", status="ok", detail=f"DMARC record: {found[0]}"))
+        detail = (
+            f"DMARC record: {found[0]}"
+            if inherited is None
+            else f"no DMARC record at _dmarc.{domain}: receivers apply {inherited.sentence()}"
+        )
+        out.append(AuditFinding(check="dmarc", status="ok", detail=detail))
     if (parsed.policy or "").lower() == "none":
         out.append(
             AuditFinding(

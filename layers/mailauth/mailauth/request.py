@@ -86,7 +86,8 @@ class DmarcSettings(Strict):
     ruf: tuple[str, ...] = ()
     adkim: Literal["r", "s"] | None = None
     aspf: Literal["r", "s"] | None = None
-    #: replace an existing DMARC record at _dmarc (otherwise it is kept unchanged, whatever its policy)
+    #: replace an existing DMARC record at _dmarc (otherwise it is kept unchanged, whatever its policy), or publish
+    #: a policy weaker than the one the domain inherits from a parent (otherwise the inherited one stays in force)
     replace_existing: bool = False
 
     @field_validator("rua", "ruf", mode="before")
