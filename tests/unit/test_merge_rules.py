@@ -290,6 +290,13 @@ def r28() -> None:
     assert not [n for n in plan(rs(DMARC, "TXT", '"v=DMARC1; p=none"'), replace=True).notes if "WEAKER" in n]
 
 
+def r29() -> None:
+    existing = rs(MAIL, "TXT", '"v=spf1 include:_spf.provider.example -all"')
+    p = plan(existing, internet={"_spf.provider.example": "v=spf1 include:amazonses.com ~all"})
+    assert change(p, MAIL, "TXT") is None
+    assert "reaches, through its includes, amazonses.com" in (kept(p, MAIL, "TXT") or "")
+
+
 ROWS: dict[str, Callable[[], None]] = {
     f"R{i}": f
     for i, f in enumerate(
@@ -322,6 +329,7 @@ ROWS: dict[str, Callable[[], None]] = {
             r26,
             r27,
             r28,
+            r29,
         ],
         start=1,
     )

@@ -64,6 +64,7 @@ def lookup(resolver: dns.resolver.Resolver, name: str, rtype: str) -> tuple[tupl
     """Values served at ``name``/``rtype`` in mailauth's compare form, and an error label or None.
 
     CNAME: the target (lower case, no dot). MX: ``pref host``. TXT: the joined character-strings. NS: hosts.
+    A, AAAA: addresses.
     """
     import dns.exception
     import dns.resolver
@@ -88,6 +89,8 @@ def lookup(resolver: dns.resolver.Resolver, name: str, rtype: str) -> tuple[tupl
             values.append(b"".join(rdata.strings).decode("utf-8", errors="replace"))
         elif rtype == "MX":
             values.append(f"{rdata.preference} {str(rdata.exchange).lower().rstrip('.')}")
+        elif rtype in ("A", "AAAA"):
+            values.append(str(rdata.address))
         else:
             values.append(str(rdata.target).lower().rstrip("."))
     return tuple(sorted(values)), None

@@ -287,9 +287,10 @@ class _Planner:
                 "onboarding again",
             )
             return
-        if spf.includes(current, spf.SES_INCLUDE):
+        if spf.includes(current, spf.SES_INCLUDE) or spf.SES_INCLUDE in before.reaches:
+            how = "includes" if spf.includes(current, spf.SES_INCLUDE) else "reaches, through its includes,"
             self.keep(
-                "mail_from_spf", txt, f"SPF already includes {spf.SES_INCLUDE} ({before.lookups} DNS lookups)"
+                "mail_from_spf", txt, f"SPF already {how} {spf.SES_INCLUDE} ({before.lookups} DNS lookups)"
             )
             return
         new_value = spf.merge_include(current, spf.SES_INCLUDE)

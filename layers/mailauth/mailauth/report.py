@@ -98,6 +98,7 @@ def _dmarc_findings(resolver: dns.resolver.Resolver, domain: str) -> list[AuditF
                 fix="add rua=mailto:<address> to see who sends as your domain",
             )
         )
+    out += _dropped_tags(parsed) + _report_mailboxes(resolver, parsed)
     for uri in filter(None, (u.strip() for u in parsed.tags.get("rua", "").split(","))):
         target = uri.split("@", 1)[-1].split("!", 1)[0].lower()
         if target and not (
@@ -116,6 +117,55 @@ def _dmarc_findings(resolver: dns.resolver.Resolver, domain: str) -> list[AuditF
     return out
 
 
+#: tags the revision of DMARC (DMARCbis) removes: receivers that follow it ignore them
+DROPPED_TAGS = {
+    "pct": "receivers that follow DMARCbis apply the policy to all failing mail, whatever pct= says",
+    "rf": "failure reports have one format; rf= is ignored",
+    "ri": "receivers choose the aggregate report interval; ri= is ignored",
+}
+
+
+def _dropped_tags(parsed: dmarc.ParsedDmarc) -> list[AuditFinding]:
+    return [
+        AuditFinding(
+            check=f"dmarc.{tag}",
+            status="warn",
+            detail=f"{tag}={parsed.tags[tag]}: DMARCbis removes this tag; {why}",
+            fix=f"remove {tag}= from the DMARC record"
+            + ("; to roll out gradually, use p= steps instead" if tag == "pct" else ""),
+        )
+        for tag, why in DROPPED_TAGS.items()
+        if tag in parsed.tags
+    ]
+
+
+def _report_mailboxes(resolver: dns.resolver.Resolver, parsed: dmarc.ParsedDmarc) -> list[AuditFinding]:
+    """A rua/ruf mailbox whose domain has no MX (nor an address, RFC 5321's implicit MX): reports to it bounce."""
+    out: list[AuditFinding] = []
+    seen: set[str] = set()
+    for tag in ("rua", "ruf"):
+        for uri in filter(None, (u.strip() for u in parsed.tags.get(tag, "").split(","))):
+            target = uri.split("@", 1)[-1].split("!", 1)[0].lower().rstrip(".")
+            if not target or target in seen:
+                continue
+            seen.add(target)
+            mx, mx_error = dnscheck.lookup(resolver, target, "MX")
+            if mx or mx_error not in (None, "NXDOMAIN"):
+                continue
+            address, _ = dnscheck.lookup(resolver, target, "A")
+            if not address:
+                out.append(
+                    AuditFinding(
+                        check=f"dmarc.{tag}.mailbox",
+                        status="warn",
+                        detail=f"{tag}= sends reports to {target}, which has no MX record (nor an address): they "
+                        "cannot be delivered",
+                        fix=f"use a mailbox at a domain that receives mail, or give {target} an MX record",
+                    )
+                )
+    return out
+
+
 def _spf_finding(resolver: dns.resolver.Resolver, name: str, value: str) -> AuditFinding:
     """The MAIL FROM SPF record as a receiver evaluates it: its includes followed, its lookups counted."""
     from mailauth.errors import DnsLookupError
@@ -129,9 +179,11 @@ def _spf_finding(resolver: dns.resolver.Resolver, name: str, value: str) -> Audi
             detail=f"SPF at {name}: {value}; its DNS lookups could not be counted: {exc}",
             fix="check again when public DNS answers",
         )
-    included = spf.includes(value, spf.SES_INCLUDE)
+    included = spf.includes(value, spf.SES_INCLUDE) or spf.SES_INCLUDE in cost.reaches
     ok = included and cost.ok
-    why = cost.verdict() or (f"it does not include {spf.SES_INCLUDE}" if not included else "")
+    why = cost.verdict() or (
+        f"it does not reach {spf.SES_INCLUDE}, directly or through an include" if not included else ""
+    )
     return AuditFinding(
         check="mail_from.spf",
         status="ok" if ok else "fail",

@@ -51,6 +51,8 @@ class Cost:
     chain: tuple[str, ...] = ()
     #: why the record is already a permerror, or None
     problems: tuple[str, ...] = field(default=())
+    #: every domain whose record the evaluation reads through include or redirect (nested ones too)
+    reaches: frozenset[str] = frozenset()
 
     @property
     def ok(self) -> bool:
@@ -91,6 +93,7 @@ def cost(value: str, fetch: Fetch, *, _seen: tuple[str, ...] = ()) -> Cost:
     lookups, void = 0, 0
     chain: list[str] = []
     problems: list[str] = []
+    reached: set[str] = set()
     written = terms(value)
     has_all = any(_ALL.match(t) for t in written)
     for term in written:
@@ -118,13 +121,16 @@ def cost(value: str, fetch: Fetch, *, _seen: tuple[str, ...] = ()) -> Cost:
             problems.append(f"{term}: {domain} publishes {len(served)} SPF records")
             continue
         nested = cost(served[0], fetch, _seen=(*_seen, domain))
+        reached |= {domain, *nested.reaches}
         lookups += nested.lookups
         void += nested.void
         problems += nested.problems
         if nested.lookups:
             chain.append(f"{term} ({1 + nested.lookups} lookups)")
             chain += [f"  {line}" for line in nested.chain]
-    return Cost(lookups=lookups, void=void, chain=tuple(chain), problems=tuple(problems))
+    return Cost(
+        lookups=lookups, void=void, chain=tuple(chain), problems=tuple(problems), reaches=frozenset(reached)
+    )
 
 
 def includes(value: str, domain: str) -> bool:
