@@ -19,7 +19,10 @@ def test_plan_against_a_scenario_text(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 0
     assert out.startswith("Plan for example.com: READY")
     assert "CREATE MX    mail.example.com  10 feedback-smtp.us-east-1.amazonses.com" in out
-    assert "TXT   _dmarc.example.com" in out and "kept unchanged (stronger than requested)" in out
+    assert (
+        "TXT   _dmarc.example.com" in out
+        and "kept unchanged (its policy is stricter than the requested one)" in out
+    )
 
 
 def test_plan_json_and_exit_code_for_conflicts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

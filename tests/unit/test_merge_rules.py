@@ -109,7 +109,7 @@ def r4() -> None:
 def r5() -> None:
     p = plan(rs(DMARC, "TXT", '"v=DMARC1; p=none"'))
     assert "weaker" in (kept(p, DMARC, "TXT") or "") and change(p, DMARC, "TXT") is None
-    assert "stronger" in (kept(plan(rs(DMARC, "TXT", '"v=DMARC1; p=reject"')), DMARC, "TXT") or "")
+    assert "stricter than" in (kept(plan(rs(DMARC, "TXT", '"v=DMARC1; p=reject"')), DMARC, "TXT") or "")
 
 
 def r6() -> None:

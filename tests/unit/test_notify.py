@@ -208,8 +208,10 @@ def test_invalid_request_with_a_raw_domain(domain: Any, shown: str) -> None:
     ("error", "expected"),
     [
         ("NoPublicZoneError", "Create a public Route 53 hosted zone for example.com"),
+        ("NoPublicZoneError", 'submit it with "dns": "external"'),
         ("PrivateZoneOnlyError", "pass hosted_zone_id"),
         ("AwsThrottledError", "Re-run later"),
+        ("AwsThrottledError", "To re-run, POST /domains with the same request"),
         (
             "DnsLookupError",
             "Check that the name servers of the domain named above answer (dig NS example.com",
@@ -500,3 +502,34 @@ def test_request_content_cannot_put_a_link_into_a_notification(domain: str) -> N
     assert (
         message.chatbot["content"]["description"].count("<https://") == 1
     )  # only mailauth's own console link
+
+
+def test_a_record_kept_that_is_not_what_was_requested_is_never_listed_as_already_right() -> None:
+    event = load("success")
+    dmarc_kept = {
+        "record": {
+            "name": "_dmarc.example.com",
+            "type": "TXT",
+            "ttl": 300,
+            "values": ['"v=DMARC1; p=reject"'],
+        },
+        "purpose": "dmarc",
+        "reason": "an existing DMARC record is kept unchanged (its policy is stricter than the requested one)",
+        "as_requested": False,
+    }
+    mx_kept = {
+        "record": {
+            "name": "mail.example.com",
+            "type": "MX",
+            "ttl": 300,
+            "values": ["10 feedback-smtp.us-east-1.amazonses.com"],
+        },
+        "purpose": "mail_from_mx",
+        "reason": "already points at the SES feedback endpoint",
+    }
+    event["publish"]["kept"] = [dmarc_kept, mx_kept]
+    text = composed(event).email_text
+    right = text.split("Records already right, kept (1):", 1)[1].split("Records kept as they are", 1)[0]
+    assert "mail.example.com" in right and "_dmarc.example.com" not in right
+    other = text.split("Records kept as they are, not as requested (1):", 1)[1]
+    assert "_dmarc.example.com" in other.split("\n\n", 1)[0]

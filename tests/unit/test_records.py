@@ -97,7 +97,7 @@ def test_existing_dmarc_is_kept_and_reported() -> None:
     plan = records.plan(REQUEST, IDENTITY, existing)
     assert not any(c.purpose == "dmarc" for c in plan.changes)
     kept = next(k for k in plan.kept if k.purpose == "dmarc")
-    assert "stronger" in kept.reason
+    assert "stricter than" in kept.reason and not kept.as_requested
     assert any("kept" in n and "p=reject" in n for n in plan.notes)
 
 

@@ -106,6 +106,11 @@ class KeptRecord(Strict):
     record: RecordSet
     purpose: Purpose
     reason: str
+    #: False: kept as it is although it is not what was requested (an existing DMARC policy, a delegated or
+    #: inherited one): a report never lists it as "already right"
+    as_requested: bool = True
+    #: True: a record at another domain's name that applies to this one (an inherited DMARC policy)
+    elsewhere: bool = False
 
 
 class Conflict(Strict):

@@ -168,7 +168,13 @@ def _plan_and_change(
         raise RecordConflictError(conflict_message(plan, identity_changed(request, identity)))
     check_batch_size(plan)
     entries = ledger.record(domain_ledger.entries, plan.changes, existing)
-    relies = tuple(sorted({ledger.key(k.record.name, k.record.type) for k in plan.kept} - set(entries)))
+    # a policy inherited from another domain's record is not one of this domain's sets: its owner's offboarding
+    # removes it as usual
+    relies = tuple(
+        sorted(
+            {ledger.key(k.record.name, k.record.type) for k in plan.kept if not k.elsewhere} - set(entries)
+        )
+    )
     written = domain_ledger
     if (
         plan.changes or domain_ledger.version == 0 or relies != domain_ledger.relies

@@ -117,8 +117,20 @@ class _Planner:
         record = RecordSet(name=current.name, type=current.type, ttl=current.ttl, values=values)
         self.changes.append(RecordChange(action="UPSERT", record=record, purpose=purpose, reason=reason))
 
-    def keep(self, purpose: Purpose, record: RecordSet, reason: str) -> None:
-        self.kept.append(KeptRecord(record=record, purpose=purpose, reason=reason))
+    def keep(
+        self,
+        purpose: Purpose,
+        record: RecordSet,
+        reason: str,
+        *,
+        as_requested: bool = True,
+        elsewhere: bool = False,
+    ) -> None:
+        self.kept.append(
+            KeptRecord(
+                record=record, purpose=purpose, reason=reason, as_requested=as_requested, elsewhere=elsewhere
+            )
+        )
 
     def cname_blocks(self, purpose: Purpose, wanted: RecordSet) -> bool:
         cnames = self.at(wanted.name, "CNAME")
@@ -165,7 +177,12 @@ class _Planner:
     def dmarc(self, wanted: RecordSet, settings_text: str) -> None:
         cnames = self.at(wanted.name, "CNAME")
         if cnames:
-            self.keep("dmarc", cnames[0], f"DMARC is delegated by CNAME to {cnames[0].values[0]}; kept as is")
+            self.keep(
+                "dmarc",
+                cnames[0],
+                f"DMARC is delegated by CNAME to {cnames[0].values[0]}; kept as is",
+                as_requested=False,
+            )
             return
         txt = next(iter(self.at(wanted.name, "TXT")), None)
         values = [unquote(v) for v in txt.values] if txt else []
@@ -179,7 +196,7 @@ class _Planner:
             self.replace_dmarc(txt, wanted, found, settings_text)
             return
         if len(found) > 1:
-            self.keep("dmarc", txt, "kept unchanged")
+            self.keep("dmarc", txt, "kept unchanged, though receivers apply none of them", as_requested=False)
             self.notes.append(
                 f"{dns_name(wanted.name)} has {len(found)} DMARC records, so receivers apply none of them; delete "
                 "all but one, or pass dmarc.replace_existing to have mailauth publish only the requested one"
@@ -187,8 +204,17 @@ class _Planner:
             return
         if found:
             strength = dmarc.compare(found[0], self.request_dmarc)
-            self.keep("dmarc", txt, f"an existing DMARC record is kept unchanged ({strength} than requested)")
-            if found[0].replace(" ", "") != settings_text.replace(" ", ""):
+            same = found[0].replace(" ", "") == settings_text.replace(" ", "")
+            how = {"stronger": "stricter than", "weaker": "weaker than", "equal": "as strict as"}[strength]
+            self.keep(
+                "dmarc",
+                txt,
+                "already the requested DMARC record"
+                if same
+                else f"an existing DMARC record is kept unchanged (its policy is {how} the requested one)",
+                as_requested=same,
+            )
+            if not same:
                 self.notes.append(
                     f"existing DMARC at {dns_name(wanted.name)} kept: {found[0]!r} (requested {settings_text!r}; "
                     f"the existing policy is {strength}; pass dmarc.replace_existing to replace it)"
@@ -211,6 +237,8 @@ class _Planner:
             "dmarc",
             RecordSet(name=f"_dmarc.{source.source}", type="TXT", values=(quote(source.record),)),
             decision.reason,
+            as_requested=False,
+            elsewhere=True,
         )
         return True
 

@@ -27,7 +27,9 @@ from mailauth.notify.state import NotifyOutcome, domain_of, error_name, error_te
 from mailauth.notify.text import list_items, record_line
 
 RERUN_SAFE = (
-    "Re-running is safe: mailauth adopts the existing identity and keeps records that are already right."
+    "Re-running is safe: mailauth adopts the existing identity and keeps records that are already right. To re-run, "
+    "POST /domains with the same request (or send the same event again); scripts/mailauth plan DOMAIN shows first "
+    "what it would change."
 )
 
 #: botocore's ClientError text for the access-denied codes of the services mailauth calls
@@ -160,6 +162,9 @@ def _no_public_zone(domain: str, message: str) -> list[str]:
         message,
         f"Create a public Route 53 hosted zone for {domain} (or a parent domain) and delegate it at the "
         "registrar, or pass hosted_zone_id naming the public zone to use; then submit again.",
+        f'If the DNS of {domain} is hosted outside Route 53, submit it with "dns": "external" (mailauth then '
+        'sends you the records to create there and verifies what public DNS serves), or "dns": "auto" (a '
+        "Route 53 zone when there is one, external otherwise).",
     ]
 
 

@@ -60,11 +60,19 @@ def _done_section(state: NotifyInput) -> list[str]:
         f"    {c.action} {record_line(c.record.name, c.record.type, c.record.values)}  [{c.purpose}: {c.reason}]"
         for c in published.changes
     ] or ["    none"]
-    lines.append(f"  Records already right, kept ({len(published.kept)}):")
+    right = [k for k in published.kept if k.as_requested]
+    lines.append(f"  Records already right, kept ({len(right)}):")
     lines += [
         f"    {record_line(k.record.name, k.record.type, k.record.values)}  [{k.purpose}: {k.reason}]"
-        for k in published.kept
+        for k in right
     ] or ["    none"]
+    other = [k for k in published.kept if not k.as_requested]
+    if other:
+        lines.append(f"  Records kept as they are, not as requested ({len(other)}):")
+        lines += [
+            f"    {record_line(k.record.name, k.record.type, k.record.values)}  [{k.purpose}: {k.reason}]"
+            for k in other
+        ]
     if published.notes:
         lines.append("  Notes:")
         lines += bullets(published.notes, "    ")
