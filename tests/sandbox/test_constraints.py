@@ -558,8 +558,8 @@ def test_requests_built_by_mailauths_own_adapters_have_no_violations() -> None:
     from mailauth.aws.route53 import Route53
     from mailauth.aws.ses import Ses
     from mailauth.models import IdentityInfo, RecordChange
-    from mailauth.records import desired_records
     from mailauth.request import OnboardRequest
+    from mailauth.wanted import desired_records
 
     ses = Recorder("sesv2", {"CreateEmailIdentity": {"DkimAttributes": {"Tokens": list(TOKENS)}}})
     adapter = Ses(ses, sleep=lambda _: None)

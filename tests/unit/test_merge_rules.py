@@ -297,6 +297,26 @@ def r29() -> None:
     assert "reaches, through its includes, amazonses.com" in (kept(p, MAIL, "TXT") or "")
 
 
+def r30() -> None:
+    weighted = RecordSet(
+        name=MAIL, type="TXT", values=('"v=spf1 -all"',), routing="weighted (SetIdentifier a)"
+    )
+    explanation = conflict(plan(weighted), MAIL) or ""
+    assert "TXT weighted (SetIdentifier a)" in explanation and change(plan(weighted), MAIL, "TXT") is None
+
+
+def r31() -> None:
+    alias = RecordSet(name=DMARC, type="TXT", values=("ALIAS x.example.net",), routing="alias")
+    assert "TXT alias" in (conflict(plan(alias), DMARC) or "")
+
+
+def r32() -> None:
+    p = plan(rs("*.example.com", "MX", "10 catchall.example.net."))
+    assert change(p, MAIL, "MX") is not None  # the MAIL FROM name is created as usual
+    assert any("wildcard MX *.example.com answers for mail.example.com" in n for n in p.notes)
+    assert any("answers for _dmarc.example.com" in n for n in p.notes)
+
+
 ROWS: dict[str, Callable[[], None]] = {
     f"R{i}": f
     for i, f in enumerate(
@@ -330,6 +350,9 @@ ROWS: dict[str, Callable[[], None]] = {
             r27,
             r28,
             r29,
+            r30,
+            r31,
+            r32,
         ],
         start=1,
     )

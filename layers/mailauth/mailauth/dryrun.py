@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from mailauth import records
+from mailauth import records, wanted
 from mailauth.aws.route53 import Route53
 from mailauth.aws.ses import Ses
 from mailauth.errors import MailauthError, RecordConflictError
@@ -121,7 +121,7 @@ def plan_before_writes(
             signing_hosted_zone=str(dkim.get("SigningHostedZone") or DEFAULT_SIGNING_ZONE),
             mail_from_domain=request.mail_from_domain,
         )
-    names = records.record_names(request, identity)
+    names = wanted.record_names(request, identity)
     if existing is None:
         names = {n for n in names if "._domainkey." not in n}
     from mailauth import dnscheck

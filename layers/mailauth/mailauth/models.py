@@ -93,6 +93,9 @@ class RecordSet(Strict):
     type: str = Field(description="CNAME, TXT or MX for what mailauth writes; any type for what it reads")
     ttl: int = 300
     values: tuple[str, ...]
+    #: read from a zone only: the routing of a set that has a SetIdentifier ("weighted (SetIdentifier a)"), or
+    #: "alias" for an alias record (its value is ``ALIAS <target>``); mailauth writes simple sets only
+    routing: str | None = None
 
 
 class RecordChange(Strict):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailauth import ledger, records
+from mailauth import ledger, records, wanted
 from mailauth.aws.route53 import Route53
 from mailauth.errors import ChangeBatchTooLargeError, ChangeNotInSyncError, RecordConflictError
 from mailauth.ledger import LedgerStore
@@ -46,7 +46,7 @@ def make_plan(
 
     route53 = route53 or Route53()
     retired = retired_dkim(previous, identity)
-    names = records.record_names(request, identity) | {r.name for r in retired}
+    names = wanted.record_names(request, identity) | {r.name for r in retired}
     existing = route53.records_at(zone.hosted_zone_id, names)
     ours = {k: e.after for k, e in (domain_ledger or {}).items()}
     resolver = dnscheck.make_resolver(nameservers)
@@ -224,7 +224,7 @@ def publish_external(
         )
 
     resolver = dnscheck.make_resolver(nameservers)
-    served = dnscheck.served_records(resolver, records.record_names(request, identity))
+    served = dnscheck.served_records(resolver, wanted.record_names(request, identity))
     plan = records.plan(
         request,
         identity,

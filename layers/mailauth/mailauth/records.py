@@ -7,68 +7,17 @@ explained, and nothing is changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from mailauth import dmarc, spf
 from mailauth.domain import dns_name
 from mailauth.models import Conflict, IdentityInfo, KeptRecord, Plan, Purpose, RecordChange, RecordSet
 from mailauth.request import DmarcSettings, OnboardRequest
 from mailauth.txt import quote, unquote
+from mailauth.wanted import desired_records
 
-DEFAULT_TTL = 300
-SPF_VALUE = f"v=spf1 include:{spf.SES_INCLUDE} ~all"
 #: the DMARC policy a domain inherits (RFC 7489, DMARCbis), either None: what the planner weighs the request against
 Inherited = tuple[dmarc.InForce | None, dmarc.InForce | None]
-
-
-def mail_from_mx_host(region: str) -> str:
-    return f"feedback-smtp.{region}.amazonses.com"  # SES Developer Guide, custom MAIL FROM domain: the MX
-
-
-def desired_records(request: OnboardRequest, identity: IdentityInfo) -> list[tuple[Purpose, RecordSet]]:
-    """The six records SES needs: 3 DKIM CNAMEs, DMARC TXT, MAIL FROM MX and SPF TXT."""
-    wanted: list[tuple[Purpose, RecordSet]] = []
-    for token in identity.dkim_tokens:
-        wanted.append(
-            (
-                "dkim",
-                RecordSet(
-                    name=f"{token}._domainkey.{request.domain}",
-                    type="CNAME",
-                    ttl=1800,
-                    values=(f"{token}.{identity.dkim_target_zone}",),
-                ),
-            )
-        )
-    wanted.append(
-        (
-            "dmarc",
-            RecordSet(
-                name=f"_dmarc.{request.domain}", type="TXT", values=(quote(dmarc.render(request.dmarc)),)
-            ),
-        )
-    )
-    wanted.append(
-        (
-            "mail_from_mx",
-            RecordSet(
-                name=request.mail_from_domain, type="MX", values=(f"10 {mail_from_mx_host(identity.region)}",)
-            ),
-        )
-    )
-    wanted.append(
-        ("mail_from_spf", RecordSet(name=request.mail_from_domain, type="TXT", values=(quote(SPF_VALUE),)))
-    )
-    return wanted
-
-
-def record_names(
-    request: OnboardRequest, identity: IdentityInfo, previous_tokens: Iterable[str] = ()
-) -> set[str]:
-    """Every name the planner must read before planning."""
-    names = {dns_name(r.name) for _, r in desired_records(request, identity)}
-    names |= {f"{t}._domainkey.{request.domain}" for t in previous_tokens}
-    return names
 
 
 class _Planner:
@@ -145,6 +94,37 @@ class _Planner:
             )
             return True
         return False
+
+    def routed_blocks(self, purpose: Purpose, wanted: RecordSet) -> bool:
+        """A routed (SetIdentifier) or alias set where mailauth must write a simple one: a conflict, explained.
+        Route 53 keeps a name/type either simple or routed, and an alias has no values to merge into."""
+        routed = [s for s in self.at(wanted.name) if s.routing and s.type in (wanted.type, "CNAME")]
+        if not routed:
+            return False
+        kinds = "; ".join(f"{s.type} {s.routing}" for s in routed)
+        self.conflict(
+            purpose,
+            wanted,
+            tuple(v for s in routed for v in s.values),
+            f"{dns_name(wanted.name)} holds {kinds}: mailauth writes simple record sets and does not merge into, "
+            "or replace, routed or alias ones",
+            f"make the {wanted.type} at {dns_name(wanted.name)} a simple record set (or remove it)"
+            + (", or choose another mail_from_subdomain" if purpose.startswith("mail_from") else ""),
+        )
+        return True
+
+    def wildcard_notes(self, wanted: RecordSet) -> None:
+        """A wildcard at the parent answers for the name today; once mailauth writes there it no longer does
+        (RFC 4592: a wildcard matches only names that do not exist)."""
+        name = dns_name(wanted.name)
+        parent = name.split(".", 1)[1] if "." in name else ""
+        if self.at(name) or not parent:
+            return
+        for s in self.at(f"*.{parent}"):
+            self.notes.append(
+                f"the wildcard {s.type} *.{parent} answers for {name} today ({' '.join(s.values)}); once mailauth "
+                f"writes at {name}, the wildcard no longer answers there for any type (RFC 4592)"
+            )
 
     # ----------------------------------------------------------------------------------------- kinds
     def dkim(self, wanted: RecordSet) -> None:
@@ -377,6 +357,10 @@ def plan(
     """
     planner = _Planner(existing, request.dmarc, ours or {}, spf_cost, inherited)
     for purpose, wanted in desired_records(request, identity):
+        if planner.routed_blocks(purpose, wanted):
+            continue
+        if purpose != "dkim":  # DKIM names are random: no one relies on a wildcard for them
+            planner.wildcard_notes(wanted)
         if purpose == "dkim":
             planner.dkim(wanted)
         elif purpose == "dmarc":

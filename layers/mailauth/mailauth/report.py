@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mailauth import dmarc, dnscheck, records, spf
+from mailauth import dmarc, dnscheck, spf, wanted
 from mailauth.aws import error_code
 from mailauth.aws.ses import Ses
 from mailauth.errors import AwsThrottledError
@@ -201,8 +201,8 @@ def audit(
 ) -> list[AuditFinding]:
     """mailauth's own checks of what the internet sees."""
     findings: list[AuditFinding] = []
-    wanted = records.desired_records(request, identity)
-    checks = dnscheck.check_records(resolver, [w for w in wanted if w[0] != "dmarc"])
+    needed = wanted.desired_records(request, identity)
+    checks = dnscheck.check_records(resolver, [w for w in needed if w[0] != "dmarc"])
     unchecked = [c.name for c in checks if c.error == dnscheck.OUT_OF_TIME]
     if unchecked:
         findings.append(
@@ -245,7 +245,7 @@ def audit(
                 check="mail_from.spf",
                 status="fail",
                 detail=f"{len(spfs)} SPF records at {spf_check.name}; exactly one is allowed",
-                fix=f'publish one TXT "{records.SPF_VALUE}"',
+                fix=f'publish one TXT "{wanted.SPF_VALUE}"',
             )
         )
     else:

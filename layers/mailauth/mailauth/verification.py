@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from mailauth import backoff, clock, dnscheck, records
+from mailauth import backoff, clock, dnscheck, wanted
 from mailauth.aws.ses import Ses
 from mailauth.identity import restart_blocker
 from mailauth.models import DnsCheck, IdentityInfo, Outcome, VerificationState, ZoneInfo
@@ -67,8 +67,8 @@ def check(
     verified = bool(found.get("VerifiedForSendingStatus"))
     error_type = (found.get("VerificationInfo") or {}).get("ErrorType")
 
-    wanted = records.desired_records(request, identity)
-    checks = tuple(dnscheck.check_records(resolver or dnscheck.make_resolver(deadline=dns_deadline), wanted))
+    needed = wanted.desired_records(request, identity)
+    checks = tuple(dnscheck.check_records(resolver or dnscheck.make_resolver(deadline=dns_deadline), needed))
     diagnosis = diagnose(zone, checks, error_type)
     blocker = restart_blocker(identity, found) if dkim_status == "FAILED" else None
     if blocker is not None:

@@ -29,6 +29,26 @@ class HostedZone:
     name_servers: tuple[str, ...] = ()
 
 
+#: which member of a ResourceRecordSet says how Route 53 routes it (Route 53 API reference, ResourceRecordSet)
+_ROUTING_KEYS = (
+    ("Weight", "weighted"),
+    ("Region", "latency"),
+    ("Failover", "failover"),
+    ("GeoLocation", "geolocation"),
+    ("GeoProximityLocation", "geoproximity"),
+    ("MultiValueAnswer", "multivalue answer"),
+    ("CidrRoutingConfig", "IP-based"),
+)
+
+
+def _routing(item: dict[str, Any]) -> str | None:
+    """How a listed set is routed ("weighted (SetIdentifier a)"), "alias", or None for a simple set."""
+    if "SetIdentifier" in item:
+        kind = next((name for key, name in _ROUTING_KEYS if key in item), "routed")
+        return f"{kind} (SetIdentifier {item['SetIdentifier']})"
+    return "alias" if item.get("AliasTarget") else None
+
+
 def _zone_id(raw: str) -> str:
     return raw.rsplit("/", 1)[-1]
 
@@ -163,7 +183,13 @@ class Route53(Adapter):
                     if alias
                     else tuple(r["Value"] for r in item.get("ResourceRecords", []))
                 )
-                record = RecordSet(name=name, type=item["Type"], ttl=int(item.get("TTL", 300)), values=values)
+                record = RecordSet(
+                    name=name,
+                    type=item["Type"],
+                    ttl=int(item.get("TTL", 300)),
+                    values=values,
+                    routing=_routing(item),
+                )
                 if record not in found[name]:
                     found[name].append(record)
         return found
