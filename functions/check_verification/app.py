@@ -27,6 +27,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         step.zone,
         step.identity,
         step.verification,
+        published=step.publish,
         resolver=make_resolver(settings.nameservers, deadline=dns_deadline),
         first=settings.poll_first_seconds,
         cap=settings.poll_cap_seconds,

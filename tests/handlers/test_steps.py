@@ -527,7 +527,11 @@ def test_check_restarts_a_failed_mail_from_once_then_fails(local_aws_factory: Fa
 
     assert second["outcome"] == "failed"
     assert second["mail_from_status"] == "FAILED"
-    assert any("MX mail.example.com is not served" in line for line in second["diagnosis"])
+    assert any(
+        "MX mail.example.com was put in the hosted zone example.com by mailauth, but public DNS does not serve it"
+        in line
+        for line in second["diagnosis"]
+    )
 
 
 def test_check_times_out_at_the_deadline(local_aws_factory: Factory) -> None:

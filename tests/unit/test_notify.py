@@ -533,3 +533,25 @@ def test_a_record_kept_that_is_not_what_was_requested_is_never_listed_as_already
     assert "mail.example.com" in right and "_dmarc.example.com" not in right
     other = text.split("Records kept as they are, not as requested (1):", 1)[1]
     assert "_dmarc.example.com" in other.split("\n\n", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("behavior", "expected"),
+    [
+        ("USE_DEFAULT_VALUE", "SES sends mail today, but with its own MAIL FROM"),
+        ("REJECT_MESSAGE", "SES rejects every message until mail.example.com is verified"),
+    ],
+)
+def test_a_timeout_with_dkim_verified_says_which_part_verified_and_what_it_means_today(
+    behavior: str, expected: str
+) -> None:
+    event = load("timeout")
+    event["request"]["behavior_on_mx_failure"] = behavior
+    event["verification"].update(dkim_status="SUCCESS", verified_for_sending=True, mail_from_status="PENDING")
+    text = composed(event).email_text
+    first = text.splitlines()[0]
+    assert "custom MAIL FROM was NOT verified" in first and expected in first
+    assert "Verified for sending: yes (by DKIM; the custom MAIL FROM is not verified)" in text
+    # nothing verified: the plain headline, and no "yes" beside it
+    plain = composed(load("timeout")).email_text
+    assert "was NOT verified by SES within" in plain.splitlines()[0] and "Verified for sending: no" in plain

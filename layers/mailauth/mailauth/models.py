@@ -247,6 +247,9 @@ class CheckInput(_Step):
     request: OnboardRequest
     zone: ZoneInfo
     identity: IdentityInfo
+    publish: PublishResult | None = (
+        None  # what mailauth put in the zone: "in the zone, not served" vs "missing"
+    )
     verification: VerificationState | None = None
 
 

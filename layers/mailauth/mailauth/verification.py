@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from mailauth import backoff, clock, dnscheck, wanted
 from mailauth.aws.ses import Ses
+from mailauth.domain import dns_name
 from mailauth.identity import restart_blocker
-from mailauth.models import DnsCheck, IdentityInfo, Outcome, VerificationState, ZoneInfo
+from mailauth.models import DnsCheck, IdentityInfo, Outcome, PublishResult, VerificationState, ZoneInfo
 from mailauth.request import OnboardRequest
 
 if TYPE_CHECKING:
@@ -19,8 +20,24 @@ if TYPE_CHECKING:
 MAX_RESTARTS = 1
 
 
-def diagnose(zone: ZoneInfo, checks: tuple[DnsCheck, ...], error_type: str | None) -> tuple[str, ...]:
-    """Plain sentences: what is missing or wrong, as a person would fix it."""
+def in_zone(published: PublishResult | None) -> frozenset[tuple[str, str]]:
+    """The (name, type) sets mailauth wrote to the hosted zone or found right there (none for external DNS)."""
+    if published is None or not published.hosted_zone_id:
+        return frozenset()
+    written = {(dns_name(c.record.name), c.record.type) for c in published.changes if c.action != "DELETE"}
+    kept = {(dns_name(k.record.name), k.record.type) for k in published.kept if not k.elsewhere}
+    return frozenset(written | kept)
+
+
+def diagnose(
+    zone: ZoneInfo,
+    checks: tuple[DnsCheck, ...],
+    error_type: str | None,
+    in_zone: frozenset[tuple[str, str]] = frozenset(),
+) -> tuple[str, ...]:
+    """Plain sentences: what is missing or wrong, as a person would fix it. ``in_zone``: the (name, type) sets
+    mailauth published or found right in the hosted zone: one of them not served is a different problem (removed
+    since, the internet does not ask that zone, or the change has not reached it) from a record never written."""
     lines = list(zone.warnings) if zone.dns == "route53" and zone.delegation != "ok" else []
     for check in checks:
         if check.ok:
@@ -30,7 +47,17 @@ def diagnose(zone: ZoneInfo, checks: tuple[DnsCheck, ...], error_type: str | Non
             lines.append(f"{check.type} {check.name} was not checked this time (the check ran out of time)")
         elif not check.found:
             why = f" ({check.error})" if check.error else ""
-            lines.append(f"{check.type} {check.name} is not served by public DNS{why}; it must be {wanted}")
+            if (dns_name(check.name), check.type) in in_zone:
+                lines.append(
+                    f"{check.type} {check.name} was put in the hosted zone {zone.zone_name} by mailauth, but public "
+                    f"DNS does not serve it{why}: someone removed it from the zone since, or the internet is not "
+                    f"asking this zone (check that the registrar, or the parent zone, delegates {zone.zone_name} to "
+                    f"{', '.join(zone.name_servers) or 'its name servers'}), or the change has not reached it yet"
+                )
+            else:
+                lines.append(
+                    f"{check.type} {check.name} is not served by public DNS{why}; it must be {wanted}"
+                )
         else:
             lines.append(f"{check.type} {check.name} serves {' / '.join(check.found)}; it must be {wanted}")
     if error_type:
@@ -44,6 +71,7 @@ def check(
     identity: IdentityInfo,
     previous: VerificationState | None,
     *,
+    published: PublishResult | None = None,
     ses: Ses | None = None,
     resolver: dns.resolver.Resolver | None = None,
     rng: Callable[[], float] | None = None,
@@ -69,7 +97,7 @@ def check(
 
     needed = wanted.desired_records(request, identity)
     checks = tuple(dnscheck.check_records(resolver or dnscheck.make_resolver(deadline=dns_deadline), needed))
-    diagnosis = diagnose(zone, checks, error_type)
+    diagnosis = diagnose(zone, checks, error_type, in_zone(published))
     blocker = restart_blocker(identity, found) if dkim_status == "FAILED" else None
     if blocker is not None:
         diagnosis = (

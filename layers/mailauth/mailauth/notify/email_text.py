@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mailauth.models import DnsCheck, NotifyInput
 from mailauth.notify.advice import next_steps
-from mailauth.notify.state import NotifyOutcome, error_name, error_text, headline
+from mailauth.notify.state import NotifyOutcome, error_name, error_text, headline, sending_today
 from mailauth.notify.text import bullets, clip, console_link, record_line
 
 EMAIL_MAX = 200_000  # characters of the e-mail text before the SNS byte budget (mailauth.notify.message)
@@ -88,7 +88,8 @@ def _ses_section(state: NotifyInput) -> list[str]:
     lines += [
         f"  DKIM: {v.dkim_status}",
         f"  MAIL FROM: {v.mail_from_status}",
-        f"  Verified for sending: {'yes' if v.verified_for_sending else 'no'}",
+        f"  Verified for sending: {'yes' if v.verified_for_sending else 'no'}"
+        + (" (by DKIM; the custom MAIL FROM is not verified)" if sending_today(state) else ""),
         f"  Checked {v.attempt} time(s), last at {v.checked_at.isoformat()}",
         f"  Deadline: {v.deadline.isoformat()}",
     ]

@@ -124,7 +124,33 @@ def headline(state: NotifyInput, outcome: NotifyOutcome, region: str) -> str:
     if outcome == "success":
         return f"{domain} is verified for sending with Amazon SES in {region}."
     if outcome == "timeout":
+        partly = sending_today(state)
+        if partly:
+            return (
+                f"{domain}'s custom MAIL FROM was NOT verified by SES within {hours(state)} hours; {partly}"
+            )
         return f"{domain} was NOT verified by SES within {hours(state)} hours."
     if state.error is not None:
         return f"Onboarding {domain} failed: {error_name(state.error)}."
     return f"SES verification of {domain} failed."
+
+
+def sending_today(state: NotifyInput) -> str:
+    """When DKIM verified but the custom MAIL FROM did not: what that means for mail sent today (else empty).
+
+    SES verifies a domain for sending by DKIM; the custom MAIL FROM is a separate setup, and while it is not
+    verified SES follows BehaviorOnMxFailure (sesv2 model, PutEmailIdentityMailFromAttributes): UseDefaultValue
+    sends with a MAIL FROM under amazonses.com, RejectMessage refuses to send."""
+    v = state.verification
+    if v is None or v.dkim_status != "SUCCESS" or v.mail_from_status == "SUCCESS":
+        return ""
+    mail_from = state.identity.mail_from_domain if state.identity else "the MAIL FROM domain"
+    if str(state.request.get("behavior_on_mx_failure", "")) == "REJECT_MESSAGE":
+        return (
+            f"DKIM is verified, but SES rejects every message until {mail_from} is verified "
+            "(behavior_on_mx_failure is REJECT_MESSAGE)."
+        )
+    return (
+        f"DKIM is verified, so SES sends mail today, but with its own MAIL FROM (under amazonses.com) instead of "
+        f"{mail_from}: SPF passes without aligning with the domain, and DMARC rests on DKIM alone."
+    )
