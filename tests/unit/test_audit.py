@@ -67,3 +67,30 @@ def test_the_mail_from_spf_is_judged_through_its_includes(bare_aws: LocalAws) ->
     assert "include:_big.vendor.example (11 lookups)" in too_many.detail
     missing = report._spf_finding(resolver, "mail.example.com", "v=spf1 ip4:192.0.2.1 -all")
     assert missing.status == "fail" and "does not reach amazonses.com" in missing.detail
+
+
+def test_dkim_cnames_that_resolve_elsewhere_are_told_apart_from_missing_ones(bare_aws: LocalAws) -> None:
+    from mailauth.models import IdentityInfo
+    from mailauth.request import OnboardRequest
+
+    zone = bare_aws.create_hosted_zone("example.com")
+    bare_aws.add_record(zone, "tok1._domainkey.example.com", "CNAME", "tok1.dkim.amazonses.com.")
+    bare_aws.add_record(zone, "tok2._domainkey.example.com", "CNAME", "selector.other-esp.example.net.")
+    identity = IdentityInfo(
+        domain="example.com",
+        identity_arn="arn:aws:ses:us-east-1:123456789012:identity/example.com",
+        region="us-east-1",
+        adopted=False,
+        dkim_tokens=("tok1", "tok2", "tok3"),
+        signing_hosted_zone="dkim.amazonses.com",
+        mail_from_domain="mail.example.com",
+    )
+    found = by_check(
+        report.audit(
+            OnboardRequest(domain="example.com"), identity, dnscheck.make_resolver(bare_aws.dns_address)
+        )
+    )
+    assert found["dkim"].status == "fail" and found["dkim"].detail.endswith("tok3._domainkey.example.com")
+    target = found["dkim.target"]
+    assert target.status == "fail"
+    assert "tok2._domainkey.example.com -> selector.other-esp.example.net" in target.detail

@@ -214,17 +214,31 @@ def audit(
             )
         )
     dkim = [c for c in checks if c.purpose == "dkim"]
-    bad = [c.name for c in dkim if not c.ok]
-    findings.append(
-        AuditFinding(check="dkim", status="ok", detail=f"all {len(dkim)} DKIM CNAMEs point at SES")
-        if not bad
-        else AuditFinding(
-            check="dkim",
-            status="fail",
-            detail=f"DKIM CNAMEs missing or wrong: {', '.join(bad)}",
-            fix="publish each as a CNAME to <token>." + identity.dkim_target_zone,
+    missing = [c.name for c in dkim if not c.ok and not c.found]
+    elsewhere = [f"{c.name} -> {' / '.join(c.found)}" for c in dkim if not c.ok and c.found]
+    if not missing and not elsewhere:
+        findings.append(
+            AuditFinding(check="dkim", status="ok", detail=f"all {len(dkim)} DKIM CNAMEs point at SES")
         )
-    )
+    if missing:
+        findings.append(
+            AuditFinding(
+                check="dkim",
+                status="fail",
+                detail=f"DKIM CNAMEs not served: {', '.join(missing)}",
+                fix="publish each as a CNAME to <token>." + identity.dkim_target_zone,
+            )
+        )
+    if elsewhere:  # they resolve, but not to the keys SES signs with: SES cannot verify, receivers fail DKIM
+        findings.append(
+            AuditFinding(
+                check="dkim.target",
+                status="fail",
+                detail=f"DKIM CNAMEs that resolve, but not to SES's keys: {'; '.join(elsewhere)}",
+                fix="point each at <token>." + identity.dkim_target_zone + " (another sender's key at these "
+                "names cannot sign this domain's SES mail)",
+            )
+        )
     findings += _dmarc_findings(resolver, request.domain)
     mx = next(c for c in checks if c.purpose == "mail_from_mx")
     findings.append(
