@@ -67,3 +67,17 @@ def test_records_already_served_are_read_and_a_missing_name_is_empty(bare_aws: L
     ]
     assert served["_dmarc.example.com"] == []  # NXDOMAIN in a zone that exists
     assert served["other.example.org"] == []  # a domain nobody delegated
+
+
+def test_counting_spf_lookups_or_finding_an_inherited_dmarc_policy_never_plans_on_a_guess(
+    failing_dns: str,
+) -> None:
+    """A domain an SPF record includes, or a parent's _dmarc record, that public DNS does not answer for is an
+    error (retried by the state machine, told to a person), never an empty answer that would count as void."""
+    resolver = dnscheck.make_resolver(failing_dns)
+    with pytest.raises(
+        DnsLookupError, match=r"TXT _spf.vendor.example \(NoNameservers\), which an SPF record"
+    ):
+        dnscheck.spf_coster(resolver)("v=spf1 include:_spf.vendor.example -all")
+    with pytest.raises(DnsLookupError, match="needed to find the DMARC policy the domain inherits"):
+        dnscheck.dmarc_in_force(resolver, "news.example.com")
