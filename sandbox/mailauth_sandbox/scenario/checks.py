@@ -120,6 +120,9 @@ def _content_checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, 
         out.append((f"diagnosis contains {words!r}", found, "; ".join(diagnosis)[:300]))
     text = "\n".join(n["email"] for n in d.get("notifications", []))
     out += [(f"notification contains {w!r}", w in text, text[:200]) for w in expect.notification_contains]
+    out += [
+        (f"no notification contains {w!r}", w not in text, text[:200]) for w in expect.notification_excludes
+    ]
     return out + _negative_checks(expect, d) + _time_checks(expect, d)
 
 

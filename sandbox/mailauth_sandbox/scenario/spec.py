@@ -112,6 +112,8 @@ class Expect(_Spec):
     kept: list[str] = []  # "TYPE name" of records that must be kept unchanged
     diagnosis_contains: list[str] = []
     notification_contains: list[str] = []
+    #: words no notification about this domain may contain (a warning that must not be given)
+    notification_excludes: list[str] = []
     #: executions started for this domain in the whole scenario, either workflow (0: none at all)
     executions: int | None = None
     #: AWS operations this run must not have called ("service:Operation"; "sesv2:*" for any of a service)
