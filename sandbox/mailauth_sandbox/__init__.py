@@ -4,6 +4,14 @@ from .clock import SimClock
 from .engine import LocalAws
 from .faults import FaultInjector
 from .invoke import Invocation, LambdaContext
-from .ses import SesBehaviour
+from .ses import SesAccount, SesBehaviour
 
-__all__ = ["FaultInjector", "Invocation", "LambdaContext", "LocalAws", "SesBehaviour", "SimClock"]
+__all__ = [
+    "FaultInjector",
+    "Invocation",
+    "LambdaContext",
+    "LocalAws",
+    "SesAccount",
+    "SesBehaviour",
+    "SimClock",
+]

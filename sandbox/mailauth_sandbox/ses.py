@@ -10,9 +10,9 @@ from typing import Any
 
 from . import hooks
 from .names import bare
-from .ses_identity import Identity, SesBehaviour, SesIdentities, signing_zone_for
+from .ses_identity import Identity, SesAccount, SesBehaviour, SesIdentities, signing_zone_for
 
-__all__ = ["SesBehaviour", "SesEmulator"]
+__all__ = ["SesAccount", "SesBehaviour", "SesEmulator"]
 
 #: PutEmailIdentityDkimSigningAttributes: NextSigningKeyLength "can be changed at most once per day" (sesv2 model).
 KEY_LENGTH_CHANGE_INTERVAL = timedelta(days=1)
@@ -272,16 +272,7 @@ class SesEmulator(SesIdentities):
         return hooks.response({"Tags": list(ident.tags)})
 
     def _op_GetAccount(self, params: dict[str, Any], region: str) -> hooks.Response:
-        return hooks.response(
-            {
-                "DedicatedIpAutoWarmupEnabled": False,
-                "EnforcementStatus": "HEALTHY",
-                "ProductionAccessEnabled": False,
-                "SendingEnabled": True,
-                "SendQuota": {"Max24HourSend": 200.0, "MaxSendRate": 1.0, "SentLast24Hours": 0.0},
-                "VdmAttributes": {"VdmEnabled": "ENABLED" if self.behaviour.vdm_enabled else "DISABLED"},
-            }
-        )
+        return hooks.response(self.behaviour.account.response(vdm_enabled=self.behaviour.vdm_enabled))
 
     def _op_PutAccountVdmAttributes(self, params: dict[str, Any], region: str) -> hooks.Response:
         self.behaviour.vdm_enabled = (params.get("VdmAttributes") or {}).get("VdmEnabled") == "ENABLED"

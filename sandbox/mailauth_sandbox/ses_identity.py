@@ -29,6 +29,48 @@ Verify = Literal["dns", "never"] | tuple[Literal["after"], float]
 
 
 @dataclass
+class SesAccount:
+    """What GetAccount answers for the account (sesv2 model, GetAccountResponse).
+
+    The default is an account with production access, sending enabled and HEALTHY: a scenario's choice, not
+    AWS's. AWS places every new account in the sandbox, per region (SES Developer Guide, "Request production
+    access (Moving out of the Amazon SES sandbox)"), where it sends at most 200 messages per 24 hours and 1 per
+    second (same page; "Service quotas in Amazon SES"). Out of the sandbox the quota "varies based on your
+    specific use case" (same quotas page), so the production figures below are an assumption (A19 of
+    docs/local.md); mailauth only reports them.
+    """
+
+    production_access: bool = True
+    sending_enabled: bool = True
+    enforcement_status: Literal["HEALTHY", "PROBATION", "SHUTDOWN"] = "HEALTHY"
+    #: the latest production-access request (Details.ReviewDetails.Status), None when there was none
+    review_status: Literal["PENDING", "GRANTED", "DENIED", "FAILED"] | None = None
+    review_case_id: str | None = None
+
+    def response(self, *, vdm_enabled: bool) -> dict[str, Any]:
+        sandbox = not self.production_access
+        found: dict[str, Any] = {
+            "DedicatedIpAutoWarmupEnabled": False,
+            "EnforcementStatus": self.enforcement_status,
+            "ProductionAccessEnabled": self.production_access,
+            "SendingEnabled": self.sending_enabled,
+            "SendQuota": {
+                "Max24HourSend": 200.0 if sandbox else 50000.0,
+                "MaxSendRate": 1.0 if sandbox else 14.0,
+                "SentLast24Hours": 0.0,
+            },
+            "VdmAttributes": {"VdmEnabled": "ENABLED" if vdm_enabled else "DISABLED"},
+        }
+        if self.review_status is not None:
+            review = {
+                "Status": self.review_status,
+                **({"CaseId": self.review_case_id} if self.review_case_id else {}),
+            }
+            found["Details"] = {"ReviewDetails": review}
+        return found
+
+
+@dataclass
 class SesBehaviour:
     """Knobs for the SES emulator."""
 
@@ -48,6 +90,8 @@ class SesBehaviour:
     vdm_enabled: bool = False
     #: key length of new Easy DKIM identities when the request names none
     default_key_length: str = "RSA_2048_BIT"
+    #: the account's sending status (GetAccount)
+    account: SesAccount = field(default_factory=SesAccount)
 
 
 #: Regions whose Easy DKIM CNAMEs point into a DKIM domain of their own, ``dkim.<region>.amazonses.com``; every

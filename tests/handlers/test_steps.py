@@ -135,7 +135,9 @@ def test_ensure_creates_a_2048_bit_easy_dkim_identity_with_mail_from(local_aws_f
     assert local.api_calls() == {
         "sesv2:CreateEmailIdentity": 1,
         "sesv2:PutEmailIdentityMailFromAttributes": 1,
+        "sesv2:GetAccount": 1,  # the account's sending status, for an early warning
     }
+    assert out["account"]["production_access"] is True and out["account"]["sending_enabled"] is True
 
 
 def test_identity_arn_is_in_the_partition_the_function_runs_in(local_aws_factory: Factory) -> None:

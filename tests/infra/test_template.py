@@ -57,6 +57,7 @@ STAR_RESOURCE_ALLOWED = {
     "logs:DescribeLogGroups",
     "route53:ListHostedZonesByName",
     "ses:ListRecommendations",
+    "ses:GetAccount",  # Service Authorization Reference, Amazon SES v2: no resource type
     "cloudwatch:Describe*",
     "cloudwatch:Get*",
     "cloudwatch:List*",
@@ -349,6 +350,7 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
                 "ses:PutEmailIdentityDkimSigningAttributes",
                 "ses:PutEmailIdentityDkimAttributes",
                 "ses:TagResource",
+                "ses:GetAccount",
             },
         ),
         (
@@ -363,7 +365,7 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
         ),
         ("AwaitChangeFunction", {"route53:GetChange", "sts:AssumeRole"}),
         ("CheckVerificationFunction", {"ses:GetEmailIdentity", "ses:PutEmailIdentityMailFromAttributes"}),
-        ("RecommendationsFunction", {"ses:ListRecommendations"}),
+        ("RecommendationsFunction", {"ses:ListRecommendations", "ses:GetAccount"}),
         ("NotifyFunction", {"sns:Publish", "kms:GenerateDataKey*", "kms:Decrypt"}),
         (
             "ApiFunction",

@@ -1824,6 +1824,7 @@ def test_every_call_of_a_full_lifecycle_is_allowed(sandbox: Callable[..., LocalA
         ("EnsureIdentityFunction", "sesv2:CreateEmailIdentity"),
         ("EnsureIdentityFunction", "sesv2:GetEmailIdentity"),
         ("EnsureIdentityFunction", "sesv2:TagResource"),
+        ("EnsureIdentityFunction", "sesv2:GetAccount"),
         ("PublishRecordsFunction", "route53:ChangeResourceRecordSets"),
         ("PublishRecordsFunction", "dynamodb:PutItem"),
         ("NotifyFunction", "sns:Publish"),

@@ -7,7 +7,7 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from mailauth_sandbox import LocalAws, SesBehaviour
+from mailauth_sandbox import LocalAws, SesAccount, SesBehaviour
 from tests.sandbox.helpers import change
 
 DOMAIN = "example.com"
@@ -265,6 +265,22 @@ def test_recommendations_empty_without_vdm(local_aws_factory: object) -> None:
     ses.create_email_identity(EmailIdentity=DOMAIN)
     assert ses.list_recommendations()["Recommendations"] == []
     assert ses.get_account()["VdmAttributes"]["VdmEnabled"] == "DISABLED"
+
+
+def test_get_account_reports_the_configured_status(local_aws_factory: object) -> None:
+    sandboxed = SesAccount(production_access=False, review_status="PENDING", review_case_id="42")
+    local: LocalAws = local_aws_factory(template=None, ses=SesBehaviour(account=sandboxed))  # type: ignore[operator]
+    found = local.client("sesv2").get_account()
+    assert found["ProductionAccessEnabled"] is False and found["SendingEnabled"] is True
+    assert found["EnforcementStatus"] == "HEALTHY"
+    # the SES Developer Guide's sandbox limits: 200 messages per 24 hours, 1 per second
+    assert (found["SendQuota"]["Max24HourSend"], found["SendQuota"]["MaxSendRate"]) == (200.0, 1.0)
+    assert found["Details"]["ReviewDetails"] == {"Status": "PENDING", "CaseId": "42"}
+
+
+def test_get_account_default_is_production_access(bare_aws: LocalAws) -> None:
+    found = bare_aws.client("sesv2").get_account()
+    assert found["ProductionAccessEnabled"] is True and "Details" not in found
 
 
 def test_list_tag_delete(bare_aws: LocalAws) -> None:

@@ -31,6 +31,7 @@ ROWS: dict[Workflow, list[str]] = {
         "route53:ListHostedZonesByName",
         "route53:ListResourceRecordSets",
         "sesv2:CreateEmailIdentity",
+        "sesv2:GetAccount",
         "sesv2:GetEmailIdentity",
         "sesv2:ListRecommendations",
         "sesv2:PutEmailIdentityMailFromAttributes",

@@ -76,7 +76,9 @@ def test_happy_path(local_aws_factory: Factory) -> None:
     # the fewest calls that do the job: everything but the verification polls
     calls = local.api_calls()
     calls.pop("sesv2:GetEmailIdentity", None)
-    assert sum(calls.values()) <= 14, calls
+    assert sum(calls.values()) <= 15, calls
+    # the account's status: read once when the identity is set up, again at the report only when it was not ok
+    assert calls["sesv2:GetAccount"] == 1
     assert calls["route53:ChangeResourceRecordSets"] == 1
 
 

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from mailauth.account import read_account
 from mailauth.aws.ses import Ses
 from mailauth.errors import IdentityConflictError
-from mailauth.models import IdentityInfo
+from mailauth.models import AccountStatus, IdentityInfo
 from mailauth.request import MANAGED_BY_ADOPTED, MANAGED_BY_CREATED, MANAGED_BY_TAG, OnboardRequest
 
 
@@ -53,6 +54,7 @@ def _info(
     mail_from: dict[str, Any],
     restarts: int = 0,
     notes: tuple[str, ...] = (),
+    account: AccountStatus | None = None,
 ) -> IdentityInfo:
     return IdentityInfo(
         domain=request.domain,
@@ -66,6 +68,7 @@ def _info(
         mail_from_status=str(mail_from.get("MailFromDomainStatus") or "PENDING"),
         dkim_restarts=restarts,
         notes=notes,
+        account=account,
     )
 
 
@@ -149,7 +152,14 @@ def ensure_identity(
         ses.put_mail_from(request.domain, request.mail_from_domain, request.behavior_on_mx_failure)
         mail_from = {"MailFromDomainStatus": "PENDING"}
     return _info(
-        request, arn=arn, region=region, adopted=adopted, dkim=dkim, mail_from=mail_from, notes=tuple(notes)
+        request,
+        arn=arn,
+        region=region,
+        adopted=adopted,
+        dkim=dkim,
+        mail_from=mail_from,
+        notes=tuple(notes),
+        account=read_account(ses),  # for an early warning when the account cannot send to everyone
     )
 
 
@@ -211,4 +221,5 @@ def restart_dkim(request: OnboardRequest, identity: IdentityInfo, *, ses: Ses | 
         mail_from=mail_from,
         restarts=identity.dkim_restarts + 1,
         notes=(*identity.notes, "DKIM restarted: the identity was deleted and created again (new tokens)"),
+        account=identity.account,
     )

@@ -65,6 +65,25 @@ class ZoneInfo(Strict):
     requested_at: datetime
 
 
+class AccountStatus(Strict):
+    """The SES account's sending status in one region (SES v2 GetAccount), or why it could not be read."""
+
+    region: str
+    #: False: the account is in the SES sandbox and sends only to verified identities
+    production_access: bool | None = None
+    sending_enabled: bool | None = None
+    #: HEALTHY, PROBATION or SHUTDOWN (GetAccountResponse.EnforcementStatus)
+    enforcement_status: str | None = None
+    #: the latest production-access request: PENDING, GRANTED, DENIED or FAILED (Details.ReviewDetails)
+    review_status: str | None = None
+    review_case_id: str | None = None
+    #: -1: unlimited (SendQuota.Max24HourSend)
+    max_24_hour_send: float | None = None
+    max_send_rate: float | None = None
+    #: the error code when GetAccount failed (the status is then unknown)
+    error: str | None = None
+
+
 class IdentityInfo(Strict):
     """EnsureIdentity's output: the SES identity as SES reports it after our changes."""
 
@@ -80,6 +99,8 @@ class IdentityInfo(Strict):
     dkim_restarts: int = 0
     #: what mailauth changed on an identity it adopted or restarted (Easy DKIM turned on, re-created ...)
     notes: tuple[str, ...] = ()
+    #: the account's sending status when the identity was set up (the report reads it again at the end)
+    account: AccountStatus | None = None
 
     @property
     def dkim_target_zone(self) -> str:
@@ -199,6 +220,8 @@ class Report(Strict):
     recommendations: tuple[Recommendation, ...] = ()
     recommendations_note: str | None = None
     audit: tuple[AuditFinding, ...] = ()
+    #: the account's sending status when the report was built
+    account: AccountStatus | None = None
 
 
 class LeftRecord(Strict):

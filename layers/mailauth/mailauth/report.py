@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mailauth import dmarc, dnscheck, spf, wanted
+from mailauth import account, dmarc, dnscheck, spf, wanted
 from mailauth.aws import error_code
 from mailauth.aws.ses import Ses
 from mailauth.errors import AwsThrottledError
@@ -276,6 +276,13 @@ def build_report(
     deadline: float | None = None,
 ) -> Report:
     """SES's recommendations and mailauth's audit; ``deadline`` bounds the DNS lookups (time.monotonic())."""
-    recommendations, note = ses_recommendations(ses or Ses(), identity)
+    ses = ses or Ses()
+    recommendations, note = ses_recommendations(ses, identity)
     findings = audit(request, identity, resolver or dnscheck.make_resolver(deadline=deadline))
-    return Report(recommendations=recommendations, recommendations_note=note, audit=tuple(findings))
+    status = identity.account
+    if status is None or account.finding(status, identity.domain).status != "ok":
+        status = account.read_account(ses)  # read again: production access may have come during the wait
+    findings.append(account.finding(status, identity.domain))
+    return Report(
+        recommendations=recommendations, recommendations_note=note, audit=tuple(findings), account=status
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import LocalAws
-from ..ses import SesBehaviour
+from ..ses import SesAccount, SesBehaviour
 from .checks import check, check_zones
 from .provider import PROVIDER_ACCOUNT, act_on_announcements
 from .report import Reporter
@@ -31,7 +31,12 @@ class Runner:
     def behaviour(self) -> SesBehaviour:
         ses = self.scenario.ses
         verify: Any = ("after", ses.verify_after_hours) if ses.verify_after_hours is not None else ses.verify
-        return SesBehaviour(verify=verify, dkim_fail_once=ses.dkim_fail_once, vdm_enabled=ses.vdm_enabled)
+        return SesBehaviour(
+            verify=verify,
+            dkim_fail_once=ses.dkim_fail_once,
+            vdm_enabled=ses.vdm_enabled,
+            account=SesAccount(**ses.account.model_dump()),
+        )
 
     def create_zone(self, local: LocalAws, spec: ZoneSpec) -> str:
         if spec.hosted == "elsewhere":

@@ -49,11 +49,22 @@ class IdentitySpec(_Spec):
     mail_from: str | None = None
 
 
+class AccountSpec(_Spec):
+    """The SES account's sending status, as GetAccount reports it (default: production access, sending on)."""
+
+    production_access: bool = True
+    sending_enabled: bool = True
+    enforcement_status: Literal["HEALTHY", "PROBATION", "SHUTDOWN"] = "HEALTHY"
+    review_status: Literal["PENDING", "GRANTED", "DENIED", "FAILED"] | None = None
+    review_case_id: str | None = None
+
+
 class SesSpec(_Spec):
     verify: Literal["dns", "never"] = "dns"
     verify_after_hours: float | None = None
     dkim_fail_once: bool = False
     vdm_enabled: bool = False
+    account: AccountSpec = AccountSpec()
     identities: list[IdentitySpec] = []
 
 

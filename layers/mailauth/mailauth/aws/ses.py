@@ -102,6 +102,12 @@ class Ses(Adapter):
         with transient_as_throttled("TagResource"):
             self.client.tag_resource(ResourceArn=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
 
+    def account(self) -> dict[str, Any]:
+        """GetAccount: the account's sending status in this region (production access, sending, enforcement)."""
+        with transient_as_throttled("GetAccount"):
+            response: dict[str, Any] = self.client.get_account()
+        return response
+
     def recommendations(self, identity_arn: str, *, max_pages: int = 10) -> list[dict[str, Any]]:
         """Open findings SES has generated for this identity (ListRecommendations has no paginator)."""
         found: list[dict[str, Any]] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from mailauth import account
 from mailauth.errors import (
     AwsThrottledError,
     DnsLookupError,
@@ -23,7 +24,7 @@ from mailauth.errors import (
     RecordConflictError,
 )
 from mailauth.models import NotifyInput
-from mailauth.notify.state import NotifyOutcome, domain_of, error_name, error_text
+from mailauth.notify.state import NotifyOutcome, account_problem, domain_of, error_name, error_text
 from mailauth.notify.text import list_items, record_line
 
 RERUN_SAFE = (
@@ -82,8 +83,15 @@ def next_steps(state: NotifyInput, outcome: NotifyOutcome, link: str | None) -> 
             )
         elif policy == "quarantine":
             steps.append("Consider moving DMARC from p=quarantine to p=reject once the reports stay clean.")
+        caveat = account_problem(state)
+        if caveat is not None and caveat.fix:
+            steps.insert(0, f"{caveat.fix} Until then {caveat.detail}.")
         if state.report is not None:
-            steps += [f"{f.check}: {f.fix}" for f in state.report.audit if f.status == "fail" and f.fix]
+            steps += [
+                f"{f.check}: {f.fix}"
+                for f in state.report.audit
+                if f.status == "fail" and f.fix and f.check != account.CHECK
+            ]
         return steps
     if outcome == "timeout":
         steps = dns_fixes(state)
@@ -100,6 +108,9 @@ def next_steps(state: NotifyInput, outcome: NotifyOutcome, link: str | None) -> 
             )
         else:
             steps.append(f"Then re-run the onboarding. {RERUN_SAFE}")
+        caveat = account_problem(state)
+        if caveat is not None and caveat.fix:
+            steps.append(f"Also: {caveat.detail}. {caveat.fix}")
         return steps
     return failure_steps(state, domain, link)
 

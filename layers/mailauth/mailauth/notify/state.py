@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from mailauth.models import ErrorInfo, NotifyInput
+from mailauth.models import AuditFinding, ErrorInfo, NotifyInput
 from mailauth.notify.text import SUBJECT_MAX, clip, defang, defang_quoted, to_ascii
 
 NotifyOutcome = Literal["success", "timeout", "failure", "action_required"]
@@ -122,7 +122,9 @@ def headline(state: NotifyInput, outcome: NotifyOutcome, region: str) -> str:
     """One sentence saying how the onboarding ended: the e-mail's first line and the Chatbot description's."""
     domain = domain_of(state)
     if outcome == "success":
-        return f"{domain} is verified for sending with Amazon SES in {region}."
+        caveat = account_problem(state)
+        but = f" But {caveat.detail}." if caveat is not None else ""
+        return f"{domain} is verified for sending with Amazon SES in {region}.{but}"
     if outcome == "timeout":
         partly = sending_today(state)
         if partly:
@@ -154,3 +156,17 @@ def sending_today(state: NotifyInput) -> str:
         f"DKIM is verified, so SES sends mail today, but with its own MAIL FROM (under amazonses.com) instead of "
         f"{mail_from}: SPF passes without aligning with the domain, and DMARC rests on DKIM alone."
     )
+
+
+def account_problem(state: NotifyInput) -> AuditFinding | None:
+    """What keeps the SES account from sending to anyone (sandbox, paused, under review, unknown), as last read:
+    by the report when it ran, else when the identity was set up; None when nothing does."""
+    from mailauth import account
+
+    status = state.report.account if state.report is not None else None
+    if status is None and state.identity is not None:
+        status = state.identity.account
+    if status is None:
+        return None
+    found = account.finding(status, domain_of(state))
+    return None if found.status == "ok" else found
