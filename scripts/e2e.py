@@ -259,7 +259,8 @@ class Backend(Protocol):
         """Between two SES calls (SES allows 1 request/s for every action but sending)."""
 
     def notifications_for(self, domain: str) -> int | None:
-        """How many notifications the topic published for ``domain``; None where that cannot be seen."""
+        """How many outcome notifications (success, timeout or failure: not the early warnings or announcements sent
+        before the wait) the topic published for ``domain``; None where that cannot be seen."""
 
     def cleanup_actions(self, stack_name: str) -> list[tuple[str, Action]]:
         """Named best-effort steps that remove the stack and what it leaves behind."""
@@ -643,7 +644,12 @@ class LocalBackend:
 
     def notifications_for(self, domain: str) -> int | None:
         messages = self.local.notifications()
-        return sum(1 for m in messages if (m["attributes"].get("domain") or {}).get("Value") == domain)
+        return sum(
+            1
+            for m in messages
+            if (m["attributes"].get("domain") or {}).get("Value") == domain
+            and (m["attributes"].get("outcome") or {}).get("Value") in ("success", "timeout", "failure")
+        )
 
     def cleanup_actions(self, stack_name: str) -> list[tuple[str, Action]]:
         def stop() -> str:
@@ -867,7 +873,11 @@ class Run:
         )
         count = self.backend.notifications_for(self.domain)
         if count is not None:
-            self.check("one notification for the domain", count == 1, f"{count} message(s) on the topic")
+            self.check(
+                "one outcome notification for the domain",
+                count == 1,
+                f"{count} outcome message(s) on the topic",
+            )
         return f"{status}; DKIM {identity.get('dkimStatus')}, MAIL FROM {identity.get('mailFromStatus')}"
 
     def offboard(self) -> str:

@@ -34,6 +34,9 @@ def _record_metrics(state: NotifyInput, message: Message) -> None:
     if message.outcome == "action_required":  # not an outcome: the run goes on
         metrics.add_metric(name="RecordsAnnounced", unit=MetricUnit.Count, value=1)
         return
+    if message.outcome == "warning":  # not an outcome either: sent before the wait
+        metrics.add_metric(name="EarlyWarnings", unit=MetricUnit.Count, value=1)
+        return
     if state.operation == "offboard":
         name = "DomainsOffboarded" if message.outcome == "success" else "OffboardingsFailed"
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)

@@ -324,6 +324,10 @@ class LocalAws:
         """CREATE a record set in the zone, as a person editing it would (not counted as a handler call)."""
         self.readers.add_record(zone_id, name, rtype, *values, ttl=ttl, account_id=account_id)
 
+    def add_record_set(self, zone_id: str, rrset: dict[str, Any], account_id: str | None = None) -> None:
+        """CREATE any ResourceRecordSet (routed: SetIdentifier and its routing; alias: AliasTarget)."""
+        self.readers.add_record_set(zone_id, rrset, account_id=account_id)
+
     def dead_letters(self, logical: str = "DeadLetterQueue") -> list[dict[str, Any]]:
         """The messages in a template queue (read without taking them): ``body`` and ``attributes``."""
         return self.readers.dead_letters(logical)

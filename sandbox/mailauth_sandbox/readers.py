@@ -129,9 +129,13 @@ class Readers:
     ) -> None:
         """CREATE a record set in the zone, as a person editing it would (not counted as a handler call)."""
         change = {"Name": name, "Type": rtype, "TTL": ttl, "ResourceRecords": [{"Value": v} for v in values]}
+        self.add_record_set(zone_id, change, account_id=account_id)
+
+    def add_record_set(self, zone_id: str, rrset: dict[str, Any], account_id: str | None = None) -> None:
+        """CREATE any ResourceRecordSet (routed, alias) in the zone, as a person editing it would."""
         self.stack.client("route53", account_id).change_resource_record_sets(
             HostedZoneId=zone_id,
-            ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": change}]},
+            ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": rrset}]},
         )
 
     # -- SQS and SNS ------------------------------------------------------------------------------

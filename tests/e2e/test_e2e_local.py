@@ -38,7 +38,7 @@ def test_local_run_onboards_probes_offboards_and_cleans_up(tmp_path: Path) -> No
     assert report.check("POST /domains -> 202").ok
     assert report.check("identity.verifiedForSending is True").ok
     assert report.check("Notify published (message_id in the history)").ok
-    assert report.check("one notification for the domain").ok
+    assert report.check("one outcome notification for the domain").ok
     assert report.check("offboarding SUCCEEDED").ok
     assert report.check("zone equals the snapshot").ok
     assert report.check("SES identity gone (NotFoundException)").ok

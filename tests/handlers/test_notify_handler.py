@@ -191,6 +191,20 @@ def test_failure_in_the_asl_wrapped_form(aws: Aws, capsys: pytest.CaptureFixture
     assert "OnboardingsFailed" in emf_metrics(capsys.readouterr().out)
 
 
+def test_the_started_with_warnings_message(aws: Aws, capsys: pytest.CaptureFixture[str]) -> None:
+    """WarnEarly's event (events/notify_warning.json): before the wait, outcome "warning", not an outcome metric."""
+    result = aws.app.handler(load_event("warning"), FakeContext())
+    assert result["outcome"] == "warning"
+    assert result["subject"] == "mailauth: example.com onboarding started, with 1 warning(s)"
+    ((_, raw, _, attributes, _),) = aws.sent()
+    email = json.loads(raw)["email"]
+    assert email.startswith("mailauth published 6 record(s) for example.com and is waiting")
+    assert "WARNINGS\n  - The SES account in us-east-1 is in the SES sandbox" in email
+    assert attributes is not None and attributes["outcome"]["Value"] == "warning"
+    metrics = emf_metrics(capsys.readouterr().out)
+    assert metrics == {"EarlyWarnings": [1.0]}
+
+
 def test_invalid_raw_request_still_notifies(aws: Aws) -> None:
     event = {
         "request": {"domain": 42},

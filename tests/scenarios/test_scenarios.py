@@ -50,6 +50,11 @@ def test_every_required_scenario_is_shipped() -> None:
         "retry-after-failure",
         "existing-identity",
         "refused-requests",
+        "inherited-dmarc",
+        "spf-nested-includes",
+        "external-report-destinations",
+        "ses-sandbox-account",
+        "weighted-mail-from",
     }
 
 
@@ -126,6 +131,7 @@ phases:
         notifications: 3
         notified_after_hours: 1
         no_calls: ["route53:Change*"]
+        warned_early: ["words no early warning has"]
     expect_zones:
       example.com: {unchanged: true}
   - name: second
@@ -146,6 +152,8 @@ expect_zones:
         ("first", "notifications"),
         ("first", "notified_after_hours"),
         ("first", "no call to route53:Change*"),
+        ("first", "warned early"),
+        ("first", "early warning contains 'words no early warning has'"),
         ("first", "zone unchanged"),
         # second: the offboarding's notification came within 0.5 h of ITS submission (the 5 hours passed before)
         (None, "zone added"),
@@ -186,4 +194,45 @@ def test_a_scenario_that_cannot_run_is_refused(tmp_path: Path, text: str, words:
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
     with pytest.raises(ValueError, match=words):
+        Scenario.load(bad)
+
+
+def test_a_zone_copy_keeps_routed_and_alias_sets() -> None:
+    """`aws route53 list-resource-record-sets` output as people have it: weighted, latency and alias sets load as
+    they are (they used to be dropped or to collide), and only the apex NS and SOA are left to the sandbox."""
+    from mailauth_sandbox.scenario.spec import records_from_cli_json
+
+    records = records_from_cli_json(ROOT / "scenarios" / "zones" / "example.org.json")
+    sets = {(r.name, r.type, r.set_identifier): r.resource_record_set() for r in records}
+    assert set(sets) == {
+        ("example.org.", "A", None),
+        ("mail.example.org.", "A", "blue"),
+        ("mail.example.org.", "A", "green"),
+        ("api.example.org.", "CNAME", "eu"),
+        ("api.example.org.", "CNAME", "us"),
+    }
+    assert sets[("example.org.", "A", None)] == {
+        "Name": "example.org.",
+        "Type": "A",
+        "AliasTarget": {
+            "DNSName": "d111111abcdef8.cloudfront.net.",
+            "HostedZoneId": "Z2FDTNDATAQYW2",
+            "EvaluateTargetHealth": False,
+        },
+    }
+    assert sets[("mail.example.org.", "A", "blue")]["Weight"] == 80
+    assert sets[("api.example.org.", "CNAME", "eu")]["Region"] == "eu-west-1"
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        "{name: a.example.com, type: A}",
+        "{name: a.example.com, type: A, values: [192.0.2.1], alias: {dns_name: x.example.net., hosted_zone_id: Z1}}",
+    ],
+)
+def test_a_record_needs_values_or_an_alias(tmp_path: Path, record: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"name: bad\nzones: [{{name: example.com, records: [{record}]}}]\nsubmit: []\n")
+    with pytest.raises(ValueError, match="either values or an alias"):
         Scenario.load(bad)

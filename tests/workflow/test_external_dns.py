@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mailauth_sandbox import LocalAws
+from mailauth_sandbox import LocalAws, SesAccount, SesBehaviour
 from mailauth_sandbox.scenario import act_on_announcements
+from mailauth_sandbox.scenario.provider import PROVIDER_ACCOUNT
 from tests.workflow.helpers import failure, output
 
 Factory = Callable[..., LocalAws]
@@ -73,3 +74,27 @@ def test_offboarding_an_external_domain_deletes_the_identity_mailauth_created(
     email = local.notifications()[-1]["email"]
     assert "RECORDS REMOVED OR RESTORED (0)" in email  # mailauth wrote none: the DNS is someone else's
     assert "deleted: mailauth created it" in email
+
+
+def test_external_dns_early_warnings_ride_on_the_announcement(local_aws_factory: Factory) -> None:
+    """DNS elsewhere: the announcement is already sent before the wait, so the warnings go in it (no second
+    message), and a DMARC record kept not as requested is not listed as 'already right'."""
+    local = local_aws_factory(ses=SesBehaviour(account=SesAccount(production_access=False)))
+    provider = local.create_hosted_zone("example.com", account_id=PROVIDER_ACCOUNT)
+    local.add_record(
+        provider, "_dmarc.example.com", "TXT", '"v=DMARC1; p=reject"', account_id=PROVIDER_ACCOUNT
+    )
+    act_on_announcements(local)
+
+    arn = local.start_execution({"request": {"domain": "example.com", "dns": "external"}}, name="ext-w")
+    result = local.wait(arn)
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    assert "WarnEarly" not in local.states_entered(arn)
+    announcement, final = local.notifications()
+    assert announcement["attributes"]["outcome"]["Value"] == "action_required"
+    text = announcement["email"]
+    assert "WARNINGS" in text and "in the SES sandbox" in text
+    assert "KEPT AS THEY ARE, NOT AS REQUESTED\n  TXT _dmarc.example.com: an existing DMARC record" in text
+    assert "ALREADY RIGHT" not in text
+    assert final["attributes"]["outcome"]["Value"] == "success"

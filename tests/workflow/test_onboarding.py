@@ -240,7 +240,10 @@ def test_undelegated_zone_is_warned_early_and_diagnosed_at_the_end(local_aws_fac
     assert "not delegated" in zone["warnings"][0]
     last = results(local, "CheckVerificationFunction")[-1]
     assert any("not delegated" in line for line in last["diagnosis"])
-    assert "not delegated" in notifications(local)[0]["email"]
+    early, final = notifications(local)  # warned before the wait, diagnosed after it
+    assert early["attributes"]["outcome"]["Value"] == "warning" and "not delegated" in early["email"]
+    assert local.states_entered(arn).index("WarnEarly") < local.states_entered(arn).index("CheckVerification")
+    assert final["attributes"]["outcome"]["Value"] == "timeout" and "not delegated" in final["email"]
 
 
 def test_private_zone_only_is_refused(local_aws_factory: Factory) -> None:

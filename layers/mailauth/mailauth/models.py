@@ -164,6 +164,8 @@ class PublishResult(Strict):
     kept: tuple[KeptRecord, ...] = ()
     notes: tuple[str, ...] = ()
     dkim_tokens: tuple[str, ...] = ()
+    #: what to tell a person now, before the wait (mailauth.early); empty after a DKIM restart (told already)
+    early_warnings: tuple[str, ...] = ()
 
 
 class ChangeStatus(Strict):
@@ -238,7 +240,7 @@ class IdentityRemoval(Strict):
 
 
 class NotificationResult(Strict):
-    outcome: Literal["success", "timeout", "failure", "action_required"]
+    outcome: Literal["success", "timeout", "failure", "action_required", "warning"]
     subject: str
     message_id: str | None = None
 
@@ -296,4 +298,5 @@ class NotifyInput(_Step):
     operation: Literal["onboard", "offboard"] = "onboard"
     left: tuple[LeftRecord, ...] = ()  # offboarding: records left in place
     announce: bool = False  # external DNS: the records to create, sent before the wait
+    warn_early: bool = False  # the "started, with warnings" notification, sent before the wait
     identity_removal: IdentityRemoval | None = None  # offboarding: what happened to the SES identity

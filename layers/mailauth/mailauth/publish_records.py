@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mailauth import ledger, records, wanted
 from mailauth.aws.route53 import Route53
+from mailauth.early import early_warnings
 from mailauth.errors import ChangeBatchTooLargeError, ChangeNotInSyncError, RecordConflictError
 from mailauth.ledger import LedgerStore
 from mailauth.models import ChangeStatus, IdentityInfo, Plan, PublishResult, RecordSet, ZoneInfo
@@ -105,9 +106,26 @@ def publish_records(
     previous: PublishResult | None = None,
     route53: Route53 | None = None,
 ) -> PublishResult:
-    """Plan and publish the records (or, for DNS elsewhere, plan from public DNS read through ``nameservers``)."""
+    """Plan and publish the records (or, for DNS elsewhere, plan from public DNS read through ``nameservers``),
+    with the warnings a person should hear before the wait (none after a DKIM restart: they were told)."""
     if zone.dns == "external":
-        return publish_external(request, identity, store, nameservers)
+        result = publish_external(request, identity, store, nameservers)
+    else:
+        result = _publish_route53(request, zone, identity, store, nameservers, previous, route53)
+    if previous is not None:
+        return result
+    return result.model_copy(update={"early_warnings": early_warnings(zone, identity, result)})
+
+
+def _publish_route53(
+    request: OnboardRequest,
+    zone: ZoneInfo,
+    identity: IdentityInfo,
+    store: LedgerStore,
+    nameservers: str,
+    previous: PublishResult | None,
+    route53: Route53 | None,
+) -> PublishResult:
     route53 = route53 or Route53(role_arn=zone.role_arn)
     for attempt in range(1, PLAN_ATTEMPTS + 1):
         plan, change_id = _plan_and_change(

@@ -123,7 +123,28 @@ def _content_checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, 
     out += [
         (f"no notification contains {w!r}", w not in text, text[:200]) for w in expect.notification_excludes
     ]
-    return out + _negative_checks(expect, d) + _time_checks(expect, d)
+    return out + _early_checks(expect, d) + _negative_checks(expect, d) + _time_checks(expect, d)
+
+
+#: notifications sent before the wait: the "started, with warnings" one and the external-DNS announcement
+EARLY_OUTCOMES = ("warning", "action_required")
+
+
+def _early_checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    """The early warnings: sent within an hour of the submission, before any verification outcome."""
+    if expect.warned_early is None:
+        return []
+    early = [
+        n
+        for n in d.get("notifications", [])
+        if n.get("outcome") in EARLY_OUTCOMES and n.get("after_hours") is not None and n["after_hours"] <= 1
+    ]
+    text = "\n".join(n["email"] for n in early)
+    if not expect.warned_early:
+        return [("no early warning", not early, text[:200])]
+    out = [("warned early", bool(early), f"{len(early)} early notification(s)")]
+    out += [(f"early warning contains {w!r}", w in text, text[:200]) for w in expect.warned_early]
+    return out
 
 
 def _negative_checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool, str]]:

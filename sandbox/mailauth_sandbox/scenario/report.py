@@ -149,7 +149,12 @@ def _notification(n: dict[str, Any], submitted_at: Any) -> dict[str, Any]:
     """A notification as the report shows it: when it came, in hours after the submission."""
     at = n.get("at")
     hours = (at - submitted_at).total_seconds() / 3600 if at is not None else None
-    return {**n, "at": at.isoformat() if at is not None else None, "after_hours": hours}
+    return {
+        **n,
+        "at": at.isoformat() if at is not None else None,
+        "after_hours": hours,
+        "outcome": _attr(n, "outcome"),
+    }
 
 
 def _attr(notification: dict[str, Any], key: str) -> str | None:

@@ -46,9 +46,7 @@ class Runner:
         if spec.records_file:
             records += records_from_cli_json(self.base_dir / spec.records_file)
         for record in records:
-            local.add_record(
-                zone_id, record.name, record.type, *record.values, ttl=record.ttl, account_id=spec.account
-            )
+            local.add_record_set(zone_id, record.resource_record_set(), account_id=spec.account)
         self.reporter.note_zone(local, zone_id, spec)
         return zone_id
 

@@ -9,16 +9,68 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from ..names import norm
+
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class AliasSpec(_Spec):
+    """A Route 53 alias target (AliasTarget): an alias record has no values and no TTL of its own."""
+
+    dns_name: str
+    hosted_zone_id: str
+    evaluate_target_health: bool = False
+
+
 class RecordSpec(_Spec):
+    """One record set as Route 53 holds it: simple, routed (a SetIdentifier with its routing) or an alias."""
+
     name: str
     type: str
     ttl: int = 300
-    values: list[str]
+    values: list[str] = []
+    #: routed sets: SetIdentifier and exactly one routing (Route 53 API, ResourceRecordSet)
+    set_identifier: str | None = None
+    weight: int | None = None
+    region: str | None = None  # latency
+    failover: Literal["PRIMARY", "SECONDARY"] | None = None
+    multi_value_answer: bool | None = None
+    geo_location: dict[str, str] | None = None  # {"CountryCode": "DE"}, {"ContinentCode": "EU"}, ...
+    alias: AliasSpec | None = None
+
+    @model_validator(mode="after")
+    def _values_or_alias(self) -> RecordSpec:
+        if bool(self.values) == (self.alias is not None):
+            raise ValueError(
+                f"{self.type} {self.name}: give either values or an alias, not both and not neither"
+            )
+        return self
+
+    def resource_record_set(self) -> dict[str, Any]:
+        """The ResourceRecordSet a ChangeResourceRecordSets CREATE carries (the sandbox checks it against the
+        route53 service model, as AWS does)."""
+        rrset: dict[str, Any] = {"Name": self.name, "Type": self.type}
+        if self.alias is not None:
+            rrset["AliasTarget"] = {
+                "DNSName": self.alias.dns_name,
+                "HostedZoneId": self.alias.hosted_zone_id,
+                "EvaluateTargetHealth": self.alias.evaluate_target_health,
+            }
+        else:
+            rrset["TTL"] = self.ttl
+            rrset["ResourceRecords"] = [{"Value": v} for v in self.values]
+        routing = {
+            "SetIdentifier": self.set_identifier,
+            "Weight": self.weight,
+            "Region": self.region,
+            "Failover": self.failover,
+            "MultiValueAnswer": self.multi_value_answer,
+            "GeoLocation": self.geo_location,
+        }
+        rrset.update({k: v for k, v in routing.items() if v is not None})
+        return rrset
 
 
 class ZoneSpec(_Spec):
@@ -125,6 +177,9 @@ class Expect(_Spec):
     notification_contains: list[str] = []
     #: words no notification about this domain may contain (a warning that must not be given)
     notification_excludes: list[str] = []
+    #: a notification sent before the wait (outcome "warning" or "action_required", within an hour of the
+    #: submission) contains each of these; [] asserts that there was none
+    warned_early: list[str] | None = None
     #: executions started for this domain in the whole scenario, either workflow (0: none at all)
     executions: int | None = None
     #: AWS operations this run must not have called ("service:Operation"; "sesv2:*" for any of a service)
@@ -195,18 +250,36 @@ class Scenario(_Spec):
 
 
 def records_from_cli_json(path: Path) -> list[RecordSpec]:
-    """`aws route53 list-resource-record-sets` output; apex NS/SOA are the sandbox's own, aliases skipped."""
+    """`aws route53 list-resource-record-sets` output, routed and alias sets included; the apex NS and SOA are the
+    sandbox's own."""
     data = json.loads(path.read_text())
+    zone = min(
+        (norm(i["Name"]) for i in data.get("ResourceRecordSets", []) if i.get("Type") == "SOA"), default=None
+    )
     out = []
     for item in data.get("ResourceRecordSets", []):
-        if "ResourceRecords" not in item or item["Type"] in ("NS", "SOA"):
+        if item["Type"] in ("NS", "SOA") and (zone is None or norm(item["Name"]) == zone):
             continue
+        alias = item.get("AliasTarget")
         out.append(
             RecordSpec(
                 name=item["Name"],
                 type=item["Type"],
                 ttl=int(item.get("TTL", 300)),
-                values=[r["Value"] for r in item["ResourceRecords"]],
+                values=[r["Value"] for r in item.get("ResourceRecords") or []],
+                set_identifier=item.get("SetIdentifier"),
+                weight=item.get("Weight"),
+                region=item.get("Region"),
+                failover=item.get("Failover"),
+                multi_value_answer=item.get("MultiValueAnswer"),
+                geo_location=item.get("GeoLocation"),
+                alias=None
+                if alias is None
+                else AliasSpec(
+                    dns_name=alias["DNSName"],
+                    hosted_zone_id=alias["HostedZoneId"],
+                    evaluate_target_health=bool(alias.get("EvaluateTargetHealth")),
+                ),
             )
         )
     return out

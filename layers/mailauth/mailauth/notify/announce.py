@@ -1,5 +1,6 @@
-"""The "action required" message for DNS hosted outside Route 53: exactly which records to create at the DNS
-provider (also as zone-file lines), sent before mailauth starts waiting for them."""
+"""The messages sent before the wait: for DNS hosted outside Route 53 the "action required" message (exactly
+which records to create at the DNS provider, also as zone-file lines, and any early warnings); for Route 53 the
+"started, with warnings" message when there are early warnings (:mod:`mailauth.early`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from mailauth.models import NotifyInput
 from mailauth.notify.chatbot import custom_notification
 from mailauth.notify.message import Message
 from mailauth.notify.state import domain_of, hours
-from mailauth.notify.text import console_link, subject_line
+from mailauth.notify.text import bullets, console_link, subject_line
 
 
 def zone_file_lines(state: NotifyInput) -> list[str]:
@@ -41,18 +42,29 @@ def announce_message(state: NotifyInput, *, execution_arn: str | None, region: s
         lines.append(f"      ({c.reason})")
     lines += ["", "AS ZONE-FILE LINES", *[f"  {line}" for line in zone_file_lines(state)]]
     kept = state.publish.kept if state.publish else ()
-    if kept:
+    right = [k for k in kept if k.as_requested]
+    if right:
         lines += [
             "",
             "ALREADY RIGHT (leave as they are)",
-            *[f"  {k.record.type} {k.record.name}" for k in kept],
+            *[f"  {k.record.type} {k.record.name}" for k in right],
         ]
+    other = [k for k in kept if not k.as_requested]
+    if other:
+        lines += [
+            "",
+            "KEPT AS THEY ARE, NOT AS REQUESTED",
+            *[f"  {k.record.type} {k.record.name}: {k.reason}" for k in other],
+        ]
+    warnings = _warnings(state)
+    if warnings:
+        lines += ["", "WARNINGS", *bullets(warnings)]
     if execution_arn:
         lines += ["", f"Execution: {execution_arn}", f"Console:   {console_link(execution_arn, region)}"]
     chatbot = custom_notification(
         title="📝 " + subject,
         description="\n".join(mrkdwn.code(line) for line in zone_file_lines(state)),
-        next_steps=[f"Create these {len(changes)} records at your DNS provider"],
+        next_steps=[f"Create these {len(changes)} records at your DNS provider", *warnings],
         domain=domain,
         summary=subject,
         event_type="mailauth.action_required",
@@ -64,4 +76,38 @@ def announce_message(state: NotifyInput, *, execution_arn: str | None, region: s
         subject=subject,
         email_text="\n".join(lines),
         chatbot=chatbot,
+    )
+
+
+def _warnings(state: NotifyInput) -> tuple[str, ...]:
+    return state.publish.early_warnings if state.publish else ()
+
+
+def warning_message(state: NotifyInput, *, execution_arn: str | None, region: str) -> Message:
+    """Route 53: the records are published and mailauth starts waiting, but a person should know now what the
+    final report would otherwise tell them only after the wait."""
+    domain = domain_of(state)
+    warnings = _warnings(state)
+    subject = subject_line(f"mailauth: {domain} onboarding started, with {len(warnings)} warning(s)")
+    changes = state.publish.changes if state.publish else ()
+    lines = [
+        f"mailauth published {len(changes)} record(s) for {domain} and is waiting for SES to verify them (at most "
+        f"{hours(state)} hours); a report follows either way. Act on these now:",
+        "",
+        "WARNINGS",
+        *bullets(warnings),
+    ]
+    if execution_arn:
+        lines += ["", f"Execution: {execution_arn}", f"Console:   {console_link(execution_arn, region)}"]
+    chatbot = custom_notification(
+        title="⚠️ " + subject,
+        description="\n".join(mrkdwn.bullet(w) for w in warnings),
+        next_steps=list(warnings),
+        domain=domain,
+        summary=subject,
+        event_type="mailauth.warning",
+        related=(execution_arn,),
+    )
+    return Message(
+        outcome="warning", domain=domain, subject=subject, email_text="\n".join(lines), chatbot=chatbot
     )
