@@ -49,7 +49,7 @@ SRC_PATH := PYTHONPATH=$(CURDIR)/layers/mailauth:$(CURDIR)/sandbox:$(CURDIR)/cli
 VENV_STAMP := $(VENV)/.installed
 TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: help venv tools lint lint-template build test demo bench faults e2e-aws lock clean distclean
+.PHONY: help venv tools lint lint-template build test test-banner demo bench faults e2e-aws lock clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -100,8 +100,13 @@ build: venv tools
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(SAM_ENV) $(SAM) build
 	$(VENV)/bin/python -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build >/dev/null
 
-test: venv tools lint lint-template build
+test: test-banner venv tools lint lint-template build
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+test-banner:
+	@echo "make test: lint, template checks, sam build, then about 1,250 tests on every core."
+	@echo "  About 10 minutes on 2 cores (plus a few minutes the first time, to install .venv and .tools)."
+	@echo "  pytest prints a dot per test and the percentage done at the end of each line."
 
 # The sandbox judges every call by the IAM roles SAM generates: it runs SAM's translator from the tools venv.
 demo: venv tools

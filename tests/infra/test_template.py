@@ -667,3 +667,11 @@ def test_alerts_do_not_depend_on_the_notification_topic_or_its_key(resources: di
         assert {
             "SNSPublishMessagePolicy": {"TopicName": {"Fn::GetAtt": ["AlertTopic", "TopicName"]}}
         } in props["Policies"]
+
+
+def test_each_function_declares_no_dependencies_of_its_own() -> None:
+    """`sam build` looks for a requirements.txt in every CodeUri (and says "requirements.txt file not found" for
+    each one without); the layer is the one place dependencies are pinned, so each function's is comments only."""
+    for folder in sorted(p for p in (ROOT / "functions").iterdir() if (p / "app.py").is_file()):
+        lines = (folder / "requirements.txt").read_text().splitlines()
+        assert lines and all(not line.strip() or line.startswith("#") for line in lines), folder.name

@@ -76,6 +76,7 @@ class Reporter:
             status=description["status"],
             error=failed["executionFailedEventDetails"].get("error") if failed else None,
             step_error=(state.get("error") or {}).get("Error"),
+            state_error=state.get("error"),
             outcome=(notify.result or {}).get("outcome") if notify is not None else None,
             verification=state.get("verification"),
             report=state.get("report"),
