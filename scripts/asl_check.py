@@ -14,8 +14,9 @@ missing state, an unreachable state or an unfilled ``${Placeholder}`` all pass t
 * the definition, placeholders filled with dummy ARNs, parses in moto's ASL parser (the one the local
   workflow tests run);
 * with ``--notify-state Notify`` (what ``make lint-template`` passes), mailauth's promise that every failure
-  reaches a person: every Task's every Catch, and one of States.ALL, goes to ``Notify``; Notify's goes to
-  ``AlertOperator``, whose goes to a Fail state.
+  reaches a person: every Task's every Catch, and one of States.ALL, goes to ``Notify``; Notify's, and those of
+  the Tasks after it (the outcome event), go to an alert state (an SNS publish to ``${AlertTopicArn}``), whose
+  own Catch goes to a Fail state.
 
 Usable as a library (``check_definition``, ``check_file``, ...) and as a script::
 
@@ -134,16 +135,29 @@ def check_machine(machine: Mapping[str, Any], where: str = "$") -> list[str]:
 
 
 #: the state that raises the alarm when telling a person fails
-ALERT_STATE = "AlertOperator"
+
+
+def _is_alert(state: Mapping[str, Any]) -> bool:
+    """A direct SNS publish to the alerts topic (``${AlertTopicArn}``): no Lambda, no KMS key in between."""
+    parameters = state.get("Parameters") or {}
+    return (
+        state.get("Type") == "Task"
+        and str(state.get("Resource", "")).startswith("arn:aws:states:::sns:publish")
+        and isinstance(parameters, dict)
+        and parameters.get("TopicArn") in ("${AlertTopicArn}", dummy_arn("AlertTopicArn"))
+    )
 
 
 def check_failure_paths(machine: Mapping[str, Any], notify: str = "Notify", where: str = "$") -> list[str]:
-    """Every Task's failures reach a person: the ``notify`` state, or from it the alert state."""
+    """Every Task's failures reach a person: before the notification, the ``notify`` state; the notification's own
+    failure, and the failure of any step after it (the person already knows the outcome), an alert state; an
+    alert's own failure ends the run in a Fail state (the failed-executions alarm)."""
     states = machine.get("States")
     if not isinstance(states, dict):
         return []
     if notify not in states:
         return [f"{where}: no {notify!r} state: failures would reach nobody"]
+    after = _reachable(str(states[notify].get("Next", "")), states) if states[notify].get("Next") else set()
     problems: list[str] = []
     for name, state in states.items():
         if not isinstance(state, dict) or state.get("Type") != "Task":
@@ -154,17 +168,21 @@ def check_failure_paths(machine: Mapping[str, Any], notify: str = "Notify", wher
             problems.append(f"{path}: no Catch of States.ALL: a failure here would reach nobody")
         for i, catcher in enumerate(catchers):
             target = catcher.get("Next")
-            if name == ALERT_STATE:
-                if (states.get(target) or {}).get("Type") != "Fail":
+            target_state = states.get(target) or {}
+            if _is_alert(state):
+                if target_state.get("Type") != "Fail":
                     problems.append(
                         f"{path}: Catch[{i}] -> {target!r}: the alert's own failure must end the run"
                     )
-            else:
-                wanted = ALERT_STATE if name == notify else notify
-                if target != wanted:
+            elif name == notify or name in after:
+                if not _is_alert(target_state):
                     problems.append(
-                        f"{path}: Catch[{i}] -> {target!r}, not {wanted!r}: that failure would reach nobody"
+                        f"{path}: Catch[{i}] -> {target!r}, not an alert state: that failure would reach nobody"
                     )
+            elif target != notify:
+                problems.append(
+                    f"{path}: Catch[{i}] -> {target!r}, not {notify!r}: that failure would reach nobody"
+                )
     return problems
 
 

@@ -1,6 +1,7 @@
 """The API: ``POST /domains`` starts an onboarding (or, with ``"dry_run": true``, returns its plan and changes
-nothing); ``GET /domains/{domain}`` reports SES's and the workflow's state; ``DELETE /domains/{domain}``
-(``?keep_identity=true`` to keep the SES identity) starts offboarding.
+nothing); ``GET /domains`` lists every domain mailauth knows (paginated); ``GET /domains/{domain}`` reports SES's
+and the workflow's state and progress; ``GET /domains/{domain}/report`` the last run's report;
+``DELETE /domains/{domain}`` (``?keep_identity=true`` to keep the SES identity) starts offboarding.
 
 API Gateway authorises callers with IAM (SigV4). Validation is Powertools' (pydantic, from the same
 OnboardRequest model every trigger uses); a bad request gets 400 naming each problem and changes nothing.
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -87,6 +89,32 @@ def get_domain(domain: str) -> Response[Any]:
     if status["identity"] is None and status["execution"] is None:
         return _json(404, {"message": f"mailauth knows no onboarding of {name} and SES has no such identity"})
     return _json(200, status)
+
+
+@app.get("/domains")
+def list_domains(
+    limit: Annotated[int, Query(ge=1, le=100, description="domains per page")] = 50,
+    next_token: Annotated[
+        str | None, Query(alias="nextToken", description="the previous page's nextToken")
+    ] = None,
+    status: Annotated[str | None, Query(description="only domains whose latest run has this status")] = None,
+) -> Response[Any]:
+    from mailauth.fleet import list_domains as listing
+
+    submitter = default_submitter(settings)
+    page = listing(submitter.table, submitter.executions, limit=limit, token=next_token, status=status)
+    return _json(200, page)
+
+
+@app.get("/domains/<domain>/report")
+def get_report(domain: str) -> Response[Any]:
+    from mailauth.status import last_report  # the notification's renderer: imported by the first report only
+
+    name = _path_domain(domain)
+    report = last_report(name, default_submitter(settings), region=settings.region)
+    if report is None:
+        return _json(404, {"message": f"no report of {name} yet: mailauth has not finished a run of it"})
+    return _json(200, report)
 
 
 @app.delete("/domains/<domain>")

@@ -13,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailauth.aws.sns import Topic
-from mailauth.models import NotificationResult, NotifyInput
+from mailauth.models import NotificationResult, NotifyInput, OutcomeEvent
 from mailauth.notify.compose import compose
 from mailauth.notify.message import Message
 from mailauth.notify.state import parse_state
@@ -58,6 +58,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.warning(
             "state keys did not match their models; notifying without them", extra={"keys": dropped}
         )
+    outcome_event = None
+    if message.outcome in ("success", "timeout", "failure") and execution:
+        # before the send: a retry repeats no message
+        outcome_event = _record_outcome(
+            state, message, execution, keep=_keeps_outcome(message.domain, execution)
+        )
     message_id = message.send_to(Topic(settings.topic_arn))
     _record_metrics(state, message)
     logger.info(
@@ -65,5 +71,43 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         extra={"outcome": message.outcome, "subject": message.subject, "message_id": message_id},
     )
     return NotificationResult(
-        outcome=message.outcome, subject=message.subject, message_id=message_id
+        outcome=message.outcome, subject=message.subject, message_id=message_id, event=outcome_event
     ).model_dump(mode="json")
+
+
+def _keeps_outcome(domain: str, execution: str) -> bool:
+    """Whether the domains table can hold this run's outcome: not for a rejected event's execution, nor for a
+    request whose domain is invalid (neither owns a domain's item)."""
+    from mailauth.domain import normalise_domain
+    from mailauth.submission import REJECTED_PREFIX
+
+    if execution.rsplit(":", 1)[-1].startswith(REJECTED_PREFIX):
+        return False
+    try:
+        return normalise_domain(domain) == domain
+    except ValueError:
+        return False
+
+
+def _record_outcome(state: NotifyInput, message: Message, execution: str, *, keep: bool) -> OutcomeEvent:
+    """Keep the outcome on the domain's item for GET /domains, and describe the event to put on the bus. A table
+    that refuses the write (throttling that outlasts the SDK's retries included) does not stop the notification:
+    it is logged and counted (OutcomesNotRecorded), and the list shows the run from its execution's status."""
+    from mailauth.aws.dynamodb import Table
+    from mailauth.fleet import outcome_of, record
+
+    outcome = outcome_of(
+        state,
+        message.outcome,
+        domain=message.domain,
+        subject=message.subject,
+        execution_arn=execution,
+        region=settings.region,
+    )
+    try:
+        if keep and not record(Table(settings.table_name), outcome):
+            logger.info("a newer run owns the domain's item; its outcome is not overwritten")
+    except Exception:  # throttling that outlasted the SDK's retries included: the message matters more
+        logger.exception("the outcome could not be kept in the domains table")
+        metrics.add_metric(name="OutcomesNotRecorded", unit=MetricUnit.Count, value=1)
+    return OutcomeEvent(detail_type=outcome.detail_type, detail=outcome.model_dump(mode="json"))

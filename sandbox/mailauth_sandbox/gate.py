@@ -20,6 +20,7 @@ from .invoke import Invoker
 from .provision import MACHINE_TYPES, SANDBOX_ROLE_NAME, STACK_NAME, Stack
 from .route53 import Route53Emulator
 from .ses import SesEmulator
+from .sfn_history import page_history
 
 
 class SandboxTemplateError(RuntimeError):
@@ -215,13 +216,16 @@ class CallGate:
         parsed: dict[str, Any],
         context: dict[str, Any],
     ) -> None:
-        """Let the Route 53 emulator amend moto's answers; note when each SNS message was published."""
+        """Let the Route 53 emulator amend moto's answers, page execution histories as AWS does, and note when
+        each SNS message was published."""
         if service == "sns" and operation == "Publish" and status < 300 and parsed.get("MessageId"):
             invocation = getattr(self.invoker.tls, "invocation", None)
             execution = invocation.execution if invocation is not None else None
             self.published[parsed["MessageId"]] = (self.clock.now(), execution)
         if service == "route53":
             self.route53.after_call(operation, params, status, parsed, context.get(hooks.ACCOUNT_KEY))
+        if service == "stepfunctions" and operation == "GetExecutionHistory" and status < 300:
+            page_history(params, parsed)
 
     def api_calls(self, function: str | None = None, *, tables: bool = False) -> Counter[str]:
         """AWS API calls made by handlers, as ``"service:Operation"`` counts (optionally for one function);

@@ -402,7 +402,13 @@ def test_a_rejected_event_reaches_the_notification_with_its_reason(local_aws_fac
     )["executionArn"]
 
     assert local.wait(arn)["status"] == "FAILED"
-    assert local.states_entered(arn) == ["Resolve", "Notify", "OutcomeDecision", "OnboardingFailed"]
+    assert local.states_entered(arn) == [
+        "Resolve",
+        "Notify",
+        "PutOutcomeEvent",
+        "OutcomeDecision",
+        "OnboardingFailed",
+    ]
     [message] = local.notifications()
     assert "news.example.com" in message["subject"]
     assert "different request while another run" in message["email"]

@@ -88,6 +88,13 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         ]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
         monkeypatch.setenv("MAILAUTH_TOPIC_ARN", topic_arn)
+        boto3.client("dynamodb", region_name=REGION).create_table(
+            TableName="mailauth-domains",
+            KeySchema=[{"AttributeName": "domain", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "domain", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        monkeypatch.setenv("MAILAUTH_TABLE_NAME", "mailauth-domains")
         yield Aws(topic_arn=topic_arn, queue_url=queue_url)
 
 
@@ -121,11 +128,17 @@ def test_success_publishes_email_and_chatbot(aws: Aws, capsys: pytest.CaptureFix
     result = aws.app.handler(event, FakeContext())
 
     ((message_id, raw, subject, attributes, _group),) = aws.sent()
+    event_detail = result.pop("event")
     assert result == {
         "outcome": "success",
         "subject": "mailauth: example.com verified",
         "message_id": message_id,
     }
+    # the outcome event PutOutcomeEvent puts on the bus (docs/events.md)
+    assert event_detail["detail_type"] == "DomainVerified"
+    assert (
+        event_detail["detail"]["status"] == "VERIFIED" and event_detail["detail"]["domain"] == "example.com"
+    )
     assert subject == "mailauth: example.com verified"
     structure = json.loads(raw)
     assert set(structure) == {"default", "email"}

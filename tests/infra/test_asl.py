@@ -313,7 +313,20 @@ def test_notify_must_fall_back_to_the_alert_and_the_alert_to_a_fail_state() -> N
     machine["States"]["Notify"]["Catch"][0]["Next"] = "OnboardingFailed"
     machine["States"]["AlertOperator"]["Catch"][0]["Next"] = "Notify"
     problems = asl_check.check_failure_paths(machine)
-    assert any("Notify: Catch[0] -> 'OnboardingFailed', not 'AlertOperator'" in p for p in problems)
+    assert any("Notify: Catch[0] -> 'OnboardingFailed', not an alert state" in p for p in problems)
     assert any(
         "AlertOperator: Catch[0] -> 'Notify': the alert's own failure must end the run" in p for p in problems
+    )
+
+
+def test_a_step_after_the_notification_must_fall_back_to_an_alert() -> None:
+    """The outcome event is put after the person was told: its failure goes to an alert, not to Notify again."""
+    machine = _onboard()
+    machine["States"]["PutOutcomeEvent"]["Catch"][0]["Next"] = "Notify"
+    machine["States"]["AlertEventNotPut"]["Catch"][0]["Next"] = "OutcomeDecision"
+    problems = asl_check.check_failure_paths(machine)
+    assert any("PutOutcomeEvent: Catch[0] -> 'Notify', not an alert state" in p for p in problems)
+    assert any(
+        "AlertEventNotPut: Catch[0] -> 'OutcomeDecision': the alert's own failure must end" in p
+        for p in problems
     )

@@ -552,6 +552,25 @@ MAPPING_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str]]]] = [
     ),
     ("stepfunctions", "StopExecution", {"executionArn": EXECUTION}, [("states:StopExecution", EXECUTION)]),
     ("stepfunctions", "ListExecutions", {"stateMachineArn": SM}, [("states:ListExecutions", SM)]),
+    (
+        "stepfunctions",
+        "GetExecutionHistory",
+        {"executionArn": EXECUTION, "reverseOrder": True},
+        [("states:GetExecutionHistory", EXECUTION)],
+    ),
+    ("dynamodb", "Scan", {"TableName": "DomainsTable", "Limit": 5}, [("dynamodb:Scan", TABLE)]),
+    (
+        "events",
+        "PutEvents",
+        {"Entries": [{"Source": "mailauth", "DetailType": "DomainVerified", "Detail": "{}"}]},
+        [("events:PutEvents", "arn:aws:events:us-east-1:123456789012:event-bus/default")],
+    ),
+    (
+        "events",
+        "PutEvents",
+        {"Entries": [{"EventBusName": "mailauth-events", "Source": "s", "DetailType": "d", "Detail": "{}"}]},
+        [("events:PutEvents", "arn:aws:events:us-east-1:123456789012:event-bus/mailauth-events")],
+    ),
     ("sns", "Publish", {"TopicArn": TOPIC, "Message": "m"}, [("sns:Publish", TOPIC)]),
     (
         "ssm",

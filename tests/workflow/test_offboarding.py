@@ -54,6 +54,7 @@ def test_offboarding_restores_the_zone_and_deletes_the_identity_it_created(
         "AwaitChange",
         "RemoveIdentity",
         "Notify",
+        "PutOutcomeEvent",
         "OutcomeDecision",
         "Offboarded",
     ]

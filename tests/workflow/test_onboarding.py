@@ -28,6 +28,7 @@ HAPPY_STATES = [
     "VerificationDecision",
     "BuildReport",
     "Notify",
+    "PutOutcomeEvent",
     "OutcomeDecision",
     "Onboarded",
 ]
@@ -76,7 +77,8 @@ def test_happy_path(local_aws_factory: Factory) -> None:
     # the fewest calls that do the job: everything but the verification polls
     calls = local.api_calls()
     calls.pop("sesv2:GetEmailIdentity", None)
-    assert sum(calls.values()) <= 15, calls
+    assert sum(calls.values()) <= 16, calls
+    assert calls["dynamodb:UpdateItem"] == 1  # the outcome kept for GET /domains
     # the account's status: read once when the identity is set up, again at the report only when it was not ok
     assert calls["sesv2:GetAccount"] == 1
     assert calls["route53:ChangeResourceRecordSets"] == 1
@@ -109,7 +111,13 @@ def test_timeout_at_the_deadline(local_aws_factory: Factory) -> None:
     assert result["status"] == "FAILED"
     assert failure(local, arn)["error"] == "VerificationTimedOut"
     states = local.states_entered(arn)
-    assert states[-4:] == ["BuildReport", "Notify", "OutcomeDecision", "VerificationTimedOut"]
+    assert states[-5:] == [
+        "BuildReport",
+        "Notify",
+        "PutOutcomeEvent",
+        "OutcomeDecision",
+        "VerificationTimedOut",
+    ]
     assert local.transitions(arn) <= 400
     last = results(local, "CheckVerificationFunction")[-1]
     assert last["outcome"] == "timeout"
@@ -134,13 +142,21 @@ def test_a_conflict_changes_nothing_and_says_why(local_aws_factory: Factory) -> 
     assert result["status"] == "FAILED"
     assert failure(local, arn)["error"] == "OnboardingFailed"
     # Found by Resolve's plan, before any step that writes: no SES identity, no change batch, no ledger entry.
-    assert local.states_entered(arn) == ["Resolve", "Notify", "OutcomeDecision", "OnboardingFailed"]
+    assert local.states_entered(arn) == [
+        "Resolve",
+        "Notify",
+        "PutOutcomeEvent",
+        "OutcomeDecision",
+        "OnboardingFailed",
+    ]
     writes = {
         call
-        for call in local.api_calls()
+        for call in local.api_calls(tables=True)
         if not call.split(":")[1].startswith(("Get", "List")) and call != "sns:Publish"
     }
-    assert writes == set()
+    assert writes == {
+        "dynamodb:UpdateItem@" + local.resources["DomainsTable"]["Ref"]
+    }  # the outcome, for the list
     assert local.client("sesv2").list_email_identities()["EmailIdentities"] == []
     assert zone_records(local, zone_id) == before
     error = last_input(local, "NotifyFunction")["state"]["error"]
@@ -184,11 +200,21 @@ def test_an_invalid_domain_is_refused_and_notified(local_aws_factory: Factory, d
     arn, result = run(local, {"domain": domain})
 
     assert result["status"] == "FAILED"
-    assert local.states_entered(arn) == ["Resolve", "Notify", "OutcomeDecision", "OnboardingFailed"]
+    assert local.states_entered(arn) == [
+        "Resolve",
+        "Notify",
+        "PutOutcomeEvent",
+        "OutcomeDecision",
+        "OnboardingFailed",
+    ]
     error = last_input(local, "NotifyFunction")["state"]["error"]
     assert error["Error"] == "InvalidRequestError"
     assert "domain" in error["Cause"]
-    assert local.api_calls() == {"sns:Publish": 1}  # nothing created, nothing changed
+    calls = local.api_calls()
+    # Notify may offer the outcome to the domains table, which holds no item of this run: nothing is written
+    assert calls.pop("dynamodb:UpdateItem", 0) <= 1
+    assert calls == {"sns:Publish": 1}  # nothing created, nothing changed
+    assert local.client("dynamodb").scan(TableName=local.resources["DomainsTable"]["Ref"])["Items"] == []
     assert notifications(local)[0]["attributes"]["outcome"]["Value"] == "failure"
 
 
@@ -220,7 +246,7 @@ def test_dkim_failing_twice_fails_with_a_diagnosis(local_aws_factory: Factory) -
     assert failure(local, arn)["error"] == "OnboardingFailed"
     states = local.states_entered(arn)
     assert states.count("RestartDkim") == 1  # restarted once, not forever
-    assert states[-4:] == ["BuildReport", "Notify", "OutcomeDecision", "OnboardingFailed"]
+    assert states[-5:] == ["BuildReport", "Notify", "PutOutcomeEvent", "OutcomeDecision", "OnboardingFailed"]
     assert results(local, "CheckVerificationFunction")[-1]["outcome"] == "failed"
     [message] = notifications(local)
     assert message["attributes"]["outcome"]["Value"] == "failure"
@@ -369,7 +395,13 @@ def test_a_verification_step_that_keeps_failing_reaches_notify(local_aws_factory
 
     assert result["status"] == "FAILED"
     states = local.states_entered(arn)
-    assert states[-4:] == ["CheckVerification", "Notify", "OutcomeDecision", "OnboardingFailed"], states
+    assert states[-5:] == [
+        "CheckVerification",
+        "Notify",
+        "PutOutcomeEvent",
+        "OutcomeDecision",
+        "OnboardingFailed",
+    ], states
     [final] = local.notifications()
     assert final["attributes"]["outcome"]["Value"] == "failure"
     if kind == "step error":

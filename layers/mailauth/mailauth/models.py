@@ -239,10 +239,19 @@ class IdentityRemoval(Strict):
     reason: str
 
 
+class OutcomeEvent(Strict):
+    """The EventBridge event the workflow puts after an outcome's notification (docs/events.md)."""
+
+    detail_type: str
+    detail: dict[str, Any]
+
+
 class NotificationResult(Strict):
     outcome: Literal["success", "timeout", "failure", "action_required", "warning"]
     subject: str
     message_id: str | None = None
+    #: outcomes only (not the messages sent before the wait): what PutOutcomeEvent puts on the event bus
+    event: OutcomeEvent | None = None
 
 
 # --------------------------------------------------------------------------------------- step inputs

@@ -125,6 +125,8 @@ class NotifySettings(Settings):
     RUNTIME = frozenset({"AWS_REGION"})
 
     topic_arn: str = Field(alias="MAILAUTH_TOPIC_ARN", pattern=r"^arn:[\w-]+:sns:")
+    #: the domains table, where each run's outcome is kept for GET /domains (mailauth.fleet)
+    table_name: str = Field(alias="MAILAUTH_TABLE_NAME", min_length=3, max_length=255)
     #: the function's region (Lambda sets AWS_REGION): the console links of the message
     region: str = Field("us-east-1", alias="AWS_REGION", min_length=1)
 
@@ -134,9 +136,13 @@ class TriggerSettings(SubmitSettings):
 
 
 class ApiSettings(SubmitSettings, DnsSettings, AllowListSettings):
+    RUNTIME = frozenset({"AWS_REGION"})
+
     offboard_state_machine_arn: str = Field(
         alias="MAILAUTH_OFFBOARD_STATE_MACHINE_ARN", pattern=r"^arn:[\w-]+:states:"
     )
+    #: the function's region (Lambda sets AWS_REGION): the console links of a report
+    region: str = Field("us-east-1", alias="AWS_REGION", min_length=1)
 
 
 class SlackSettings(Settings):

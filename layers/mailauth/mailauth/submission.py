@@ -47,6 +47,8 @@ CLAIM_SECONDS = 120
 MAX_RECEIVED = 2048
 MAX_REASON = 4000
 MAX_DOMAIN_SHOWN = 300
+#: the name prefix of a rejected event's execution (:meth:`Submitter.start_rejected`): it owns no domain's item
+REJECTED_PREFIX = "invalid-"
 
 
 def execution_name(domain: str, generation: int, kind: str = "") -> str:
@@ -218,7 +220,7 @@ class Submitter:
         if isinstance(domain, str):
             request["domain"] = domain[:MAX_DOMAIN_SHOWN]
         body = json.dumps({"request": request}, sort_keys=True)
-        name = "invalid-" + hashlib.sha256(body.encode()).hexdigest()[:32]
+        name = REJECTED_PREFIX + hashlib.sha256(body.encode()).hexdigest()[:32]
         arn, started = self.executions.start(self.state_machine_arn, name, body)
         return Submission(str(domain)[:100], arn, name, started)
 

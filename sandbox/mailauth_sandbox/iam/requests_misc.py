@@ -1,7 +1,7 @@
 """The other services mailauth calls, a few operations each, to the IAM requests AWS authorises for them:
-DynamoDB, Step Functions, SNS (with the KMS key of an encrypted topic), SSM, STS and CloudFormation.
+DynamoDB, Step Functions, EventBridge, SNS (with the KMS key of an encrypted topic), SSM, STS and CloudFormation.
 
-Service Authorization Reference: list_amazondynamodb, list_awsstepfunctions, list_amazonsns,
+Service Authorization Reference: list_amazondynamodb, list_awsstepfunctions, list_amazoneventbridge, list_amazonsns,
 list_awssystemsmanager, list_awssecuritytokenservice, list_awscloudformation
 (https://docs.aws.amazon.com/service-authorization/latest/reference/).
 """
@@ -36,6 +36,18 @@ def _states(action: str, key: str) -> Callable[[Env, Mapping[str, Any]], list[Au
         return [AuthzRequest(action, str(value))]
 
     return requests
+
+
+def _events_put(env: Env, params: Mapping[str, Any]) -> list[AuthzRequest]:
+    """PutEvents is authorised on each entry's event bus (Service Authorization Reference, Amazon EventBridge:
+    resource type event-bus, required); an entry without EventBusName goes to the default bus."""
+    buses = {str(entry.get("EventBusName") or "default") for entry in params.get("Entries") or []}
+    return [
+        AuthzRequest(
+            "events:PutEvents", bus if bus.startswith("arn:") else env.arn("events", f"event-bus/{bus}")
+        )
+        for bus in sorted(buses)
+    ]
 
 
 def _sns_publish(env: Env, params: Mapping[str, Any]) -> list[AuthzRequest]:
@@ -91,10 +103,13 @@ MAPPERS: Final[Mapping[tuple[str, str], Mapper]] = {
     ("dynamodb", "DeleteItem"): _dynamodb("dynamodb:DeleteItem"),
     ("dynamodb", "UpdateItem"): _dynamodb("dynamodb:UpdateItem"),
     ("dynamodb", "Query"): _dynamodb("dynamodb:Query"),
+    ("dynamodb", "Scan"): _dynamodb("dynamodb:Scan"),
     ("stepfunctions", "StartExecution"): _states("states:StartExecution", "stateMachineArn"),
     ("stepfunctions", "DescribeExecution"): _states("states:DescribeExecution", "executionArn"),
     ("stepfunctions", "StopExecution"): _states("states:StopExecution", "executionArn"),
     ("stepfunctions", "ListExecutions"): _states("states:ListExecutions", "stateMachineArn"),
+    ("stepfunctions", "GetExecutionHistory"): _states("states:GetExecutionHistory", "executionArn"),
+    ("events", "PutEvents"): _events_put,
     ("sns", "Publish"): _sns_publish,
     ("ssm", "GetParameter"): _ssm_get_parameter,
     ("sts", "AssumeRole"): _sts_assume_role,

@@ -90,6 +90,35 @@ class Table(Adapter):
                 TableName=self.name, Item={k: encode(v) for k, v in item.items()}, **_condition(expect)
             )
 
+    def update(self, key: Mapping[str, Value], fields: Mapping[str, Value], *, expect: Expect = None) -> None:
+        """Set ``fields`` on the item (other attributes stay); raises :class:`ConditionFailedError` when ``expect``
+        does not hold."""
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values = {f":f{i}": encode(value) for i, value in enumerate(fields.values())}
+        condition = _condition(expect)
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "Key": {k: encode(v) for k, v in key.items()},
+            "UpdateExpression": "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields))),
+            "ExpressionAttributeNames": {**names, **condition.get("ExpressionAttributeNames", {})},
+            "ExpressionAttributeValues": {**values, **condition.get("ExpressionAttributeValues", {})},
+        }
+        if "ConditionExpression" in condition:
+            kwargs["ConditionExpression"] = condition["ConditionExpression"]
+        with _write("UpdateItem"):
+            self.client.update_item(**kwargs)
+
+    def scan(self, *, limit: int, start: Mapping[str, Value] | None = None) -> tuple[list[Item], Item | None]:
+        """One page of at most ``limit`` items (strongly consistent), and the key to start the next page at."""
+        kwargs: dict[str, Any] = {"TableName": self.name, "Limit": limit, "ConsistentRead": True}
+        if start:
+            kwargs["ExclusiveStartKey"] = {k: encode(v) for k, v in start.items()}
+        with transient_as_throttled("Scan"):
+            page = self.client.scan(**kwargs)
+        items = [{k: decode(v) for k, v in item.items()} for item in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        return items, ({k: decode(v) for k, v in last.items()} if last else None)
+
     def delete(self, key: Mapping[str, Value], *, expect: Expect = None) -> None:
         """Delete the item (nothing happens when there is none); raises :class:`ConditionFailedError` when
         ``expect`` does not hold."""

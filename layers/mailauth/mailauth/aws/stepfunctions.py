@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from mailauth.aws import Adapter, error_code, transient_as_throttled
 
@@ -58,3 +59,12 @@ class StepFunctions(Adapter):
                 raise
             return execution_arn(state_machine_arn, name), False
         return str(started["executionArn"]), True
+
+    def recent_events(self, arn: str, *, max_results: int = 100) -> list[dict[str, Any]]:
+        """The execution's latest history events, newest first (one page of GetExecutionHistory, reverseOrder):
+        enough to see the state it is in, its last verification check and the state Notify was given."""
+        with transient_as_throttled("GetExecutionHistory"):
+            page = self.client.get_execution_history(
+                executionArn=arn, reverseOrder=True, maxResults=max_results, includeExecutionData=True
+            )
+        return list(page.get("events", []))
