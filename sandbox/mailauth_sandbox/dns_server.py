@@ -83,11 +83,17 @@ class DnsServer:
     """UDP (and TCP when the same port is free) DNS server on 127.0.0.1."""
 
     def __init__(
-        self, route53: Route53Emulator, undelegated_zones: Iterable[str] = (), host: str = "127.0.0.1"
+        self,
+        route53: Route53Emulator,
+        undelegated_zones: Iterable[str] = (),
+        host: str = "127.0.0.1",
+        requested_port: int = 0,
     ) -> None:
         self.route53 = route53
         self.undelegated_zones: set[str] = {norm(z) for z in undelegated_zones}
         self.host = host
+        #: the port to bind (0: an ephemeral one); ``mailauth-sandbox serve --dns-port``
+        self.requested_port = requested_port
         self.queries: list[tuple[str, str]] = []
         self._udp: socketserver.ThreadingUDPServer | None = None
         self._tcp: socketserver.ThreadingTCPServer | None = None
@@ -137,7 +143,7 @@ class DnsServer:
                     return
 
         socketserver.ThreadingUDPServer.daemon_threads = True
-        self._udp = socketserver.ThreadingUDPServer((self.host, 0), Udp)
+        self._udp = socketserver.ThreadingUDPServer((self.host, self.requested_port), Udp)
         try:
             socketserver.ThreadingTCPServer.allow_reuse_address = True
             socketserver.ThreadingTCPServer.daemon_threads = True

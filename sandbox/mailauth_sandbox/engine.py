@@ -62,6 +62,7 @@ class LocalAws:
         clock: SimClock | None = None,
         ses: SesBehaviour | None = None,
         dns: bool = True,
+        dns_port: int = 0,
         propagation_delay: float = 0.0,
         undelegated_zones: Iterable[str] = (),
         env: Mapping[str, str] | None = None,
@@ -81,7 +82,9 @@ class LocalAws:
         self.faults = FaultInjector()
         self.route53 = Route53Emulator(self.clock, account_id, propagation_delay=propagation_delay)
         self.ses = SesEmulator(self.clock, account_id, ses)
-        self.dns: DnsServer | None = DnsServer(self.route53, undelegated_zones) if dns else None
+        self.dns: DnsServer | None = (
+            DnsServer(self.route53, undelegated_zones, requested_port=dns_port) if dns else None
+        )
         #: template parameter values that replace their defaults (e.g. ``{"AutoOnboardNewZones": "false"}``)
         self.parameters = dict(parameters or {})
         #: the Lambda service: functions, invocations, planned faults, the handler running on each thread

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..clock import SimClock
 from ..engine import LocalAws
 from ..ses import SesAccount, SesBehaviour
 from .checks import check, check_zones
@@ -143,15 +144,18 @@ class Runner:
         }
 
     @contextmanager
-    def world(self) -> Iterator[LocalAws]:
+    def world(self, *, clock: SimClock | None = None, dns_port: int = 0) -> Iterator[LocalAws]:
         """The scenario's world, before anything is submitted: zones, SES and DNS knobs, faults.
 
         While it is open, plain boto3 clients talk to it, so read-only tools (``mailauth plan --scenario``) run
-        against it unchanged (with its DNS server, ``local.dns_address``, as their public DNS).
+        against it unchanged (with its DNS server, ``local.dns_address``, as their public DNS), and
+        ``mailauth-sandbox serve`` serves its API (``clock``, ``dns_port``: the server's).
         """
         dns = self.scenario.dns
         with LocalAws(
             region=self.scenario.region,
+            clock=clock,
+            dns_port=dns_port,
             ses=self.behaviour(),
             propagation_delay=dns.propagation_delay_hours * 3600,
             undelegated_zones=dns.undelegated,
