@@ -131,7 +131,7 @@ lock: venv tools
 	@touch $(VENV_STAMP) $(TOOLS_STAMP)
 
 clean:
-	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis .bench .e2e build
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis .bench .e2e build cli/*.egg-info
 	find . -path ./$(VENV) -prune -o -path ./$(TOOLS) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

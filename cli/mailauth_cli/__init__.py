@@ -1,1 +1,1 @@
-"""The operator's command line, outside the Lambda layer (run it as ``python -m mailauth_cli``)."""
+"""The operator's command line ``mailauth``, outside the Lambda layer (``pip install .``, or ``scripts/mailauth``)."""

@@ -211,7 +211,10 @@ def test_invalid_request_with_a_raw_domain(domain: Any, shown: str) -> None:
         ("NoPublicZoneError", 'submit it with "dns": "external"'),
         ("PrivateZoneOnlyError", "pass hosted_zone_id"),
         ("AwsThrottledError", "Re-run later"),
-        ("AwsThrottledError", "To re-run, POST /domains with the same request"),
+        (
+            "AwsThrottledError",
+            "To re-run, submit the same request again (mailauth onboard DOMAIN, POST /domains",
+        ),
         (
             "DnsLookupError",
             "Check that the name servers of the domain named above answer (dig NS example.com",

@@ -134,32 +134,6 @@ def test_offboarding_while_onboarding_runs_is_refused(local_aws_factory: Factory
     held.release_all()
 
 
-def test_cli_offboard_starts_the_workflow(local_aws_factory: Factory, capsys: Any) -> None:
-    from mailauth_cli.__main__ import main
-
-    local = local_aws_factory()
-    zone_id = local.create_hosted_zone("example.com")
-    before = local.zone_records(zone_id)
-    onboard(local, {"domain": "example.com"})
-    args = [
-        "offboard",
-        "Example.COM",
-        "--state-machine-arn",
-        local.state_machine_arn,
-        "--offboard-state-machine-arn",
-        local.resources["OffboardStateMachine"]["Arn"],
-        "--table",
-        local.resources["DomainsTable"]["Ref"],
-    ]
-
-    assert main(args) == 0
-
-    arn = capsys.readouterr().out.strip().rsplit(" ", 1)[-1]
-    assert arn.endswith(":example_com-offboard-1")
-    assert local.wait(arn)["status"] == "SUCCEEDED"
-    assert local.zone_records(zone_id) == before
-
-
 def test_an_event_for_a_domain_offboarded_earlier_starts_a_new_onboarding(local_aws_factory: Factory) -> None:
     # The domain's latest execution is now an offboarding: the trigger must be allowed to read it (IAM is
     # enforced in the sandbox as SAM generates the roles), not fail with AccessDenied and drop the event.

@@ -1,9 +1,9 @@
 """A dry run: what onboarding would change in the zone, and why, using read-only calls only.
 
-Used by ``mailauth plan`` (against a live account or a scenario) and by ``POST /domains`` with
-``"dry_run": true``. It finds the zone and checks delegation as Resolve does, reads the SES identity if it
-exists (GetEmailIdentity), reads the zone's records at every name mailauth touches, and runs the same
-planner the workflow runs. It creates, changes and deletes nothing.
+Used by ``POST /domains`` with ``"dry_run": true`` (what ``mailauth plan DOMAIN`` calls) and, offline against a
+scenario's world, by ``mailauth plan --scenario``. It finds the zone and checks delegation as Resolve does, reads
+the SES identity if it exists (GetEmailIdentity), reads the zone's records at every name mailauth touches, and
+runs the same planner the workflow runs. It creates, changes and deletes nothing.
 """
 
 from __future__ import annotations

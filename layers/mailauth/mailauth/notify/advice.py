@@ -29,8 +29,8 @@ from mailauth.notify.text import list_items, record_line
 
 RERUN_SAFE = (
     "Re-running is safe: mailauth adopts the existing identity and keeps records that are already right. To re-run, "
-    "POST /domains with the same request (or send the same event again); scripts/mailauth plan DOMAIN shows first "
-    "what it would change."
+    "submit the same request again (mailauth onboard DOMAIN, POST /domains, or the same event); mailauth plan "
+    "DOMAIN shows first what it would change."
 )
 
 #: botocore's ClientError text for the access-denied codes of the services mailauth calls
