@@ -267,14 +267,19 @@ _AWS_CALL = re.compile(
 )
 
 
+#: the CLI runs without the layer (pip install .): its one boundary to AWS is its own API client
+CLI_BOUNDARY = ROOT / "cli/mailauth_cli/api.py"
+
+
 def test_only_the_adapters_talk_to_aws() -> None:
     """aws/ is the one boundary to AWS: no other module of the layer, and no handler, imports the SDK or builds a
-    client (so one retry configuration, and one place that turns botocore errors into mailauth's)."""
+    client (so one retry configuration, and one place that turns botocore errors into mailauth's). The CLI, which
+    cannot use the layer's adapters, has one module of its own for it (credentials, CloudFormation, SigV4)."""
     offenders = [
         f"{path.relative_to(ROOT)}: {match.group(0).strip()}"
         for directory in ("layers/mailauth/mailauth", "functions", "cli")
         for path in (ROOT / directory).rglob("*.py")
-        if "aws" not in path.relative_to(ROOT / directory).parts[:-1]
+        if "aws" not in path.relative_to(ROOT / directory).parts[:-1] and path != CLI_BOUNDARY
         for match in _AWS_CALL.finditer(path.read_text())
     ]
     assert offenders == []
