@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailauth.aws import error_code
+from mailauth.aws import refusal_code
 from mailauth.aws.ses import Ses
-from mailauth.errors import AwsThrottledError
 from mailauth.models import AccountStatus, AuditFinding
 
 CHECK = "ses.account"
@@ -31,13 +30,8 @@ def read_account(ses: Ses) -> AccountStatus:
     region = ses.region
     try:
         found = ses.account()
-    except AwsThrottledError:
-        raise
     except Exception as exc:
-        code = error_code(exc)
-        if not code:
-            raise
-        return AccountStatus(region=region, error=code)
+        return AccountStatus(region=region, error=refusal_code(exc))
     return from_response(found, region)
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mailauth import account, dmarc, dnscheck, spf, wanted
-from mailauth.aws import error_code
+from mailauth.aws import refusal_code
 from mailauth.aws.ses import Ses
-from mailauth.errors import AwsThrottledError
 from mailauth.models import AuditFinding, IdentityInfo, Recommendation, Report
 from mailauth.request import OnboardRequest
 
@@ -23,12 +22,8 @@ NO_RECOMMENDATIONS = (
 def ses_recommendations(ses: Ses, identity: IdentityInfo) -> tuple[tuple[Recommendation, ...], str | None]:
     try:
         items = ses.recommendations(identity.identity_arn)
-    except AwsThrottledError:
-        raise
     except Exception as exc:
-        code = error_code(exc)
-        if not code:
-            raise
+        code = refusal_code(exc)
         return (), f"SES recommendations are not available ({code}): {exc}. {NO_RECOMMENDATIONS}"
     found = tuple(
         Recommendation(

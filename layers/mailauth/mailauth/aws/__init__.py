@@ -51,6 +51,15 @@ def error_code(exc: Exception) -> str:
     return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
 
 
+def refusal_code(exc: Exception) -> str:
+    """The error code of an AWS refusal that the caller reports instead of failing on (AccessDenied, ...);
+    throttling (AwsThrottledError: the state machine retries it) and exceptions that are not AWS's re-raise."""
+    code = error_code(exc)
+    if isinstance(exc, AwsThrottledError) or not code:
+        raise exc
+    return code
+
+
 @contextmanager
 def transient_as_throttled(operation: str) -> Iterator[None]:
     """Turn throttling and 5xx ClientErrors into AwsThrottledError, which the state machine retries."""
