@@ -7,6 +7,7 @@ The template is read with cfn-lint's YAML loader, which understands the CloudFor
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -688,3 +689,28 @@ def test_each_function_declares_no_dependencies_of_its_own() -> None:
     for folder in sorted(p for p in (ROOT / "functions").iterdir() if (p / "app.py").is_file()):
         lines = (folder / "requirements.txt").read_text().splitlines()
         assert lines and all(not line.strip() or line.startswith("#") for line in lines), folder.name
+
+
+def test_a_state_machine_that_puts_events_may_put_them_on_that_bus(resources: dict[str, Any]) -> None:
+    """PutOutcomeEvent (an EventBridge integration) puts with the state machine's role: events:PutEvents on the bus
+    the entry names (Service Authorization Reference, EventBridge: PutEvents, resource type event-bus)."""
+    for logical in ("OnboardStateMachine", "OffboardStateMachine"):
+        props = resources[logical]["Properties"]
+        definition = json.loads((ROOT / props["DefinitionUri"]).read_text())
+        buses = {
+            entry["EventBusName"]
+            for state in definition["States"].values()
+            if state.get("Resource") == "arn:aws:states:::events:putEvents"
+            for entry in state["Parameters"]["Entries"]
+        }
+        assert buses == {"default"}, logical
+        granted = [
+            s["Resource"]
+            for policy in props["Policies"]
+            if isinstance(policy, dict) and "Statement" in policy
+            for s in policy["Statement"]
+            if s.get("Action") == "events:PutEvents"
+        ]
+        assert granted == [
+            {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"}
+        ], logical
