@@ -14,9 +14,11 @@ from mailauth_sandbox.serve import Server
 Run = Callable[..., tuple[int, str, str]]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server() -> Iterator[Server]:
+    """A world of its own per test (one sandbox world runs per process at a time)."""
     with Server(port=0, speed=86400) as served:
+        assert served.endpoint.startswith("http://127.0.0.1:"), "the server did not start"
         yield served
 
 
@@ -69,9 +71,9 @@ def test_onboard_wait_list_report_status_and_offboard(cli: Run) -> None:
 def test_a_wrong_secret_is_refused_by_the_server(cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
     code, _, err = cli("status", "example.com")
-    assert code == 4 and "403" in err and "signature" in err
+    assert code == 4 and "403" in err and "signature" in err, err
 
 
 def test_an_unknown_domain_is_not_found(cli: Run) -> None:
     code, _, err = cli("status", "unknown.example.net")
-    assert code == 5 and "404" in err
+    assert code == 5 and "404" in err, err
