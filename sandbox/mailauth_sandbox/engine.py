@@ -34,6 +34,7 @@ from .events import EventRouter
 from .faults import FaultInjector
 from .gate import CallGate, SandboxTemplateError
 from .invoke import Function, Handler, Invocation, InvocationFault, Invoker, forget_warm_state
+from .limits import ApiLimits, RateLimiter
 from .patches import MotoPatches
 from .provision import REPO_ROOT, Stack
 from .readers import Readers
@@ -67,6 +68,7 @@ class LocalAws:
         undelegated_zones: Iterable[str] = (),
         env: Mapping[str, str] | None = None,
         parameters: Mapping[str, str] | None = None,
+        limits: ApiLimits | None = None,
     ) -> None:
         self.root = Path(root) if root else REPO_ROOT
         if template == "auto":
@@ -104,6 +106,9 @@ class LocalAws:
         self.gate = CallGate(
             self.stack, self.invoker, clock=self.clock, faults=self.faults, ses=self.ses, route53=self.route53
         )
+        #: account-level API rate limits on the simulated clock (off unless ``limits`` asks: ``limits.py``)
+        self.limiter = RateLimiter(limits) if limits is not None else None
+        self.gate.limiter = self.limiter
         #: what tests read (executions, zones, topics, queues) and the changes they make by hand
         self.readers = Readers(self.stack, self.clock, self.gate.published)
         #: EventBridge's default bus, with the template's rules once started (moto does not deliver to Lambda)

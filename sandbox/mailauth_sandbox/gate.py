@@ -17,6 +17,7 @@ from . import constraints, hooks, iam
 from .clock import SimClock
 from .faults import FaultInjector
 from .invoke import Invoker
+from .limits import RateLimiter
 from .provision import MACHINE_TYPES, SANDBOX_ROLE_NAME, STACK_NAME, Stack
 from .route53 import Route53Emulator
 from .ses import SesEmulator
@@ -58,6 +59,8 @@ class CallGate:
         self._logging_machines: set[str] = set()
         #: the role a handler assumed in another account, by that account (for refusal messages)
         self._assumed_roles: dict[str, str] = {}
+        #: account-level rate limits (``limits.py``); None: unlimited
+        self.limiter: RateLimiter | None = None
 
     def on_before_call(
         self, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]
@@ -201,6 +204,16 @@ class CallGate:
         )
         if faulted is not None:
             return faulted
+        if self.limiter is not None:
+            throttled = self.limiter.check(
+                service,
+                operation,
+                account=str(context.get(hooks.ACCOUNT_KEY) or self.stack.account_id),
+                region=str(context.get("client_region") or self.stack.region),
+                now=self.clock.now(),
+            )
+            if throttled is not None:
+                return throttled
         if service == "sesv2":
             return self.ses.before_call(operation, params, context.get("client_region") or self.stack.region)
         if service == "route53":

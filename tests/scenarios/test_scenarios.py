@@ -236,3 +236,16 @@ def test_a_record_needs_values_or_an_alias(tmp_path: Path, record: str) -> None:
     bad.write_text(f"name: bad\nzones: [{{name: example.com, records: [{record}]}}]\nsubmit: []\n")
     with pytest.raises(ValueError, match="either values or an alias"):
         Scenario.load(bad)
+
+
+def test_a_scenario_can_put_aws_rate_limits_on(tmp_path: Path) -> None:
+    """`limits: {}` puts SES's 1/s and Route 53's 10/s (burst 50) on; the SDK's retries absorb one domain's calls."""
+    limited = tmp_path / "limited.yaml"
+    limited.write_text(
+        "name: limited\nzones: [{name: example.com}]\nlimits: {}\n"
+        "submit: [{via: api, request: {domain: example.com}}]\n"
+        "expect: {example.com: {status: SUCCEEDED, outcome: success}}\n"
+    )
+    result = run_file(limited)
+    assert all(e["ok"] for e in result["expectations"]), result["expectations"]
+    assert Scenario.load(limited).limits is not None

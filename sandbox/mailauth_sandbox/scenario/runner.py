@@ -11,6 +11,7 @@ from typing import Any
 
 from ..clock import SimClock
 from ..engine import LocalAws
+from ..limits import ApiLimits
 from ..ses import SesAccount, SesBehaviour
 from .checks import check, check_zones
 from .provider import PROVIDER_ACCOUNT, act_on_announcements
@@ -161,6 +162,7 @@ class Runner:
             undelegated_zones=dns.undelegated,
             parameters=self.scenario.parameters,
             env={**QUIET},
+            limits=ApiLimits(**self.scenario.limits.model_dump()) if self.scenario.limits else None,
         ) as local:
             for withheld in dns.withhold:
                 local.route53.withhold(withheld.name, withheld.type)

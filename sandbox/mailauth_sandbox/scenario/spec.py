@@ -120,6 +120,15 @@ class SesSpec(_Spec):
     identities: list[IdentitySpec] = []
 
 
+class LimitsSpec(_Spec):
+    """Account-level API rate limits (``mailauth_sandbox.limits``); a missing rate: unlimited."""
+
+    ses_per_second: float | None = 1.0
+    ses_burst: float = 1.0
+    route53_per_second: float | None = 10.0
+    route53_burst: float = 50.0
+
+
 class WithheldSpec(_Spec):
     name: str
     type: str
@@ -223,6 +232,8 @@ class Scenario(_Spec):
     zones: list[ZoneSpec] = []
     ses: SesSpec = SesSpec()
     dns: DnsSpec = DnsSpec()
+    #: AWS's account-level API rate limits (SES 1/s, Route 53 10/s), on the simulated clock; absent: none
+    limits: LimitsSpec | None = None
     faults: list[FaultSpec] = []
     #: one phase in short: everything submitted at once, then awaited
     submit: list[SubmitSpec] = []

@@ -1,0 +1,82 @@
+"""Account-level API rate limits on the simulated clock (issue 12, item 1): SES v2's 1 request/s per account and
+region, Route 53's token bucket (burst 50, 10/s), answered with the errors AWS uses; off unless asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from mailauth_sandbox import LocalAws
+from mailauth_sandbox.limits import ApiLimits
+from tests.workflow.helpers import failure
+
+Factory = Callable[..., LocalAws]
+NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
+
+
+def client(service: str, region: str = "us-east-1") -> Any:
+    """A client that does not retry, so each throttle shows."""
+    factory: Any = boto3.client
+    return factory(service, region_name=region, config=NO_RETRIES)
+
+
+def error_of(call: Callable[[], object]) -> tuple[str, int]:
+    with pytest.raises(ClientError) as caught:
+        call()
+    response = caught.value.response
+    return str(response["Error"]["Code"]), int(response["ResponseMetadata"]["HTTPStatusCode"])
+
+
+def test_ses_allows_one_request_per_second_then_answers_429(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(template=None, limits=ApiLimits.aws_defaults())
+    ses = client("sesv2")
+    ses.get_account()
+    assert error_of(ses.get_account) == ("TooManyRequestsException", 429)
+    local.clock.advance(1)
+    ses.get_account()  # refilled after a simulated second
+    assert local.limiter is not None and local.limiter.throttled == {"sesv2:GetAccount": 1}
+
+
+def test_each_region_has_its_own_ses_bucket(local_aws_factory: Factory) -> None:
+    local_aws_factory(template=None, limits=ApiLimits.aws_defaults())
+    client("sesv2").get_account()
+    eu = client("sesv2", "eu-west-1")
+    eu.get_account()  # another region: another bucket
+
+
+def test_route53_has_a_burst_of_50_then_10_per_second(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(template=None, limits=ApiLimits.aws_defaults())
+    route53 = client("route53")
+    for _ in range(50):
+        route53.list_hosted_zones_by_name()
+    assert error_of(route53.list_hosted_zones_by_name) == ("Throttling", 400)
+    local.clock.advance(0.5)  # five tokens back
+    for _ in range(5):
+        route53.list_hosted_zones_by_name()
+    assert error_of(route53.list_hosted_zones_by_name) == ("Throttling", 400)
+
+
+def test_without_limits_nothing_is_throttled(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(template=None)
+    ses = client("sesv2")
+    for _ in range(5):
+        ses.get_account()
+    assert local.limiter is None
+
+
+def test_an_onboarding_under_the_limits_still_verifies(local_aws_factory: Factory) -> None:
+    """EnsureIdentity makes several SES calls in one instant: the SDK's retries wait (on the simulated clock) for
+    the bucket to refill, as they would in AWS, and the run goes on."""
+    local = local_aws_factory(limits=ApiLimits.aws_defaults())
+    local.create_hosted_zone("example.com")
+    arn = local.start_execution({"request": {"domain": "example.com"}}, name="limited")
+    result = local.wait(arn, timeout=120)
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    assert local.limiter is not None
+    # several SES calls fall in one simulated instant (which ones depends on the schedule): some were refused
+    assert sum(n for op, n in local.limiter.throttled.items() if op.startswith("sesv2:")) >= 1
