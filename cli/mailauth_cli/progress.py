@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from mailauth_cli.api import NOT_FOUND, NOT_SUCCESS, OK, Api, ApiError
-from mailauth_cli.render import offboarding, progress_summary, report_summary, verified, when
+from mailauth_cli.render import offboarding, progress_summary, report_summary, timing, verified
 
 #: the states of the verification loop: after the first check, the check lines stand for them
 LOOP_STATES = frozenset({"CheckVerification", "VerificationDecision", "WaitForVerification"})
@@ -123,11 +123,7 @@ def check_line(progress: Mapping[str, Any]) -> str:
         f"check {progress.get('checks')}: SES says DKIM {progress.get('dkimStatus') or '-'}, "
         f"MAIL FROM {progress.get('mailFromStatus') or '-'}"
     ]
-    if progress.get("nextCheckAt"):
-        parts.append(f"next check {when(progress['nextCheckAt'], seconds=True)}")
-    if progress.get("deadline"):
-        parts.append(f"deadline {when(progress['deadline'])}")
-    return "; ".join(parts)
+    return "; ".join([*parts, *timing(progress)])
 
 
 def watch(

@@ -82,11 +82,17 @@ def progress_summary(progress: Mapping[str, Any]) -> str:
         parts.append(
             f"check {checks}: DKIM {progress.get('dkimStatus') or '-'}, MAIL FROM {progress.get('mailFromStatus') or '-'}"
         )
+    return " · ".join([*parts, *timing(progress)])
+
+
+def timing(progress: Mapping[str, Any]) -> list[str]:
+    """The next check and the deadline, where the run has them."""
+    parts = []
     if progress.get("nextCheckAt"):
         parts.append(f"next check {when(progress['nextCheckAt'], seconds=True)}")
     if progress.get("deadline"):
         parts.append(f"deadline {when(progress['deadline'])}")
-    return " · ".join(parts)
+    return parts
 
 
 LIST_COLUMNS = ("DOMAIN", "STATUS", "DKIM", "MAIL FROM", "VERIFIED", "STARTED", "WARNINGS")
