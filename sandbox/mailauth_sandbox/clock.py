@@ -1,19 +1,34 @@
-"""The simulated clock: Wait states and retry back-off advance it instead of sleeping."""
+"""The simulated clock, and the scheduler that lets concurrent executions wait at the same time.
+
+A sandbox's executions are *actors*: each runs on moto's threads, and while one waits (a Wait state, a Retry
+back-off, botocore's back-off, an AWS call's latency) the others go on. The clock moves only when every actor
+waits: it jumps to the earliest wake-up, wakes whoever is due, and stands still while anyone runs. Concurrent
+waits therefore overlap, as they do in AWS, instead of adding up; a thousand executions each waiting an hour
+take one simulated hour, and the work between waits takes no simulated time.
+
+Threads that are not actors (the test, the API server, a trigger delivered by the test) move the clock by the
+whole wait at once, as before, which wakes any actor due by then. An actor waiting for a :class:`SimLock` that
+another holds counts as waiting; a lock released on :meth:`SimClock.sleep` (the Lambda service's, so that an
+invocation backing off lets others run) is taken back before the sleeper goes on. Scheduling can be switched
+off (``scheduled = False``: every sleep moves the clock at once), which ``serve``'s fast clock does.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import heapq
+import itertools
 import threading
+from collections import deque
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 DEFAULT_START = datetime(2026, 11, 2, 9, 0, 0, tzinfo=UTC)
 
 
 class SimClock:
-    """A thread-safe, timezone-aware (UTC) clock that only moves when told to.
-
-    ``now`` is installed as the source of ``mailauth.clock`` while a :class:`~mailauth_sandbox.LocalAws`
-    runs, so deadlines computed by the handlers are measured in simulated time.
-    """
+    """A thread-safe, timezone-aware (UTC) clock that only moves when told to, or when every actor waits."""
 
     def __init__(self, start: datetime | None = None) -> None:
         start = start or DEFAULT_START
@@ -21,7 +36,17 @@ class SimClock:
             start = start.replace(tzinfo=UTC)
         self._start = start.astimezone(UTC)
         self._now = self._start
-        self._lock = threading.Lock()
+        self._cond = threading.Condition(threading.Lock())
+        #: False: every sleep moves the clock at once, actors or not (no waiting for one another)
+        self.scheduled = True
+        self._live = 0  # actors enlisted and not retired
+        self._idle = 0  # actors asleep, or waiting for a SimLock
+        self._sleepers: list[tuple[datetime, int, list[bool]]] = []
+        self._seq = itertools.count()
+        self._tls = threading.local()
+        self._locks: list[SimLock] = []
+        #: how many times the clock jumped because every actor waited (what a benchmark reports)
+        self.jumps = 0
 
     @property
     def start(self) -> datetime:
@@ -30,23 +55,196 @@ class SimClock:
 
     def now(self) -> datetime:
         """Current simulated time (UTC, aware)."""
-        with self._lock:
+        with self._cond:
             return self._now
 
     def advance(self, seconds: float) -> datetime:
-        """Move the clock forward by ``seconds`` (negative values are ignored) and return the new time."""
-        with self._lock:
+        """Move the clock forward by ``seconds`` (negative values are ignored), wake the actors due, return now."""
+        with self._cond:
             if seconds > 0:
                 self._now = self._now + timedelta(seconds=seconds)
+                self._wake_due()
             return self._now
 
     def set(self, when: datetime) -> None:
         """Jump to ``when``; the clock never goes backwards."""
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        with self._lock:
-            self._now = max(self._now, when.astimezone(UTC))
+        with self._cond:
+            if when.astimezone(UTC) > self._now:
+                self._now = when.astimezone(UTC)
+                self._wake_due()
 
     def elapsed(self) -> timedelta:
         """Simulated time since the start."""
         return self.now() - self._start
+
+    # -- actors ------------------------------------------------------------------------------------
+    def enlist(self) -> Actor:
+        """Count a new actor as running from now (call before its thread starts, so that the clock cannot move
+        between the start and the actor's first step); its thread calls :meth:`Actor.adopt` then ``retire``."""
+        with self._cond:
+            self._live += 1
+        return Actor(self)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """The clock stands still during the block while actors wait: whoever runs it is still at work (starting
+        a batch of executions that AWS would start within milliseconds of one another)."""
+        actor = self.enlist()
+        try:
+            yield
+        finally:
+            actor.retire()
+
+    def actor(self) -> Actor | None:
+        """The actor this thread works for, if any."""
+        return getattr(self._tls, "actor", None)
+
+    def sleep(self, seconds: float | None) -> None:
+        """Wait ``seconds`` of simulated time: an actor until the clock reaches its wake-up, anyone else by
+        moving the clock at once."""
+        seconds = seconds or 0.0
+        if seconds <= 0:
+            return
+        if not self.scheduled or self.actor() is None:
+            self.advance(seconds)
+            return
+        me = threading.get_ident()
+        with self._cond:
+            woken = [False]
+            heapq.heappush(self._sleepers, (self._now + timedelta(seconds=seconds), next(self._seq), woken))
+            self._idle += 1
+            held = [(lock, lock._give_up(me)) for lock in self._locks if lock._owner == me]
+            self._settle()
+            while not woken[0]:
+                self._cond.wait()
+            for lock, count in held:
+                lock._take_back(me, count)
+        for lock, _ in held:
+            if lock.on_resume is not None:
+                lock.on_resume()
+
+    def release_all(self) -> None:
+        """Wake every sleeping actor now and stop scheduling (the sandbox is stopping)."""
+        with self._cond:
+            self.scheduled = False
+            while self._sleepers:
+                _, _, woken = heapq.heappop(self._sleepers)
+                woken[0] = True
+                self._idle -= 1
+            self._cond.notify_all()
+
+    # -- under self._cond --------------------------------------------------------------------------
+    def _wake_due(self) -> None:
+        woke = False
+        while self._sleepers and self._sleepers[0][0] <= self._now:
+            _, _, woken = heapq.heappop(self._sleepers)
+            woken[0] = True
+            self._idle -= 1
+            woke = True
+        if woke:
+            self._cond.notify_all()
+
+    def _settle(self) -> None:
+        """Every actor waits: jump to the earliest wake-up and wake whoever is due then."""
+        if self.scheduled and self._live and self._idle >= self._live and self._sleepers:
+            self._now = max(self._now, self._sleepers[0][0])
+            self.jumps += 1
+            self._wake_due()
+
+
+class Actor:
+    """One execution's part in the schedule, shared by every thread that works for it."""
+
+    def __init__(self, clock: SimClock) -> None:
+        self.clock = clock
+        self._retired = False
+
+    def adopt(self) -> None:
+        """This thread works for the actor (its sleeps wait for the schedule)."""
+        self.clock._tls.actor = self
+
+    def retire(self) -> None:
+        """The actor is done: it no longer holds the clock back."""
+        clock = self.clock
+        with clock._cond:
+            if not self._retired:
+                self._retired = True
+                clock._live -= 1
+                clock._settle()
+        if getattr(clock._tls, "actor", None) is self:
+            clock._tls.actor = None
+
+
+class SimLock:
+    """A re-entrant, first-come-first-served lock an actor waits for as it would sleep (the clock may move).
+
+    ``yield_on_sleep``: an owner's :meth:`SimClock.sleep` gives the lock up while it sleeps and takes it back
+    (waiting its turn) before going on; ``on_resume`` then runs on the owner's thread.
+    """
+
+    def __init__(
+        self, clock: SimClock, *, yield_on_sleep: bool = False, on_resume: Callable[[], Any] | None = None
+    ) -> None:
+        self._clock = clock
+        self._owner: int | None = None
+        self._count = 0
+        self._waiters: deque[tuple[int, bool, list[bool]]] = deque()
+        self.on_resume = on_resume
+        if yield_on_sleep:
+            clock._locks.append(self)
+
+    def __enter__(self) -> SimLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def acquire(self) -> None:
+        me = threading.get_ident()
+        with self._clock._cond:
+            self._take_back(me, 1)
+
+    def release(self) -> None:
+        with self._clock._cond:
+            if self._owner != threading.get_ident():
+                raise RuntimeError("release of a SimLock this thread does not hold")
+            self._count -= 1
+            if not self._count:
+                self._hand_on()
+
+    # -- under the clock's condition ---------------------------------------------------------------
+    def _take_back(self, me: int, count: int) -> None:
+        clock = self._clock
+        if self._owner == me:
+            self._count += count
+            return
+        if self._owner is None and not self._waiters:
+            self._owner, self._count = me, count
+            return
+        actor = clock.scheduled and clock.actor() is not None
+        granted = [False]
+        self._waiters.append((me, actor, granted))
+        if actor:
+            clock._idle += 1
+            clock._settle()
+        while not granted[0]:
+            clock._cond.wait()
+        self._count = count
+
+    def _give_up(self, me: int) -> int:
+        count, self._count = self._count, 0
+        self._hand_on()
+        return count
+
+    def _hand_on(self) -> None:
+        self._owner = None
+        if self._waiters:
+            owner, actor, granted = self._waiters.popleft()
+            self._owner = owner
+            granted[0] = True
+            if actor:
+                self._clock._idle -= 1
+            self._clock._cond.notify_all()

@@ -145,6 +145,7 @@ class LocalAws:
         )
         hooks.activate(self.gate)
         forget_warm_state()
+        self.clock.scheduled = True
         try:
             self._mock = mock_aws(
                 config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
@@ -167,6 +168,7 @@ class LocalAws:
         if self._started:
             with contextlib.suppress(Exception):  # best effort on the way out
                 self.readers.stop_executions()
+            self.clock.release_all()
             _join_execution_threads()
         if self.dns is not None:
             self.dns.stop()

@@ -161,7 +161,7 @@ class EventRouter:
         for wait in ASYNC_RETRY_WAITS:
             if invocation.error_type is None:
                 return invocation
-            self.clock.advance(wait)
+            self.clock.sleep(wait)
             invocation = self.invoker.run(function, payload)
         target = self.invoker.functions[function].dead_letter_arn
         if invocation.error_type is not None and target:

@@ -205,6 +205,8 @@ class CallGate:
         if faulted is not None:
             return faulted
         if self.limiter is not None:
+            # the call takes time to arrive; meanwhile other executions run (clock.py)
+            self.clock.sleep(self.limiter.limits.call_latency)
             throttled = self.limiter.check(
                 service,
                 operation,

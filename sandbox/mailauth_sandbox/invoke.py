@@ -22,7 +22,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .clock import SimClock
+from .clock import SimClock, SimLock
+from .environ import layered
+from .output import captured_output
 
 Handler = Callable[[Any, Any], Any]
 
@@ -117,6 +119,10 @@ class Invocation:
     request_id: str = ""
     #: AWS API calls the handler made during this invocation, as ``"service:Operation"`` counts
     calls: Counter[str] = field(default_factory=Counter)
+    #: what the handler printed (its log lines and metrics, which Lambda sends to CloudWatch Logs)
+    output: list[str] = field(default_factory=list)
+    exception: BaseException | None = field(default=None, repr=False)
+    trace: list[str] = field(default_factory=list, repr=False)
 
     @property
     def execution(self) -> str | None:
@@ -144,16 +150,16 @@ class Invoker:
         #: per thread, the handler running on it: ``function`` (its name) and ``invocation`` (unset or None
         #: while none runs: the call is the test's or the sandbox's)
         self.tls = threading.local()
-        self._lock = threading.RLock()
+        #: one invocation runs at a time; an invocation that waits (a back-off, an AWS call's latency) lets
+        #: another run meanwhile, as concurrent Lambda invocations would (clock.SimLock)
+        self._lock = SimLock(clock, yield_on_sleep=True)
         self._module_prefix = f"mailauth_sandbox_fn_{uuid.uuid4().hex[:8]}"
-        self._last_exception: BaseException = RuntimeError("no invocation failed")
-        self._last_trace: list[str] = []
 
     def invoke(self, name: str, event: Any) -> Any:
         """Invoke ``name`` directly (as the API or a trigger would); re-raise the handler's exception."""
         inv = self.run(name, event)
-        if inv.error_type is not None:
-            raise self._last_exception
+        if inv.exception is not None:
+            raise inv.exception
         return inv.result
 
     def fail_invocations(
@@ -195,7 +201,7 @@ class Invoker:
                 "errorMessage": inv.error_message,
                 "errorType": inv.error_type,
                 "requestId": inv.request_id,
-                "stackTrace": self._last_trace,
+                "stackTrace": inv.trace,
             }
         ).encode(), True
 
@@ -215,18 +221,17 @@ class Invoker:
             self.invocations.append(inv)
             # the function sees the variables its template declares, not mailauth settings the test process has
             # (a variable missing from the template must fail here as it fails in AWS)
-            undeclared = [k for k in os.environ if k.startswith("MAILAUTH_") and k not in fn.environment]
-            saved = {k: os.environ.get(k) for k in [*fn.environment, *undeclared]}
-            saved.update({k: os.environ.get(k) for k in ("AWS_LAMBDA_FUNCTION_NAME", "_HANDLER")})
-            for key in undeclared:
-                del os.environ[key]
-            os.environ.update(fn.environment)
-            os.environ["AWS_LAMBDA_FUNCTION_NAME"] = name
-            os.environ["_HANDLER"] = fn.handler_spec
+            variables: dict[str, str | None] = {
+                k: None for k in os.environ if k.startswith("MAILAUTH_") and k not in fn.environment
+            }
+            variables.update(fn.environment)
+            variables.update(AWS_LAMBDA_FUNCTION_NAME=name, _HANDLER=fn.handler_spec)
+            outer = (getattr(self.tls, "function", None), getattr(self.tls, "invocation", None))
             self.tls.function = name
             self.tls.invocation = inv
             try:
-                result = fn.load(self._module_prefix)(event, ctx)
+                with layered(variables), captured_output(inv):
+                    result = fn.load(self._module_prefix)(event, ctx)
                 json.dumps(result)
                 inv.result = result
             except TypeError as exc:
@@ -238,13 +243,7 @@ class Invoker:
             except Exception as exc:
                 self._fail(inv, exc)
             finally:
-                self.tls.function = None
-                self.tls.invocation = None
-                for key, value in saved.items():
-                    if value is None:
-                        os.environ.pop(key, None)
-                    else:
-                        os.environ[key] = value
+                self.tls.function, self.tls.invocation = outer
                 inv.finished_at = self.clock.now()
             for observe in self.observers:
                 observe(inv)
@@ -252,8 +251,8 @@ class Invoker:
 
     def _fail(self, inv: Invocation, exc: BaseException) -> None:
         inv.error_type, inv.error_message = type(exc).__name__, str(exc)
-        self._last_exception = exc
-        self._last_trace = traceback.format_exception(exc)
+        inv.exception = exc
+        inv.trace = traceback.format_exception(exc)
 
 
 def forget_warm_state() -> None:

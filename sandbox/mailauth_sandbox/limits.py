@@ -12,6 +12,10 @@ account, the handlers, the state machine's integrations and the test alike, as A
   limits record changes per second; those are not modelled (A21): mailauth's few calls per domain stay far below
   the per-operation defaults, and it changes at most a few records per batch.
 
+- **Latency**: with limits on, every AWS call takes ``call_latency`` simulated seconds before it reaches the
+  service (ASSUMPTION A22, 50 ms: AWS publishes no figure; what matters is that an invocation takes time, so that
+  concurrent executions' calls spread out and interleave as they do in AWS, rather than landing at one instant).
+
 Limits are off unless asked for (``LocalAws(limits=ApiLimits(...))``, a scenario's ``limits:``), so the suite's
 other tests keep their dynamics; botocore's retries wait on the simulated clock, so a bucket refills while a call
 backs off, as it does in AWS.
@@ -38,11 +42,13 @@ class ApiLimits:
     ses_burst: float = 1.0  # A20
     route53_per_second: float | None = None
     route53_burst: float = 50.0
+    #: simulated seconds every AWS call takes (A22)
+    call_latency: float = 0.0
 
     @classmethod
     def aws_defaults(cls) -> ApiLimits:
-        """The documented defaults: SES 1/s (burst 1, A20), Route 53 10/s with a burst of 50."""
-        return cls(ses_per_second=1.0, route53_per_second=10.0)
+        """The documented defaults: SES 1/s (burst 1, A20), Route 53 10/s with a burst of 50; 50 ms a call (A22)."""
+        return cls(ses_per_second=1.0, route53_per_second=10.0, call_latency=0.05)
 
 
 @dataclass

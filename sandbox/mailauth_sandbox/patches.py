@@ -2,8 +2,10 @@
 
 moto's Docker-less Lambda backend runs the sandbox's functions in-process; Step Functions' Wait states, its Retry
 back-off and botocore's retry back-off and adaptive rate limiter wait on the simulated clock instead of sleeping;
-moto's before-send stubber skips an attempt the sandbox already answered; the layer's ``mailauth.clock`` reads
-the simulated clock.
+each execution is an actor of the clock's schedule (``clock.py``), on every thread moto runs it on, so that
+concurrent executions wait at the same time; ``os.environ`` gives each invocation its function's variables
+(``environ.py``); moto's before-send stubber skips an attempt the sandbox already answered; the layer's
+``mailauth.clock`` reads the simulated clock.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import sys
 import threading
 import time
 import types
 from typing import Any
 
-from . import hooks
+from . import hooks, output
 from .clock import SimClock
+from .environ import ThreadEnviron
 from .invoke import Invoker
 from .provision import REPO_ROOT
 
@@ -30,6 +34,7 @@ class MotoPatches:
         self.clock = clock
         self.invoker = invoker
         self._patches: list[tuple[Any, str, Any]] = []
+        self._undo: list[Any] = []
 
     def _patch(self, obj: Any, attr: str, value: Any) -> None:
         self._patches.append((obj, attr, getattr(obj, attr)))
@@ -37,6 +42,9 @@ class MotoPatches:
 
     def restore(self) -> None:
         """Undo every patch, the last installed first; ``mailauth.clock`` reads the wall clock again."""
+        for undo in reversed(self._undo):
+            undo()
+        self._undo.clear()
         for obj, attr, original in reversed(self._patches):
             setattr(obj, attr, original)
         self._patches.clear()
@@ -75,8 +83,7 @@ class MotoPatches:
             return payload
 
         def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
-            if wait_seconds > 0:
-                clock.advance(wait_seconds)
+            clock.sleep(wait_seconds)
 
         def timestamp_wait_seconds(self: Any, env: Any) -> int:
             self.string.eval(env=env)
@@ -105,9 +112,59 @@ class MotoPatches:
         self._patch(LambdaSimpleBackend, "invoke", invoke)
         self._patch(wait_function.WaitFunction, "_wait_interval", wait_interval)
         self._patch(timestamp.Timestamp, "_get_wait_seconds", timestamp_wait_seconds)
-        self._patch(retrier_decl, "time", types.SimpleNamespace(sleep=clock.advance, time=time.time))
+        self._patch(retrier_decl, "time", types.SimpleNamespace(sleep=clock.sleep, time=time.time))
+        self._patch_executions()
+        self._patch(os, "environ", ThreadEnviron(os.environ))
+        for stream in (output.STDOUT, output.STDERR):
+            previous = stream.install()
+            self._undo.append(lambda stream=stream, previous=previous: stream.restore(previous))
         self._patch_sdk_time()
         _mailauth_clock().set_source(clock.now)
+
+    def _patch_executions(self) -> None:
+        """Each execution is an actor of the clock's schedule (clock.py) on every thread moto runs it on: the
+        execution's own thread (moto/stepfunctions/parser/backend/execution_worker.py), the program's
+        (asl/component/program/program.py) and each state's (asl/component/state/exec/execute_state.py)."""
+        from moto.stepfunctions.parser.asl.component.program import program
+        from moto.stepfunctions.parser.asl.component.state.exec import execute_state
+        from moto.stepfunctions.parser.backend import execution_worker
+
+        clock = self.clock
+
+        class ActorThread(threading.Thread):
+            """A thread moto starts for an execution works for the execution's actor (the clock's schedule)."""
+
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                self.mailauth_actor = clock.actor()
+
+            def run(self) -> None:
+                if self.mailauth_actor is not None:
+                    self.mailauth_actor.adopt()
+                super().run()
+
+        def start_execution(worker: Any) -> None:
+            """moto's ExecutionWorker.start, with the execution enlisted as an actor before its thread starts."""
+            actor = clock.enlist() if clock.scheduled else None
+
+            def execution_logic() -> None:
+                if actor is not None:
+                    actor.adopt()
+                try:
+                    worker._execution_logic()
+                finally:
+                    if actor is not None:
+                        actor.retire()
+
+            # what stop() joins (engine._join_execution_threads)
+            execution_logic.__module__ = execution_worker.__name__
+            thread = threading.Thread(target=execution_logic, daemon=True, name="mailauth-execution")
+            execution_worker.TMP_THREADS.append(thread)
+            thread.start()
+
+        self._patch(execution_worker.ExecutionWorker, "start", start_execution)
+        self._patch(program, "threading", types.SimpleNamespace(Thread=ActorThread))
+        self._patch(execute_state, "Thread", ActorThread)
 
     def _patch_sdk_time(self) -> None:
         """botocore's retry back-off and adaptive rate limiter wait on the simulated clock, not in real time.
@@ -130,7 +187,7 @@ class MotoPatches:
         def advance(seconds: float | None) -> None:
             # the simulated clock counts whole microseconds: round up, or a bucket waiting for 3e-7 s of
             # refill would wait forever without the clock moving
-            clock().advance(math.ceil((seconds or 0) * 1_000_000) / 1_000_000)
+            clock().sleep(math.ceil((seconds or 0) * 1_000_000) / 1_000_000)
 
         class SimCondition:
             """``threading.Condition`` whose ``wait`` advances the simulated clock instead of blocking."""
@@ -154,9 +211,9 @@ class MotoPatches:
             def notify_all(self) -> None:
                 """Nothing waits for real."""
 
-        self._patch(botocore.endpoint, "time", types.SimpleNamespace(sleep=own.advance, time=time.time))
+        self._patch(botocore.endpoint, "time", types.SimpleNamespace(sleep=own.sleep, time=time.time))
         self._patch(bucket, "threading", types.SimpleNamespace(Lock=threading.Lock, Condition=SimCondition))
-        self._patch(bucket.Clock, "sleep", lambda _clock, amount: own.advance(amount))
+        self._patch(bucket.Clock, "sleep", lambda _clock, amount: own.sleep(amount))
         self._patch(bucket.Clock, "current_time", lambda _clock: clock().now().timestamp())
 
 

@@ -3,6 +3,7 @@ region, Route 53's token bucket (burst 50, 10/s), answered with the errors AWS u
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,8 @@ from mailauth_sandbox.limits import ApiLimits
 from tests.workflow.helpers import failure
 
 Factory = Callable[..., LocalAws]
+#: AWS's rates with calls that take no time, so that a test's calls land at one instant
+INSTANT = dataclasses.replace(ApiLimits.aws_defaults(), call_latency=0.0)
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
@@ -33,7 +36,7 @@ def error_of(call: Callable[[], object]) -> tuple[str, int]:
 
 
 def test_ses_allows_one_request_per_second_then_answers_429(local_aws_factory: Factory) -> None:
-    local = local_aws_factory(template=None, limits=ApiLimits.aws_defaults())
+    local = local_aws_factory(template=None, limits=INSTANT)
     ses = client("sesv2")
     ses.get_account()
     assert error_of(ses.get_account) == ("TooManyRequestsException", 429)
@@ -43,14 +46,14 @@ def test_ses_allows_one_request_per_second_then_answers_429(local_aws_factory: F
 
 
 def test_each_region_has_its_own_ses_bucket(local_aws_factory: Factory) -> None:
-    local_aws_factory(template=None, limits=ApiLimits.aws_defaults())
+    local_aws_factory(template=None, limits=INSTANT)
     client("sesv2").get_account()
     eu = client("sesv2", "eu-west-1")
     eu.get_account()  # another region: another bucket
 
 
 def test_route53_has_a_burst_of_50_then_10_per_second(local_aws_factory: Factory) -> None:
-    local = local_aws_factory(template=None, limits=ApiLimits.aws_defaults())
+    local = local_aws_factory(template=None, limits=INSTANT)
     route53 = client("route53")
     for _ in range(50):
         route53.list_hosted_zones_by_name()
@@ -59,6 +62,15 @@ def test_route53_has_a_burst_of_50_then_10_per_second(local_aws_factory: Factory
     for _ in range(5):
         route53.list_hosted_zones_by_name()
     assert error_of(route53.list_hosted_zones_by_name) == ("Throttling", 400)
+
+
+def test_each_call_takes_its_latency_of_simulated_time(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(template=None, limits=ApiLimits.aws_defaults())
+    route53 = client("route53")
+    start = local.clock.now()
+    for _ in range(4):
+        route53.list_hosted_zones_by_name()
+    assert (local.clock.now() - start).total_seconds() == pytest.approx(4 * 0.05)
 
 
 def test_without_limits_nothing_is_throttled(local_aws_factory: Factory) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterator
@@ -197,10 +198,16 @@ class Runner:
                     for fault in phase.faults:
                         self.add_fault(local, fault)
                 submitted: list[dict[str, Any]] = []
+                # requests submitted together start together: the clock stands still until the last is in
+                together = contextlib.ExitStack()
                 for spec in phase.submit:
                     if spec.via == "offboard":  # offboarding follows what came before it
+                        together.close()
                         self.wait_all(local, submitted)
+                    if not submitted or spec.via == "offboard":
+                        together.enter_context(local.clock.held())
                     submitted.append(self.submit(local, spec, number if self.scenario.phases else 0))
+                together.close()
                 self.wait_all(local, submitted)
                 described = [self.reporter.describe(local, item) for item in submitted]
                 domains += described

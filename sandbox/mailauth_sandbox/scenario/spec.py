@@ -127,6 +127,8 @@ class LimitsSpec(_Spec):
     ses_burst: float = 1.0
     route53_per_second: float | None = 10.0
     route53_burst: float = 50.0
+    #: simulated seconds each AWS call takes (assumption A22)
+    call_latency: float = 0.05
 
 
 class WithheldSpec(_Spec):

@@ -1,8 +1,9 @@
 """The served world's clock: Wait states wait, and the simulated clock runs fast while any of them does.
 
-Everywhere else in the sandbox a Wait state moves the simulated clock by its whole wait at once (``patches.py``),
-which is right for one workflow at a time. A server runs many, side by side: two executions waiting 5 and 60
-minutes must both be over after 60 simulated minutes, not 65. Here a Wait state blocks until the simulated clock
+Everywhere else in the sandbox the clock jumps to the next wake-up as soon as every execution waits (the
+schedule of ``clock.py``). A server cannot know that: requests arrive from outside at any moment, and two
+executions waiting 5 and 60 minutes must both be over after 60 simulated minutes, not 65. Here the schedule is
+off (``SimClock.scheduled``), and a Wait state blocks until the simulated clock
 reaches its end, and a background thread advances the clock at ``speed`` simulated seconds per real second while
 at least one Wait state is waiting, never past the earliest end (so no wait lasts longer than it says). When no
 execution waits, the clock stands still, as everywhere in the sandbox: handlers run at the time they started.
@@ -50,6 +51,8 @@ class FastClock:
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 
         fast = self
+        # real time drives this clock: a sleep anywhere moves it at once, nobody waits for the schedule
+        self.clock.scheduled = False
 
         def wait_interval(_wait: Any, env: Any, wait_seconds: int) -> None:
             fast.wait(env, wait_seconds)
