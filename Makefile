@@ -9,6 +9,7 @@
 #   make test          lint + lint-template + build + pytest (what CI runs: .ci/run)
 #   make demo [DOMAIN=example.com]   the onboarding run end to end in the sandbox
 #   make bench         scripts/bench.py
+#   make bench-fleet   N domains at once under AWS's API rate limits (FLEET_N=50,200,1000; default 50,200)
 #   make faults        the fault matrix: every AWS operation of both workflows x {transient, persistent, denied}
 #   make e2e-aws       the real-account test: your AWS credentials and MAILAUTH_E2E_PARENT_ZONE_ID=Z... (else SKIPPED)
 #   make lock          re-freeze requirements/*.lock from the current venvs
@@ -49,7 +50,7 @@ SRC_PATH := PYTHONPATH=$(CURDIR)/layers/mailauth:$(CURDIR)/sandbox:$(CURDIR)/cli
 VENV_STAMP := $(VENV)/.installed
 TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: help venv tools lint lint-template build test test-banner demo bench faults e2e-aws lock clean distclean
+.PHONY: help venv tools lint lint-template build test test-banner demo bench bench-fleet faults e2e-aws lock clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -114,6 +115,9 @@ demo: venv tools
 
 bench: venv tools build
 	@$(TEST_ENV) $(SRC_PATH) $(VENV)/bin/python scripts/bench.py
+
+bench-fleet: venv tools
+	@$(TEST_ENV) $(SRC_PATH) $(VENV)/bin/python scripts/bench_fleet.py
 
 faults: venv tools build
 	@$(TEST_ENV) $(SRC_PATH) $(VENV)/bin/python scripts/fault_matrix.py

@@ -3,7 +3,8 @@
 - cold start of each handler as its first invocation pays it: the handler's import plus boto3 and the client it
   calls first, against bare `import boto3` plus that client (target: ratio <= 1.5); and the handler's import
   alone, for reference (boto3 is imported lazily, at the first call)
-- AWS API calls on the happy path by operation, verification polls excluded (target: <= 16)
+- AWS API calls on the happy path by operation, verification polls excluded (target: <= 20: 17 calls that do the
+  job, and 3 writes that book SES's request rate fleet-wide, docs/decisions.md)
 - state transitions on the happy path with one poll (target: <= 20) and over a 48-hour timeout (<= 400)
 - wall time and peak memory of the embedded runs
 - the built layer's size (the layer ships its own pinned boto3/botocore) and a cold `import boto3` + client
@@ -36,6 +37,7 @@ ENV = {
     "MAILAUTH_OFFBOARD_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:mailauth-offboard-domain",
     "MAILAUTH_TABLE_NAME": "mailauth-domains",
     "MAILAUTH_LEDGER_TABLE_NAME": "mailauth-ledger",
+    "MAILAUTH_PACE_TABLE_NAME": "mailauth-pace",
     "MAILAUTH_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:mailauth-notifications",
     "MAILAUTH_SLACK_WEBHOOK_PARAMETER": "/mailauth/slack-webhook-url",
 }
@@ -142,12 +144,14 @@ def workflows() -> None:
         local.create_hosted_zone("example.com")
         arn = local.start_execution({"request": {"domain": "example.com"}}, name="bench-happy")
         status = local.wait(arn, timeout=120)["status"]
-        calls = local.api_calls()
-        polls = calls.pop("sesv2:GetEmailIdentity", 0)
+        # the verification polls: CheckVerification's calls (its SES slot and GetEmailIdentity)
+        poll_calls = local.api_calls("CheckVerificationFunction", tables=True)
+        calls = local.api_calls(tables=True) - poll_calls
+        polls = poll_calls.get("sesv2:GetEmailIdentity", 0)
         happy_transitions = local.transitions(arn)
     happy_wall = time.monotonic() - start
     print(f"\nHappy path ({status}, {polls} verification poll(s)), wall {happy_wall:.2f} s")
-    print(f"  AWS API calls excluding polls: {sum(calls.values())} (target <= 16)")
+    print(f"  AWS API calls excluding polls: {sum(calls.values())} (target <= 20)")
     for key, count in sorted(calls.items()):
         print(f"    {key:45} {count}")
     print(f"  State transitions: {happy_transitions} (target <= 20)")

@@ -23,6 +23,7 @@ PLACEHOLDER_SETTINGS = {
     "MAILAUTH_OFFBOARD_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:mailauth-offboard",
     "MAILAUTH_TABLE_NAME": "mailauth-domains",
     "MAILAUTH_ALLOWED_MAIL_FROM_LABELS": "mail",
+    "MAILAUTH_PACE_TABLE_NAME": "mailauth-pace",
     "AWS_REGION": "us-east-1",
     "POWERTOOLS_LOG_LEVEL": "ERROR",
 }

@@ -24,7 +24,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailauth.aws import error_code
 from mailauth.domain import normalise_domain
-from mailauth.errors import AwsThrottledError, DnsLookupError, ExecutionConflictError, InvalidRequestError
+from mailauth.errors import (
+    AwsThrottledError,
+    DnsLookupError,
+    ExecutionConflictError,
+    InvalidRequestError,
+    SesBusyError,
+)
 from mailauth.request import OnboardRequest, check_mail_from_allowed
 from mailauth.settings import ApiSettings
 from mailauth.submission import Submission, default_submitter
@@ -71,8 +77,9 @@ def post_domain(body: DomainRequest) -> Response[Any]:
     logger.append_keys(domain=body.domain)
     if body.dry_run:
         from mailauth.dryrun import dry_run  # the planner and its models: imported by the first dry run only
+        from mailauth.pace import paced_ses
 
-        plan = dry_run(body, allow=settings, nameservers=settings.nameservers)
+        plan = dry_run(body, allow=settings, nameservers=settings.nameservers, ses=paced_ses(settings))
         return _json(200, plan.model_dump(mode="json"))
     check_mail_from_allowed(body, settings.allowed_mail_from_labels)
     submission = default_submitter(settings).submit(body)  # an OnboardRequest: its own fields are the request
@@ -82,10 +89,11 @@ def post_domain(body: DomainRequest) -> Response[Any]:
 
 @app.get("/domains/<domain>")
 def get_domain(domain: str) -> Response[Any]:
-    from mailauth.status import domain_status  # SES's adapter: imported by the first status request only
+    from mailauth.pace import paced_ses  # SES's adapter: imported by the first status request only
+    from mailauth.status import domain_status
 
     name = _path_domain(domain)
-    status = domain_status(name, default_submitter(settings))
+    status = domain_status(name, default_submitter(settings), ses=paced_ses(settings))
     if status["identity"] is None and status["execution"] is None:
         return _json(404, {"message": f"mailauth knows no onboarding of {name} and SES has no such identity"})
     return _json(200, status)
@@ -150,6 +158,13 @@ def conflict(exc: ExecutionConflictError) -> Response[Any]:
 @app.exception_handler(AwsThrottledError)
 def throttled(exc: AwsThrottledError) -> Response[Any]:
     return _json(503, {"message": "AWS is throttling requests; try again shortly"}, {"Retry-After": "5"})
+
+
+@app.exception_handler(SesBusyError)
+def ses_busy(exc: SesBusyError) -> Response[Any]:
+    return _json(
+        503, {"message": "SES's request rate is fully booked; try again shortly"}, {"Retry-After": "10"}
+    )
 
 
 @app.exception_handler(DnsLookupError)

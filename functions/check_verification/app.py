@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailauth.dnscheck import deadline_for, make_resolver
 from mailauth.models import CheckInput
+from mailauth.pace import paced_ses
 from mailauth.settings import VerificationSettings
 from mailauth.verification import check
 
@@ -28,6 +29,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         step.identity,
         step.verification,
         published=step.publish,
+        ses=paced_ses(settings, step.request.priority),
         resolver=make_resolver(settings.nameservers, deadline=dns_deadline),
         first=settings.poll_first_seconds,
         cap=settings.poll_cap_seconds,

@@ -9,18 +9,22 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailauth.identity import ensure_identity, restart_dkim
 from mailauth.models import EnsureIdentityInput
-from mailauth.settings import NoSettings
+from mailauth.pace import paced_ses
+from mailauth.settings import IdentitySettings
 
 logger = Logger()
-settings = NoSettings.load()  # none of mailauth's variables: nothing to check at the cold start
+settings = IdentitySettings.load()  # the cold start fails here, naming a missing or malformed variable
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = EnsureIdentityInput.model_validate(event)
     logger.append_keys(domain=step.request.domain, execution=event.get("execution"))
+    # a new identity: GetAccount, CreateEmailIdentity, PutEmailIdentityMailFromAttributes (booked together)
+    # (right after Resolve's SES call)
+    ses = paced_ses(settings, step.request.priority, calls=3, follows=True)
     if step.restart_dkim and step.identity is not None:
-        identity = restart_dkim(step.request, step.identity)
+        identity = restart_dkim(step.request, step.identity, ses=ses)
         logger.warning(
             "DKIM verification failed; identity re-created with new tokens",
             extra={"tokens": identity.dkim_tokens},
@@ -28,7 +32,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     else:
         # arn:<partition>:lambda:<region>:<account>:function:<name>
         _, partition, _, _, account_id = context.invoked_function_arn.split(":")[:5]
-        identity = ensure_identity(step.request, partition=partition, account_id=account_id)
+        identity = ensure_identity(step.request, partition=partition, account_id=account_id, ses=ses)
         logger.info(
             "identity ready",
             extra={"adopted": identity.adopted, "dkim_status": identity.dkim_status, "notes": identity.notes},

@@ -9,11 +9,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailauth.dnscheck import deadline_for, make_resolver
 from mailauth.models import RecommendationsInput
+from mailauth.pace import paced_ses
 from mailauth.report import build_report
-from mailauth.settings import DnsSettings
+from mailauth.settings import RecommendationsSettings
 
 logger = Logger()
-settings = DnsSettings.load()  # the cold start fails here, naming a missing or malformed variable
+settings = RecommendationsSettings.load()  # the cold start fails here, naming a missing or malformed variable
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -22,7 +23,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(domain=step.request.domain, execution=event.get("execution"))
     deadline = deadline_for(context.get_remaining_time_in_millis())
     report = build_report(
-        step.request, step.identity, resolver=make_resolver(settings.nameservers, deadline=deadline)
+        step.request,
+        step.identity,
+        resolver=make_resolver(settings.nameservers, deadline=deadline),
+        ses=paced_ses(settings, step.request.priority, follows=True),  # right after the last poll
     )
     logger.info(
         "report built", extra={"failed_checks": [f.check for f in report.audit if f.status == "fail"]}

@@ -9,16 +9,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailauth.ledger import LedgerStore
 from mailauth.offboard import OffboardRequest, remove_identity
-from mailauth.settings import LedgerSettings
+from mailauth.pace import paced_ses
+from mailauth.settings import RemoveIdentitySettings
 
 logger = Logger()
-settings = LedgerSettings.load()  # the cold start fails here, naming a missing or malformed variable
+settings = RemoveIdentitySettings.load()  # the cold start fails here, naming a missing or malformed variable
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = OffboardRequest.model_validate(event["request"])
     logger.append_keys(domain=request.domain, execution=event.get("execution"))
-    result = remove_identity(request, store=LedgerStore(settings.ledger_table_name))
+    result = remove_identity(request, store=LedgerStore(settings.ledger_table_name), ses=paced_ses(settings))
     logger.info("identity", extra={"deleted": result.deleted, "reason": result.reason})
     return result.model_dump(mode="json")

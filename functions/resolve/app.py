@@ -15,6 +15,7 @@ from mailauth.aws.route53 import Route53
 from mailauth.dryrun import preflight
 from mailauth.ledger import LedgerStore
 from mailauth.models import ResolveInput
+from mailauth.pace import paced_ses
 from mailauth.resolve import parse_request, raise_rejected, resolve
 from mailauth.settings import ResolveSettings
 
@@ -36,6 +37,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         request,
         zone,
         route53=route53,
+        ses=paced_ses(settings, request.priority),
         store=LedgerStore(settings.ledger_table_name),
         nameservers=settings.nameservers,
     )

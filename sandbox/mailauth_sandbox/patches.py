@@ -119,7 +119,7 @@ class MotoPatches:
             previous = stream.install()
             self._undo.append(lambda stream=stream, previous=previous: stream.restore(previous))
         self._patch_sdk_time()
-        _mailauth_clock().set_source(clock.now)
+        _mailauth_clock().set_source(clock.now, clock.sleep)
 
     def _patch_executions(self) -> None:
         """Each execution is an actor of the clock's schedule (clock.py) on every thread moto runs it on: the

@@ -338,6 +338,7 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
         (
             "ResolveFunction",
             {
+                "dynamodb:UpdateItem",
                 "route53:ListHostedZonesByName",
                 "route53:GetHostedZone",
                 "route53:ListResourceRecordSets",
@@ -349,6 +350,7 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
         (
             "EnsureIdentityFunction",
             {
+                "dynamodb:UpdateItem",
                 "ses:CreateEmailIdentity",
                 "ses:GetEmailIdentity",
                 "ses:DeleteEmailIdentity",
@@ -370,12 +372,16 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
             },
         ),
         ("AwaitChangeFunction", {"route53:GetChange", "sts:AssumeRole"}),
-        ("CheckVerificationFunction", {"ses:GetEmailIdentity", "ses:PutEmailIdentityMailFromAttributes"}),
-        ("RecommendationsFunction", {"ses:ListRecommendations", "ses:GetAccount"}),
+        (
+            "CheckVerificationFunction",
+            {"dynamodb:UpdateItem", "ses:GetEmailIdentity", "ses:PutEmailIdentityMailFromAttributes"},
+        ),
+        ("RecommendationsFunction", {"dynamodb:UpdateItem", "ses:ListRecommendations", "ses:GetAccount"}),
         ("NotifyFunction", {"sns:Publish", "kms:GenerateDataKey*", "kms:Decrypt", "dynamodb:UpdateItem"}),
         (
             "ApiFunction",
             {
+                "dynamodb:UpdateItem",
                 "states:StartExecution",
                 "states:DescribeExecution",
                 "states:GetExecutionHistory",  # progress and the last report
@@ -414,7 +420,13 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
         ),
         (
             "RemoveIdentityFunction",
-            {"ses:DeleteEmailIdentity", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+            {
+                "dynamodb:UpdateItem",
+                "ses:DeleteEmailIdentity",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:DeleteItem",
+            },
         ),
     ],
 )

@@ -55,6 +55,7 @@ def test_every_required_scenario_is_shipped() -> None:
         "external-report-destinations",
         "ses-sandbox-account",
         "weighted-mail-from",
+        "fifty-domains",
     }
 
 

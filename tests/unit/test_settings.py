@@ -22,6 +22,7 @@ def test_values_are_parsed_into_their_types() -> None:
     settings = ResolveSettings.load(
         {
             "MAILAUTH_LEDGER_TABLE_NAME": "mailauth-ledger",
+            "MAILAUTH_PACE_TABLE_NAME": "mailauth-pace",
             "MAILAUTH_DNS_NAMESERVERS": "127.0.0.1:5353, 192.0.2.53",
             "MAILAUTH_ALLOWED_MAIL_FROM_LABELS": "mail, bounce",
             "MAILAUTH_ALLOWED_ROLE_ARNS": "",
@@ -45,7 +46,7 @@ def test_values_are_parsed_into_their_types() -> None:
 
 
 def test_defaults_apply_when_a_variable_is_absent() -> None:
-    settings = VerificationSettings.load({})
+    settings = VerificationSettings.load({"MAILAUTH_PACE_TABLE_NAME": "mailauth-pace"})
     assert (settings.poll_first_seconds, settings.poll_cap_seconds, settings.dns_nameservers) == (
         60,
         1800,

@@ -37,6 +37,11 @@ class AwsThrottledError(MailauthError):
     """AWS throttled us or had a transient fault (Throttling, TooManyRequests, PriorRequestNotComplete, 5xx)."""
 
 
+class SesBusyError(MailauthError):
+    """SES's request rate for the account and region is booked further ahead than a step may wait (mailauth's
+    own pacing, mailauth.pace): the state machine retries the step later. No SES call was made."""
+
+
 class LedgerConflictError(MailauthError):
     """Another run wrote the domain's ledger between this step's read and its write (optimistic locking)."""
 

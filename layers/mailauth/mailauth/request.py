@@ -123,6 +123,11 @@ class OnboardRequest(Strict):
     )
     tags: dict[str, str] = Field(default_factory=dict)
     max_wait_hours: float = Field(default=48, gt=0, le=72, description="SES itself gives up after 72 h")
+    priority: Literal["interactive", "bulk"] = Field(
+        default="interactive",
+        description="interactive: a domain someone is waiting for; bulk: one of a batch, whose SES calls yield "
+        "SES's 1 request/s to interactive work (docs/operations.md, fleets)",
+    )
     dns: Literal["route53", "external", "auto"] = Field(
         default="route53",
         description="route53: publish in the public hosted zone; external: DNS is hosted elsewhere, mailauth "

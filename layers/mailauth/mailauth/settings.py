@@ -108,7 +108,17 @@ class NoSettings(Settings):
     """A function that reads no variable of mailauth's."""
 
 
-class ResolveSettings(DnsSettings, LedgerSettings, AllowListSettings):
+class PaceSettings(Settings):
+    """A function that calls SES: every call books a slot on the account's SES timeline first (mailauth.pace)."""
+
+    RUNTIME = frozenset({"AWS_REGION"})
+
+    pace_table_name: str = Field(alias="MAILAUTH_PACE_TABLE_NAME", min_length=3, max_length=255)
+    #: the function's region (Lambda sets AWS_REGION): SES's limit is per account and region
+    region: str = Field("us-east-1", alias="AWS_REGION", min_length=1)
+
+
+class ResolveSettings(DnsSettings, LedgerSettings, AllowListSettings, PaceSettings):
     pass
 
 
@@ -116,7 +126,19 @@ class PublishSettings(DnsSettings, LedgerSettings):
     pass
 
 
-class VerificationSettings(DnsSettings):
+class IdentitySettings(PaceSettings):
+    pass
+
+
+class RecommendationsSettings(DnsSettings, PaceSettings):
+    pass
+
+
+class RemoveIdentitySettings(LedgerSettings, PaceSettings):
+    pass
+
+
+class VerificationSettings(DnsSettings, PaceSettings):
     poll_first_seconds: int = Field(DEFAULT_FIRST, alias="MAILAUTH_POLL_FIRST_SECONDS", gt=0)
     poll_cap_seconds: int = Field(DEFAULT_CAP, alias="MAILAUTH_POLL_CAP_SECONDS", gt=0)
 
@@ -135,7 +157,7 @@ class TriggerSettings(SubmitSettings):
     auto_onboard: bool = Field(True, alias="MAILAUTH_AUTO_ONBOARD")
 
 
-class ApiSettings(SubmitSettings, DnsSettings, AllowListSettings):
+class ApiSettings(SubmitSettings, DnsSettings, AllowListSettings, PaceSettings):
     RUNTIME = frozenset({"AWS_REGION"})
 
     offboard_state_machine_arn: str = Field(
@@ -156,14 +178,14 @@ class SlackSettings(Settings):
 #: the settings model of each function of template.yaml
 FUNCTIONS: dict[str, type[Settings]] = {
     "ResolveFunction": ResolveSettings,
-    "EnsureIdentityFunction": NoSettings,
+    "EnsureIdentityFunction": IdentitySettings,
     "PublishRecordsFunction": PublishSettings,
     "AwaitChangeFunction": NoSettings,
     "CheckVerificationFunction": VerificationSettings,
-    "RecommendationsFunction": DnsSettings,
+    "RecommendationsFunction": RecommendationsSettings,
     "NotifyFunction": NotifySettings,
     "UnpublishRecordsFunction": LedgerSettings,
-    "RemoveIdentityFunction": LedgerSettings,
+    "RemoveIdentityFunction": RemoveIdentitySettings,
     "ApiFunction": ApiSettings,
     "TriggerFunction": TriggerSettings,
     "SlackWebhookFunction": SlackSettings,

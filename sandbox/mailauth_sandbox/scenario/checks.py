@@ -154,6 +154,9 @@ def _negative_checks(expect: Expect, d: dict[str, Any]) -> list[tuple[str, bool,
     for pattern in expect.no_calls:
         made = sorted(k for k in calls if fnmatch.fnmatchcase(k, pattern))
         out.append((f"no call to {pattern}", not made, f"called: {made}"))
+    for pattern, most in expect.max_calls.items():
+        count = sum(n for k, n in calls.items() if fnmatch.fnmatchcase(k, pattern))
+        out.append((f"at most {most} calls to {pattern}", count <= most, f"{count} made"))
     return out
 
 

@@ -195,6 +195,9 @@ class Expect(_Spec):
     executions: int | None = None
     #: AWS operations this run must not have called ("service:Operation"; "sesv2:*" for any of a service)
     no_calls: list[str] = []
+    #: the most attempts this run may have made of matching operations ("sesv2:*": every SES call; a throttled
+    #: call's retries count, so a number that leaves none asserts that nothing was throttled)
+    max_calls: dict[str, int] = {}
     #: notifications about this run (its execution), and when they came after the submission
     notifications: int | None = None
     notified_within_hours: float | None = None

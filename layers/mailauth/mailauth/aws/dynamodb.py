@@ -31,7 +31,12 @@ Expect = tuple[str, Value | _Absent] | None
 
 class ConditionFailedError(Exception):
     """The item did not meet the write's condition (DynamoDB's ConditionalCheckFailedException): someone wrote it
-    since it was read. Callers turn it into their own named error or read again."""
+    since it was read. Callers turn it into their own named error or read again. ``item``: the item as it was,
+    when the write asked for it (ReturnValuesOnConditionCheckFailure=ALL_OLD) and there was one."""
+
+    def __init__(self, message: str, item: Item | None = None) -> None:
+        super().__init__(message)
+        self.item = item
 
 
 def encode(value: Value) -> dict[str, Any]:
@@ -108,6 +113,98 @@ class Table(Adapter):
         with _write("UpdateItem"):
             self.client.update_item(**kwargs)
 
+    def reserve(
+        self,
+        key: Mapping[str, Value],
+        attribute: str,
+        *,
+        now: int,
+        interval: int,
+        horizon: int | None,
+        busy_first: bool = False,
+        slack: int = 0,
+    ) -> int | None:
+        """Book the next ``interval`` of a timeline kept in ``attribute`` (an integer: when the next free slot
+        starts); return the booking's start, or None when the timeline is booked past ``now + horizon``
+        (``horizon=None``: no limit).
+
+        Two kinds of atomic write: on an idle timeline (nothing booked after ``now``) a conditional SET books from
+        ``now + slack`` (time for the booking's own round trip, which must not make the call late); on a busy one
+        a conditional ``ADD`` books after the last booking. Concurrent callers never overlap. The write expected
+        to succeed goes first (``busy_first``); a write that fails returns the timeline as it was
+        (ReturnValuesOnConditionCheckFailure), which decides the next: usually one UpdateItem in all, also for a
+        refusal; at most three (the timeline changed between two of them).
+        """
+        busy = busy_first
+        for _ in range(3):
+            book = self._book_busy if busy else self._book_idle
+            start, booked_until = book(key, attribute, now, interval, horizon, slack)
+            if start is not None:
+                return start
+            if booked_until is None or booked_until <= now:
+                busy = False
+            elif horizon is not None and booked_until > now + horizon:
+                return None
+            else:
+                busy = True
+        return None
+
+    def _book_idle(
+        self,
+        key: Mapping[str, Value],
+        attribute: str,
+        now: int,
+        interval: int,
+        horizon: int | None,
+        slack: int,
+    ) -> tuple[int | None, int | None]:
+        """``(start, None)``, or ``(None, when the timeline is booked until)`` when it is not idle."""
+        try:
+            with _write("UpdateItem"):
+                self.client.update_item(
+                    TableName=self.name,
+                    Key={k: encode(v) for k, v in key.items()},
+                    UpdateExpression="SET #a = :next",
+                    ConditionExpression="attribute_not_exists(#a) OR #a <= :now",
+                    ExpressionAttributeNames={"#a": attribute},
+                    ExpressionAttributeValues={":next": encode(now + slack + interval), ":now": encode(now)},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ConditionFailedError as failed:
+            return None, _int_or_none((failed.item or {}).get(attribute))
+        return now + slack, None
+
+    def _book_busy(
+        self,
+        key: Mapping[str, Value],
+        attribute: str,
+        now: int,
+        interval: int,
+        horizon: int | None,
+        slack: int,
+    ) -> tuple[int | None, int | None]:
+        """``(start, None)``, or ``(None, when the timeline is booked until)`` when it is idle or full."""
+        values = {":interval": encode(interval), ":now": encode(now)}
+        condition = "#a >= :now"
+        if horizon is not None:
+            condition += " AND #a <= :limit"
+            values[":limit"] = encode(now + horizon)
+        try:
+            with _write("UpdateItem"):
+                response = self.client.update_item(
+                    TableName=self.name,
+                    Key={k: encode(v) for k, v in key.items()},
+                    UpdateExpression="ADD #a :interval",
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={"#a": attribute},
+                    ExpressionAttributeValues=values,
+                    ReturnValues="UPDATED_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ConditionFailedError as failed:
+            return None, _int_or_none((failed.item or {}).get(attribute))
+        return int(decode(response["Attributes"][attribute])) - interval, None
+
     def scan(self, *, limit: int, start: Mapping[str, Value] | None = None) -> tuple[list[Item], Item | None]:
         """One page of at most ``limit`` items (strongly consistent), and the key to start the next page at."""
         kwargs: dict[str, Any] = {"TableName": self.name, "Limit": limit, "ConsistentRead": True}
@@ -136,5 +233,12 @@ def _write(operation: str) -> Iterator[None]:
             yield
     except Exception as exc:
         if error_code(exc) == "ConditionalCheckFailedException":
-            raise ConditionFailedError(str(exc)) from exc
+            old = (getattr(exc, "response", None) or {}).get("Item")
+            raise ConditionFailedError(
+                str(exc), {k: decode(v) for k, v in old.items()} if old else None
+            ) from exc
         raise
+
+
+def _int_or_none(value: Value | None) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

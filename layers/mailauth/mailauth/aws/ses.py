@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from mailauth.aws import Adapter, error_code, transient_as_throttled
 from mailauth.errors import InvalidRequestError
+
+if TYPE_CHECKING:
+    from mailauth.pace import Pacer
 
 # Every SES action but sending is limited to 1 request/s per account and region.
 SES_MIN_INTERVAL = 1.0
@@ -16,9 +20,21 @@ SES_MIN_INTERVAL = 1.0
 class Ses(Adapter):
     service = "sesv2"
 
-    def __init__(self, client: Any = None, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, client: Any = None, *, sleep: Callable[[float], None] = time.sleep, pacer: Pacer | None = None
+    ) -> None:
         super().__init__(client)
         self._sleep = sleep
+        #: books each call's slot on the account's SES timeline first (mailauth.pace); None: calls at once
+        self.pacer = pacer
+
+    @contextmanager
+    def _calling(self, operation: str) -> Iterator[None]:
+        """Wait for the call's slot (when paced), then make it: throttling and 5xx become AwsThrottledError."""
+        if self.pacer is not None:
+            self.pacer.take(operation)
+        with transient_as_throttled(operation):
+            yield
 
     @property
     def region(self) -> str:
@@ -26,7 +42,7 @@ class Ses(Adapter):
 
     def get_identity(self, domain: str) -> dict[str, Any] | None:
         try:
-            with transient_as_throttled("GetEmailIdentity"):
+            with self._calling("GetEmailIdentity"):
                 response: dict[str, Any] = self.client.get_email_identity(EmailIdentity=domain)
         except Exception as exc:
             if error_code(exc) == "NotFoundException":
@@ -51,7 +67,7 @@ class Ses(Adapter):
         if configuration_set:
             kwargs["ConfigurationSetName"] = configuration_set
         try:
-            with transient_as_throttled("CreateEmailIdentity"):
+            with self._calling("CreateEmailIdentity"):
                 response: dict[str, Any] = self.client.create_email_identity(**kwargs)
         except Exception as exc:
             code = error_code(exc)
@@ -63,7 +79,7 @@ class Ses(Adapter):
         return response
 
     def put_mail_from(self, domain: str, mail_from_domain: str, behavior: str) -> None:
-        with transient_as_throttled("PutEmailIdentityMailFromAttributes"):
+        with self._calling("PutEmailIdentityMailFromAttributes"):
             self.client.put_email_identity_mail_from_attributes(
                 EmailIdentity=domain, MailFromDomain=mail_from_domain, BehaviorOnMxFailure=behavior
             )
@@ -74,7 +90,7 @@ class Ses(Adapter):
         One of the operation's documented uses: "Change from using no DKIM authentication to using Easy DKIM".
         Its response carries DkimStatus, DkimTokens and SigningHostedZone.
         """
-        with transient_as_throttled("PutEmailIdentityDkimSigningAttributes"):
+        with self._calling("PutEmailIdentityDkimSigningAttributes"):
             response: dict[str, Any] = self.client.put_email_identity_dkim_signing_attributes(
                 EmailIdentity=domain,
                 SigningAttributesOrigin="AWS_SES",
@@ -84,13 +100,13 @@ class Ses(Adapter):
 
     def enable_signing(self, domain: str) -> None:
         """DKIM signing on (PutEmailIdentityDkimAttributes SigningEnabled=true) for an identity that has it off."""
-        with transient_as_throttled("PutEmailIdentityDkimAttributes"):
+        with self._calling("PutEmailIdentityDkimAttributes"):
             self.client.put_email_identity_dkim_attributes(EmailIdentity=domain, SigningEnabled=True)
 
     def delete_identity(self, domain: str) -> bool:
         """DeleteEmailIdentity; False when it was already gone."""
         try:
-            with transient_as_throttled("DeleteEmailIdentity"):
+            with self._calling("DeleteEmailIdentity"):
                 self.client.delete_email_identity(EmailIdentity=domain)
         except Exception as exc:
             if error_code(exc) == "NotFoundException":
@@ -99,12 +115,12 @@ class Ses(Adapter):
         return True
 
     def tag(self, arn: str, tags: Mapping[str, str]) -> None:
-        with transient_as_throttled("TagResource"):
+        with self._calling("TagResource"):
             self.client.tag_resource(ResourceArn=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
 
     def account(self) -> dict[str, Any]:
         """GetAccount: the account's sending status in this region (production access, sending, enforcement)."""
-        with transient_as_throttled("GetAccount"):
+        with self._calling("GetAccount"):
             response: dict[str, Any] = self.client.get_account()
         return response
 
@@ -113,9 +129,9 @@ class Ses(Adapter):
         found: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"Filter": {"RESOURCE_ARN": identity_arn}, "PageSize": 100}
         for page_number in range(max_pages):
-            if page_number:
+            if page_number and self.pacer is None:
                 self._sleep(SES_MIN_INTERVAL)
-            with transient_as_throttled("ListRecommendations"):
+            with self._calling("ListRecommendations"):
                 page = self.client.list_recommendations(**kwargs)
             found += page.get("Recommendations", [])
             if not page.get("NextToken"):

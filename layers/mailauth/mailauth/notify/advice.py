@@ -22,6 +22,7 @@ from mailauth.errors import (
     NoPublicZoneError,
     PrivateZoneOnlyError,
     RecordConflictError,
+    SesBusyError,
 )
 from mailauth.models import NotifyInput
 from mailauth.notify.state import NotifyOutcome, account_problem, domain_of, error_name, error_text
@@ -183,6 +184,14 @@ def _throttled(domain: str, message: str) -> list[str]:
     return [f"AWS throttled mailauth or had a transient fault ({message}).", f"Re-run later. {RERUN_SAFE}"]
 
 
+def _ses_busy(domain: str, message: str) -> list[str]:
+    return [
+        f"SES's request rate for this account and region stayed fully booked through every retry ({message}): "
+        "a large batch, or another tool calling SES's management API, is using all of its 1 request per second.",
+        f"Re-run when the batch has finished (GET /domains shows what is still running). {RERUN_SAFE}",
+    ]
+
+
 def _ledger_conflict(domain: str, message: str) -> list[str]:
     return [
         f"Another run changed {domain}'s ownership ledger at the same moment, again after every retry: {message}.",
@@ -209,6 +218,7 @@ ADVICE: Mapping[type[MailauthError], Advice] = {
     NoPublicZoneError: _no_public_zone,
     PrivateZoneOnlyError: _no_public_zone,
     AwsThrottledError: _throttled,
+    SesBusyError: _ses_busy,
     LedgerConflictError: _ledger_conflict,
     DnsLookupError: _dns_lookup,
 }
