@@ -106,6 +106,25 @@ def test_a_throttled_dependency_is_503_with_retry_after(
     assert response["multiValueHeaders"].get("Retry-After") == ["5"] or response["headers"].get("Retry-After")
 
 
+def test_a_status_request_finding_ses_fully_booked_is_503_and_calls_nothing(
+    local_aws_factory: Factory,
+) -> None:
+    """SES's request rate is booked more than the interactive horizon ahead (a larger fleet's work, say): the API
+    answers 503 with Retry-After and makes no SES call (mailauth.pace)."""
+    local = local_aws_factory()
+    pace = local.resources["PaceTable"]["Ref"]
+    far = int((local.clock.now().timestamp() + 60) * 1000)  # booked a minute ahead
+    local.client("dynamodb").put_item(
+        TableName=pace, Item={"bucket": {"S": f"sesv2#{local.region}"}, "next": {"N": str(far)}}
+    )
+    event = load_event("api_get_domain")
+    response = local.invoke("ApiFunction", event)
+
+    assert response["statusCode"] == 503, response
+    assert "fully booked" in json.loads(response["body"])["message"]
+    assert not [c for c in local.api_calls() if c.startswith("sesv2:")]
+
+
 @pytest.mark.parametrize(
     ("service", "operation", "code", "status"),
     [

@@ -220,6 +220,7 @@ def test_invalid_request_with_a_raw_domain(domain: Any, shown: str) -> None:
             "Check that the name servers of the domain named above answer (dig NS example.com",
         ),
         ("LedgerConflictError", "When the other run for example.com"),
+        ("SesBusyError", "Re-run when the batch has finished"),
         ("States.Timeout", "Look at the execution for details: https://us-east-1.console.aws.amazon.com/"),
     ],
 )
