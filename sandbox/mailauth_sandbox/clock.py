@@ -41,7 +41,7 @@ class SimClock:
         self.scheduled = True
         self._live = 0  # actors enlisted and not retired
         self._idle = 0  # actors asleep, or waiting for a SimLock
-        self._sleepers: list[tuple[datetime, int, list[bool]]] = []
+        self._sleepers: list[tuple[datetime, int, threading.Event]] = []
         self._seq = itertools.count()
         self._tls = threading.local()
         self._locks: list[SimLock] = []
@@ -111,17 +111,15 @@ class SimClock:
             self.advance(seconds)
             return
         me = threading.get_ident()
+        woken = threading.Event()  # one per waiter: a wake-up wakes only whom it is for
         with self._cond:
-            woken = [False]
             heapq.heappush(self._sleepers, (self._now + timedelta(seconds=seconds), next(self._seq), woken))
             self._idle += 1
             held = [(lock, lock._give_up(me)) for lock in self._locks if lock._owner == me]
             self._settle()
-            while not woken[0]:
-                self._cond.wait()
-            for lock, count in held:
-                lock._take_back(me, count)
-        for lock, _ in held:
+        woken.wait()
+        for lock, count in held:
+            lock._take_back(me, count)
             if lock.on_resume is not None:
                 lock.on_resume()
 
@@ -131,20 +129,15 @@ class SimClock:
             self.scheduled = False
             while self._sleepers:
                 _, _, woken = heapq.heappop(self._sleepers)
-                woken[0] = True
+                woken.set()
                 self._idle -= 1
-            self._cond.notify_all()
 
     # -- under self._cond --------------------------------------------------------------------------
     def _wake_due(self) -> None:
-        woke = False
         while self._sleepers and self._sleepers[0][0] <= self._now:
             _, _, woken = heapq.heappop(self._sleepers)
-            woken[0] = True
+            woken.set()
             self._idle -= 1
-            woke = True
-        if woke:
-            self._cond.notify_all()
 
     def _settle(self) -> None:
         """Every actor waits: jump to the earliest wake-up and wake whoever is due then."""
@@ -190,7 +183,7 @@ class SimLock:
         self._clock = clock
         self._owner: int | None = None
         self._count = 0
-        self._waiters: deque[tuple[int, bool, list[bool]]] = deque()
+        self._waiters: deque[tuple[int, bool, threading.Event]] = deque()
         self.on_resume = on_resume
         if yield_on_sleep:
             clock._locks.append(self)
@@ -203,9 +196,7 @@ class SimLock:
         self.release()
 
     def acquire(self) -> None:
-        me = threading.get_ident()
-        with self._clock._cond:
-            self._take_back(me, 1)
+        self._take_back(threading.get_ident(), 1)
 
     def release(self) -> None:
         with self._clock._cond:
@@ -215,24 +206,26 @@ class SimLock:
             if not self._count:
                 self._hand_on()
 
-    # -- under the clock's condition ---------------------------------------------------------------
     def _take_back(self, me: int, count: int) -> None:
+        """Own the lock ``count`` times over, waiting (as an idle actor) for the owners before."""
         clock = self._clock
-        if self._owner == me:
-            self._count += count
-            return
-        if self._owner is None and not self._waiters:
-            self._owner, self._count = me, count
-            return
-        actor = clock.scheduled and clock.actor() is not None
-        granted = [False]
-        self._waiters.append((me, actor, granted))
-        if actor:
-            clock._idle += 1
-            clock._settle()
-        while not granted[0]:
-            clock._cond.wait()
-        self._count = count
+        with clock._cond:
+            if self._owner == me:
+                self._count += count
+                return
+            if self._owner is None and not self._waiters:
+                self._owner, self._count = me, count
+                return
+            actor = clock.scheduled and clock.actor() is not None
+            granted = threading.Event()
+            self._waiters.append((me, actor, granted))
+            if actor:
+                clock._idle += 1
+                clock._settle()
+        granted.wait()
+        self._count = count  # the owner's alone: only this thread reads or writes it until it releases
+
+    # -- under the clock's condition ---------------------------------------------------------------
 
     def _give_up(self, me: int) -> int:
         count, self._count = self._count, 0
@@ -244,7 +237,6 @@ class SimLock:
         if self._waiters:
             owner, actor, granted = self._waiters.popleft()
             self._owner = owner
-            granted[0] = True
+            granted.set()
             if actor:
                 self._clock._idle -= 1
-            self._clock._cond.notify_all()

@@ -121,7 +121,6 @@ class Invocation:
     calls: Counter[str] = field(default_factory=Counter)
     #: what the handler printed (its log lines and metrics, which Lambda sends to CloudWatch Logs)
     output: list[str] = field(default_factory=list)
-    exception: BaseException | None = field(default=None, repr=False)
     trace: list[str] = field(default_factory=list, repr=False)
 
     @property
@@ -158,8 +157,9 @@ class Invoker:
     def invoke(self, name: str, event: Any) -> Any:
         """Invoke ``name`` directly (as the API or a trigger would); re-raise the handler's exception."""
         inv = self.run(name, event)
-        if inv.exception is not None:
-            raise inv.exception
+        exc, self.tls.exception = getattr(self.tls, "exception", None), None
+        if inv.error_type is not None and exc is not None:
+            raise exc
         return inv.result
 
     def fail_invocations(
@@ -194,6 +194,7 @@ class Invoker:
         if timed_out is not None:
             return timed_out
         inv = self.run(name, event)
+        self.tls.exception = None  # the state machine gets Lambda's error payload, not the exception
         if inv.error_type is None:
             return json.dumps(inv.result).encode(), False
         return json.dumps(
@@ -251,8 +252,10 @@ class Invoker:
 
     def _fail(self, inv: Invocation, exc: BaseException) -> None:
         inv.error_type, inv.error_message = type(exc).__name__, str(exc)
-        inv.exception = exc
         inv.trace = traceback.format_exception(exc)
+        # kept for invoke() on this thread only: an exception holds its traceback's frames, and a fleet's runs
+        # fail thousands of steps (SesBusyError, then retried), which must not pile up in memory
+        self.tls.exception = exc
 
 
 def forget_warm_state() -> None:
