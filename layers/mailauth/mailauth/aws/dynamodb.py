@@ -135,75 +135,58 @@ class Table(Adapter):
         (ReturnValuesOnConditionCheckFailure), which decides the next: usually one UpdateItem in all, also for a
         refusal; at most three (the timeline changed between two of them).
         """
+        names = {"#a": attribute}
         busy = busy_first
         for _ in range(3):
-            book = self._book_busy if busy else self._book_idle
-            start, booked_until = book(key, attribute, now, interval, horizon, slack)
-            if start is not None:
-                return start
-            if booked_until is None or booked_until <= now:
+            if busy:  # after the last booking, unless that is before now (idle) or past the horizon (full)
+                values = {":interval": encode(interval), ":now": encode(now)}
+                condition = "#a >= :now"
+                if horizon is not None:
+                    condition += " AND #a <= :limit"
+                    values[":limit"] = encode(now + horizon)
+                booked, until = self._book(key, "ADD #a :interval", condition, names, values, attribute)
+                if booked is not None:
+                    return booked - interval
+            else:  # from now (and a slack later), unless something is booked after now
+                values = {":next": encode(now + slack + interval), ":now": encode(now)}
+                condition = "attribute_not_exists(#a) OR #a <= :now"
+                booked, until = self._book(key, "SET #a = :next", condition, names, values, attribute)
+                if booked is not None:
+                    return now + slack
+            if until is None or until <= now:
                 busy = False
-            elif horizon is not None and booked_until > now + horizon:
+            elif horizon is not None and until > now + horizon:
                 return None
             else:
                 busy = True
         return None
 
-    def _book_idle(
+    def _book(
         self,
         key: Mapping[str, Value],
+        update: str,
+        condition: str,
+        names: dict[str, str],
+        values: dict[str, Any],
         attribute: str,
-        now: int,
-        interval: int,
-        horizon: int | None,
-        slack: int,
     ) -> tuple[int | None, int | None]:
-        """``(start, None)``, or ``(None, when the timeline is booked until)`` when it is not idle."""
-        try:
-            with _write("UpdateItem"):
-                self.client.update_item(
-                    TableName=self.name,
-                    Key={k: encode(v) for k, v in key.items()},
-                    UpdateExpression="SET #a = :next",
-                    ConditionExpression="attribute_not_exists(#a) OR #a <= :now",
-                    ExpressionAttributeNames={"#a": attribute},
-                    ExpressionAttributeValues={":next": encode(now + slack + interval), ":now": encode(now)},
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-        except ConditionFailedError as failed:
-            return None, _int_or_none((failed.item or {}).get(attribute))
-        return now + slack, None
-
-    def _book_busy(
-        self,
-        key: Mapping[str, Value],
-        attribute: str,
-        now: int,
-        interval: int,
-        horizon: int | None,
-        slack: int,
-    ) -> tuple[int | None, int | None]:
-        """``(start, None)``, or ``(None, when the timeline is booked until)`` when it is idle or full."""
-        values = {":interval": encode(interval), ":now": encode(now)}
-        condition = "#a >= :now"
-        if horizon is not None:
-            condition += " AND #a <= :limit"
-            values[":limit"] = encode(now + horizon)
+        """One conditional write of a timeline: ``(its new end, None)``, or ``(None, its end as it was)`` when the
+        condition failed (the failed write returns the item: ReturnValuesOnConditionCheckFailure)."""
         try:
             with _write("UpdateItem"):
                 response = self.client.update_item(
                     TableName=self.name,
                     Key={k: encode(v) for k, v in key.items()},
-                    UpdateExpression="ADD #a :interval",
+                    UpdateExpression=update,
                     ConditionExpression=condition,
-                    ExpressionAttributeNames={"#a": attribute},
+                    ExpressionAttributeNames=names,
                     ExpressionAttributeValues=values,
                     ReturnValues="UPDATED_NEW",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ConditionFailedError as failed:
             return None, _int_or_none((failed.item or {}).get(attribute))
-        return int(decode(response["Attributes"][attribute])) - interval, None
+        return _int_or_none(decode(response["Attributes"][attribute])), None
 
     def scan(self, *, limit: int, start: Mapping[str, Value] | None = None) -> tuple[list[Item], Item | None]:
         """One page of at most ``limit`` items (strongly consistent), and the key to start the next page at."""
