@@ -59,9 +59,7 @@ class Pacer:
         #: the timeline is probably busy when this step books (it follows another step's SES call closely, or it
         #: is bulk work): try booking after the last booking first, so one write usually does
         self.busy_first = follows or lane == "bulk"
-        self.waited = 0.0
-        #: slots booked by this pacer (what the tests and the logs read)
-        self.booked = 0
+        self.waited = 0.0  # seconds this step has waited for slots so far (BUDGET_SECONDS)
         self._slots: list[int] = []  # booked and not used yet (ms since the epoch)
 
     def take(self, operation: str) -> None:
@@ -96,10 +94,8 @@ class Pacer:
                 f"{horizon:.0f} s ahead ({self.lane} work); the step is retried later"
             )
         self._slots = [start + i * interval for i in range(self.block)]
-        self.booked += self.block
-        self.busy_first = (
-            True  # booked until a slot after its last one: the next booking continues the timeline
-        )
+        # booked until a slot after its last one: the next booking continues the timeline
+        self.busy_first = True
 
 
 def _ms(seconds: float) -> int:
