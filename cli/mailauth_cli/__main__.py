@@ -106,8 +106,21 @@ def build_parser() -> argparse.ArgumentParser:
             help="seconds between polls while following (default 10)",
         )
 
-    p = command("onboard", "start onboarding DOMAIN (POST /domains); --wait follows it to the end")
-    p.add_argument("domain", metavar="DOMAIN")
+    p = command(
+        "onboard",
+        "start onboarding DOMAIN, or every domain of a file (POST /domains); --wait follows to the end",
+    )
+    p.add_argument("domain", metavar="DOMAIN", nargs="?")
+    p.add_argument(
+        "--from-file",
+        metavar="FILE",
+        help="onboard every domain of FILE (one a line, # comments; - for stdin) as one batch of bulk work",
+    )
+    p.add_argument(
+        "--batch",
+        metavar="NAME",
+        help="the batch's name with --from-file (default: the file's name and a digest)",
+    )
     add_request_options(p)
     p.add_argument(
         "--wait", action="store_true", help="follow the run; exit 0 only when the domain is verified"
@@ -121,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("list", "every domain mailauth knows, as a table (GET /domains, every page)")
     p.add_argument("--status", type=str.upper, choices=STATUSES, help="only domains with this status")
+    p.add_argument(
+        "--batch", metavar="NAME", help="only the domains this batch started (onboard --from-file)"
+    )
     p.add_argument("--limit", type=_positive(int), metavar="N", help="at most N domains (default: all)")
 
     p = command("plan", "what onboarding DOMAIN would change, read-only (the API's dry run)")

@@ -13,8 +13,8 @@ from typing import Any
 
 from mailauth_cli.api import NOT_SUCCESS, OK, USAGE, Api, CliError, connect
 from mailauth_cli.progress import watch
-from mailauth_cli.render import accepted_text, list_text, plan_text, status_text, verified
-from mailauth_cli.request import build_request
+from mailauth_cli.render import accepted_text, counts_text, list_text, plan_text, status_text, verified
+from mailauth_cli.request import batch_defaults, build_request
 
 PAGE_SIZE = 100  # the API's largest page
 
@@ -28,6 +28,12 @@ def _print_json(value: Any) -> None:
 
 
 def onboard(args: argparse.Namespace) -> int:
+    if args.from_file is not None:
+        return _onboard_file(args)
+    if args.domain is None:
+        raise CliError(USAGE, "onboard needs a DOMAIN, or --from-file FILE")
+    if args.batch is not None:
+        raise CliError(USAGE, "--batch names the batch of --from-file")
     request = build_request(args)  # a request that cannot be read costs no credentials and no call
     api = _api(args)
     answer = api.call("POST", "/domains", request)
@@ -46,6 +52,16 @@ def onboard(args: argparse.Namespace) -> int:
         as_json=args.json,
         execution_arn=answer.get("executionArn"),
     )
+
+
+def _onboard_file(args: argparse.Namespace) -> int:
+    from mailauth_cli.batch import onboard_file, read_domains
+
+    if args.domain is not None:
+        raise CliError(USAGE, "onboard takes a DOMAIN or --from-file FILE, not both")
+    defaults = batch_defaults(args)
+    read_domains(args.from_file)  # a file that cannot be read costs no credentials and no call
+    return onboard_file(args, _api(args), defaults, sys.stdout)
 
 
 def status(args: argparse.Namespace) -> int:
@@ -69,6 +85,8 @@ def list_domains(args: argparse.Namespace) -> int:
         query = {"limit": str(wanted)}
         if args.status:
             query["status"] = args.status
+        if args.batch:
+            query["batch"] = args.batch
         if token:
             query["nextToken"] = token
         page = api.call("GET", "/domains", query=query)
@@ -85,6 +103,8 @@ def list_domains(args: argparse.Namespace) -> int:
         _print_json({"domains": domains, "nextToken": token})
     else:
         print(list_text(domains))
+        if args.batch and domains:
+            print(counts_text(domains))
         if token:
             print(f"(first {len(domains)}; more without --limit)")
     return OK

@@ -125,6 +125,15 @@ def list_text(domains: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
+def counts_text(domains: Sequence[Mapping[str, Any]]) -> str:
+    """How many domains of a list are in each status: ``3 domains: 2 VERIFIED, 1 RUNNING``."""
+    counts: dict[str, int] = {}
+    for d in domains:
+        counts[str(d.get("status") or "-")] = counts.get(str(d.get("status") or "-"), 0) + 1
+    said = ", ".join(f"{n} {status}" for status, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{len(domains)} domains: {said}"
+
+
 def plan_text(result: Mapping[str, Any]) -> str:
     """The dry run's JSON (``POST /domains`` with ``"dry_run": true``) for people."""
     lines = [f"Plan for {result.get('domain')}: {str(result.get('verdict')).upper()}"]

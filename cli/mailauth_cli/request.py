@@ -57,6 +57,24 @@ def build_request(args: argparse.Namespace) -> dict[str, Any]:
     ):
         raise CliError(USAGE, f"the request is for {named!r} but the command names {args.domain!r}")
     request["domain"] = args.domain
+    return apply_options(request, args)
+
+
+def batch_defaults(args: argparse.Namespace) -> dict[str, Any]:
+    """What every domain of ``--from-file`` shares: --request/--request-file (which must name no domain), then the
+    options on top."""
+    defaults = _base(args)
+    if "domain" in defaults:
+        raise CliError(
+            USAGE,
+            "with --from-file the request gives what every domain shares: take 'domain' out of it (the domains "
+            "are the file's lines)",
+        )
+    return apply_options(defaults, args)
+
+
+def apply_options(request: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """The request options (--dmarc-policy, --rua, ...) set on ``request``."""
     if args.dmarc_policy or args.rua:
         dmarc = request.get("dmarc")
         dmarc = dict(dmarc) if isinstance(dmarc, dict) else {}

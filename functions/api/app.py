@@ -18,11 +18,13 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Discriminator, Tag
 
 from mailauth.aws import error_code
+from mailauth.batch import BatchRequest, all_submitted, submit_batch
 from mailauth.domain import normalise_domain
 from mailauth.errors import (
     AwsThrottledError,
@@ -72,8 +74,22 @@ class DomainRequest(OnboardRequest):
     dry_run: bool = False
 
 
+def _shape(body: Any) -> str:
+    """A body with ``domains`` is a batch; anything else is one domain's request."""
+    return "batch" if isinstance(body, dict) and "domains" in body else "one"
+
+
+PostBody = Annotated[
+    Annotated[DomainRequest, Tag("one")] | Annotated[BatchRequest, Tag("batch")],
+    Discriminator(_shape),
+    Body(description='one domain\'s request, or a batch (docs/operations.md, "Many domains")'),
+]
+
+
 @app.post("/domains")
-def post_domain(body: DomainRequest) -> Response[Any]:
+def post_domain(body: PostBody) -> Response[Any]:
+    if isinstance(body, BatchRequest):
+        return post_batch(body)
     logger.append_keys(domain=body.domain)
     if body.dry_run:
         from mailauth.dryrun import dry_run  # the planner and its models: imported by the first dry run only
@@ -85,6 +101,27 @@ def post_domain(body: DomainRequest) -> Response[Any]:
     submission = default_submitter(settings).submit(body)  # an OnboardRequest: its own fields are the request
     logger.info("submitted", extra={"execution": submission.execution_arn, "started": submission.started})
     return _accepted(submission)
+
+
+def post_batch(batch: BatchRequest) -> Response[Any]:
+    """Every domain of the batch submitted (202), or some not started (207: each says why; sending the same batch
+    again starts only those)."""
+    refused = []
+    for index, request in enumerate(batch.domains):
+        try:
+            check_mail_from_allowed(request, settings.allowed_mail_from_labels)
+        except InvalidRequestError as exc:
+            refused.append(f"domains.{index}: {exc}")
+    if refused:  # the whole batch is judged before anything starts
+        return _json(400, {"message": "; ".join(refused), "errors": refused})
+    answer = submit_batch(default_submitter(settings), batch)
+    logger.info("batch submitted", extra={"batch": answer["batch"], "counts": answer["counts"]})
+    for row in answer["domains"]:
+        if row["status"] == "NOT_STARTED":
+            logger.warning(
+                "batch domain not started", extra={"domain": row["domain"], "error": row.get("error")}
+            )
+    return _json(202 if all_submitted(answer) else 207, answer)
 
 
 @app.get("/domains/<domain>")
@@ -106,11 +143,14 @@ def list_domains(
         str | None, Query(alias="nextToken", description="the previous page's nextToken")
     ] = None,
     status: Annotated[str | None, Query(description="only domains whose latest run has this status")] = None,
+    batch: Annotated[str | None, Query(description="only the domains this batch started")] = None,
 ) -> Response[Any]:
     from mailauth.fleet import list_domains as listing
 
     submitter = default_submitter(settings)
-    page = listing(submitter.table, submitter.executions, limit=limit, token=next_token, status=status)
+    page = listing(
+        submitter.table, submitter.executions, limit=limit, token=next_token, status=status, batch=batch
+    )
     return _json(200, page)
 
 
@@ -140,7 +180,10 @@ def delete_domain(domain: str) -> Response[Any]:
 def bad_request(exc: RequestValidationError) -> Response[Any]:
     problems = []
     for error in exc.errors():
-        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+        loc = list(error.get("loc", ()))
+        if loc[:1] == ["body"]:
+            loc = loc[2:] if loc[1:2] in (["one"], ["batch"]) else loc[1:]  # the body's shape is no place
+        where = ".".join(str(p) for p in loc) or "body"
         problems.append(f"{where}: {str(error.get('msg', '')).removeprefix('Value error, ')}")
     return _json(400, {"message": "; ".join(problems), "errors": problems})
 

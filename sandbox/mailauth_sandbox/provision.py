@@ -277,8 +277,16 @@ class Stack:
     def _create_table(self, name: str, props: Mapping[str, Any]) -> None:
         keys = props.get("KeySchema") or [{"AttributeName": "domain", "KeyType": "HASH"}]
         attrs = props.get("AttributeDefinitions") or [{"AttributeName": "domain", "AttributeType": "S"}]
+        indexes = [
+            {k: index[k] for k in ("IndexName", "KeySchema", "Projection")}
+            for index in props.get("GlobalSecondaryIndexes") or ()
+        ]
         self.client("dynamodb").create_table(
-            TableName=name, KeySchema=keys, AttributeDefinitions=attrs, BillingMode="PAY_PER_REQUEST"
+            TableName=name,
+            KeySchema=keys,
+            AttributeDefinitions=attrs,
+            BillingMode="PAY_PER_REQUEST",
+            **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
         )
 
 

@@ -422,6 +422,7 @@ def test_a_rejected_event_reaches_the_notification_with_its_reason(local_aws_fac
 
     assert local.wait(arn)["status"] == "FAILED"
     assert local.states_entered(arn) == [
+        "Admission",
         "Resolve",
         "Notify",
         "PutOutcomeEvent",

@@ -56,7 +56,7 @@ def test_any_event_is_skipped_or_becomes_a_small_notified_execution(
     if result["status"] in {"INVALID", "CONFLICT"}:
         assert arn.rsplit(":", 1)[1].startswith("invalid-")
         assert local.wait(arn)["status"] == "FAILED"
-        assert local.states_entered(arn)[:2] == ["Resolve", "Notify"]
+        assert local.states_entered(arn)[:3] == ["Admission", "Resolve", "Notify"]
 
 
 def test_a_huge_event_becomes_a_small_execution(local_aws_factory: Factory) -> None:

@@ -3,13 +3,16 @@ Functions, with a second submission slipped in between the first one's claim and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from mailauth.aws.dynamodb import Table
 from mailauth.errors import ExecutionConflictError
+from mailauth.pace import ADMIT_SECONDS, Admission
 from mailauth.request import OnboardRequest
 from mailauth.submission import CLAIM_SECONDS, Submission, Submitter
 from mailauth_sandbox import LocalAws
@@ -41,11 +44,14 @@ class RacingSfn:
 
 
 def submitter(local: LocalAws, sfn: Any = None) -> Submitter:
+    """The API's Submitter, with the account's admission timeline (bulk requests are admitted)."""
+    pace_table = local.functions["ApiFunction"].environment["MAILAUTH_PACE_TABLE_NAME"]
     return Submitter(
         state_machine_arn=local.state_machine_arn,
         table_name=local.functions["ApiFunction"].environment["MAILAUTH_TABLE_NAME"],
         sfn=sfn or local.client("stepfunctions"),
         dynamodb=local.client("dynamodb"),
+        admission=Admission(Table(pace_table, local.client("dynamodb")), "us-east-1"),
     )
 
 
@@ -115,6 +121,34 @@ def test_an_abandoned_claim_is_finished_by_the_same_request(local_aws_factory: F
 
     assert again.execution_name == "example_com-1" and again.started
     assert [e["name"] for e in executions(local)] == ["example_com-1"]
+    held.release_all()
+
+
+def test_an_abandoned_bulk_claim_is_finished_with_the_start_time_it_booked(
+    local_aws_factory: Factory,
+) -> None:
+    """A bulk claim books its start time once: the identical submission that finishes it starts the execution
+    with that very input (StartExecution is idempotent only for the same input) and books no other turn."""
+    local = local_aws_factory()
+    held = HeldMachine(local)
+    assert submitter(local).admission.not_before() is None  # type: ignore[union-attr]  # another's turn: now
+    request = OnboardRequest(domain="example.com", priority="bulk")
+    _abandon(local, request)
+    pace_table = local.functions["ApiFunction"].environment["MAILAUTH_PACE_TABLE_NAME"]
+    timeline = local.client("dynamodb").get_item(
+        TableName=pace_table, Key={"bucket": {"S": "admit#us-east-1"}}
+    )
+
+    again = submitter(local).submit(request)
+
+    assert again.execution_name == "example_com-1" and again.started and again.not_before is not None
+    sfn = local.client("stepfunctions")
+    started = sfn.describe_execution(executionArn=again.execution_arn)
+    assert json.loads(started["input"])["not_before"] == again.not_before
+    due = datetime.fromisoformat(again.not_before.replace("Z", "+00:00"))
+    assert 0 < (due - local.clock.now()).total_seconds() <= ADMIT_SECONDS + 1
+    after = local.client("dynamodb").get_item(TableName=pace_table, Key={"bucket": {"S": "admit#us-east-1"}})
+    assert after["Item"] == timeline["Item"]
     held.release_all()
 
 

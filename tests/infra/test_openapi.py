@@ -34,4 +34,4 @@ def test_the_document_s_routes_are_the_template_s() -> None:
 def test_the_list_route_documents_its_query_parameters() -> None:
     document = json.loads((ROOT / "docs" / "openapi.json").read_text())
     names = {p["name"] for p in document["paths"]["/domains"]["get"]["parameters"]}
-    assert names == {"limit", "nextToken", "status"}
+    assert names == {"limit", "nextToken", "status", "batch"}

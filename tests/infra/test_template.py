@@ -359,6 +359,9 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
                 "ses:PutEmailIdentityDkimAttributes",
                 "ses:TagResource",
                 "ses:GetAccount",
+                # a batch's onboardings share the account's status (mailauth.account.SharedAccountStatus)
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
             },
         ),
         (
@@ -389,6 +392,7 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
                 "dynamodb:PutItem",
                 "dynamodb:DeleteItem",
                 "dynamodb:Scan",  # GET /domains
+                "dynamodb:Query",  # GET /domains?batch= (BatchIndex)
                 "ses:GetEmailIdentity",
                 # dry runs: read-only
                 "route53:ListHostedZonesByName",
@@ -400,6 +404,7 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
         (
             "TriggerFunction",
             {
+                "dynamodb:UpdateItem",  # a bulk event's start time (mailauth.pace.Admission)
                 "states:StartExecution",
                 "states:DescribeExecution",
                 "dynamodb:GetItem",

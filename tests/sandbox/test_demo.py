@@ -15,7 +15,7 @@ def test_demo_onboards_and_shows_each_part() -> None:
 
     text = out.getvalue()
     assert "POST /domains -> 202" in text
-    assert re.search(r"\+0h00m  Resolve: zone shop\.example\.org \(\w+\), delegation ok", text)
+    assert re.search(r"\+0h00m  Admission > Resolve: zone shop\.example\.org \(\w+\), delegation ok", text)
     polls = r"VerificationDecision > WaitForVerification > CheckVerification: DKIM PENDING, MAIL FROM PENDING"
     assert re.search(rf"\+\dh\d\dm  {polls}, next check in \d+m", text)  # every state entered, as it happens
     assert re.search(

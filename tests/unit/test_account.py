@@ -179,3 +179,47 @@ def test_an_account_in_production_adds_nothing_to_the_headline() -> None:
         message.email_text.splitlines()[0]
         == "example.com is verified for sending with Amazon SES in us-east-1."
     )
+
+
+# ------------------------------------------------------------------------- shared by a batch (issue 12)
+class BrokenTable:
+    """A table whose reads find nothing and whose writes fail (throttled, denied: any AWS error)."""
+
+    def get(self, key: Any) -> None:
+        return None
+
+    def put(self, item: Any) -> None:
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "PutItem")
+
+
+@pytest.fixture
+def pace_table(pace_local: Any) -> Any:
+    from mailauth.aws.dynamodb import Table
+
+    return Table("pace")
+
+
+def test_a_status_read_is_shared_for_ten_minutes_in_its_region(pace_table: Any) -> None:
+    from mailauth import clock
+
+    shared = account.SharedAccountStatus(pace_table, REGION)
+    assert shared.fresh() is None
+    status = account.from_response(SANDBOX, REGION)
+    shared.keep(status)
+
+    assert account.SharedAccountStatus(pace_table, REGION).fresh() == status
+    assert account.SharedAccountStatus(pace_table, "us-east-1").fresh() is None  # another region's account
+    clock.sleep(account.SHARED_SECONDS)
+    assert shared.fresh() is None  # read again: production access may have been granted since
+
+
+def test_a_status_that_could_not_be_read_is_never_shared(pace_table: Any) -> None:
+    shared = account.SharedAccountStatus(pace_table, REGION)
+    shared.keep(AccountStatus(region=REGION, error="AccessDeniedException"))
+    assert shared.fresh() is None
+
+
+def test_a_failed_write_costs_the_next_onboarding_a_read_not_its_step() -> None:
+    shared = account.SharedAccountStatus(BrokenTable(), REGION)  # type: ignore[arg-type]
+    shared.keep(account.from_response(PRODUCTION, REGION))  # no exception
+    assert shared.fresh() is None

@@ -19,15 +19,8 @@ Factory = Callable[..., LocalAws]
 
 
 @pytest.fixture
-def local(local_aws_factory: Factory) -> LocalAws:
-    local = local_aws_factory(template=None)
-    local.client("dynamodb").create_table(
-        TableName="pace",
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "bucket", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "bucket", "KeyType": "HASH"}],
-    )
-    return local
+def local(pace_local: LocalAws) -> LocalAws:
+    return pace_local
 
 
 def counted(table: Table) -> list[str]:
@@ -127,3 +120,30 @@ def test_a_slot_missed_while_the_step_worked_is_not_used_late(local: LocalAws) -
     local.clock.advance(5)  # the step's other work took five seconds: the second slot has passed
     pacer.take("CreateEmailIdentity")
     assert len(writes) == 2  # a new booking, not the stale slot
+
+
+# ------------------------------------------------------------------------------------------ admission (item 4)
+def test_bulk_onboardings_are_admitted_one_onboarding_s_ses_calls_apart(local: LocalAws) -> None:
+    """The first starts at once; each next one a whole onboarding's SES calls later, with one write each."""
+    table = Table("pace")
+    writes = counted(table)
+    admission = pace.Admission(table, "us-east-1")
+    now = clock.now().timestamp()
+
+    turns = [admission.not_before() for _ in range(4)]
+
+    assert turns[0] is None
+    offsets = [t - now for t in turns[1:] if t is not None]
+    assert len(offsets) == 3
+    for k, offset in enumerate(offsets, 1):  # whole seconds, never early
+        assert k * pace.ADMIT_SECONDS <= offset < k * pace.ADMIT_SECONDS + 1
+    assert len(writes) == 4
+
+
+def test_admission_runs_idle_again_and_is_per_region(local: LocalAws) -> None:
+    table = Table("pace")
+    assert pace.Admission(table, "us-east-1").not_before() is None
+    assert pace.Admission(table, "eu-west-1").not_before() is None  # another region's SES, another timeline
+    assert pace.Admission(table, "us-east-1").not_before() is not None
+    clock.sleep(3 * pace.ADMIT_SECONDS)  # the queue has drained
+    assert pace.Admission(table, "us-east-1").not_before() is None

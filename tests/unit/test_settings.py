@@ -38,6 +38,7 @@ def test_values_are_parsed_into_their_types() -> None:
             {
                 "MAILAUTH_STATE_MACHINE_ARN": ARN,
                 "MAILAUTH_TABLE_NAME": "mailauth-domains",
+                "MAILAUTH_PACE_TABLE_NAME": "mailauth-pace",
                 "MAILAUTH_AUTO_ONBOARD": "false",
             }
         ).auto_onboard

@@ -30,7 +30,8 @@ def test_an_account_in_the_sandbox_is_told_before_the_wait(local_aws_factory: Fa
 
     assert result["status"] == "SUCCEEDED", failure(local, arn)
     states = local.states_entered(arn)
-    assert states[:6] == [
+    assert states[:7] == [
+        "Admission",
         "Resolve",
         "EnsureIdentity",
         "PublishRecords",

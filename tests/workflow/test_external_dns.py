@@ -53,7 +53,7 @@ def test_route53_mode_still_refuses_a_missing_zone(local_aws_factory: Factory) -
     local = local_aws_factory()
     arn = local.start_execution({"request": {"domain": "example.com"}}, name="r53-1")
     assert local.wait(arn)["status"] == "FAILED"
-    assert local.states_entered(arn)[:2] == ["Resolve", "Notify"]
+    assert local.states_entered(arn)[:3] == ["Admission", "Resolve", "Notify"]
 
 
 def test_offboarding_an_external_domain_deletes_the_identity_mailauth_created(

@@ -19,6 +19,7 @@ from tests.conftest import load_event
 from tests.workflow.helpers import failure, last_input, notifications, output, results, zone_records
 
 HAPPY_STATES = [
+    "Admission",
     "Resolve",
     "EnsureIdentity",
     "PublishRecords",
@@ -147,6 +148,7 @@ def test_a_conflict_changes_nothing_and_says_why(local_aws_factory: Factory) -> 
     assert failure(local, arn)["error"] == "OnboardingFailed"
     # Found by Resolve's plan, before any step that writes: no SES identity, no change batch, no ledger entry.
     assert local.states_entered(arn) == [
+        "Admission",
         "Resolve",
         "Notify",
         "PutOutcomeEvent",
@@ -186,7 +188,13 @@ def test_a_conflict_that_appears_after_the_plan_says_what_was_created(local_aws_
     arn, result = run(local, {"domain": "example.com"})
 
     assert result["status"] == "FAILED"
-    assert local.states_entered(arn)[:4] == ["Resolve", "EnsureIdentity", "PublishRecords", "Notify"]
+    assert local.states_entered(arn)[:5] == [
+        "Admission",
+        "Resolve",
+        "EnsureIdentity",
+        "PublishRecords",
+        "Notify",
+    ]
     error = last_input(local, "NotifyFunction")["state"]["error"]
     assert error["Error"] == "RecordConflictError"
     assert "nothing was changed" not in error["Cause"]
@@ -206,6 +214,7 @@ def test_an_invalid_domain_is_refused_and_notified(local_aws_factory: Factory, d
 
     assert result["status"] == "FAILED"
     assert local.states_entered(arn) == [
+        "Admission",
         "Resolve",
         "Notify",
         "PutOutcomeEvent",

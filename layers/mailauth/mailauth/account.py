@@ -13,11 +13,15 @@ that AWS paused) and the SES Developer Guide, "Request production access (Moving
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from mailauth import clock
 from mailauth.aws import refusal_code
 from mailauth.aws.ses import Ses
 from mailauth.models import AccountStatus, AuditFinding
+
+if TYPE_CHECKING:
+    from mailauth.aws.dynamodb import Table
 
 CHECK = "ses.account"
 GUIDE = "https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html"
@@ -33,6 +37,48 @@ def read_account(ses: Ses) -> AccountStatus:
     except Exception as exc:
         return AccountStatus(region=region, error=refusal_code(exc))
     return from_response(found, region)
+
+
+#: how long one GetAccount answers for every onboarding in the region (seconds): a batch of a thousand domains
+#: reads the account's status a few times, not a thousand (each read is one of SES's requests per second)
+SHARED_SECONDS = 600
+
+
+class SharedAccountStatus:
+    """The account's status, read once and shared by every onboarding in the region for :data:`SHARED_SECONDS`:
+    one item of the pace table (``account#<region>``). A status that could not be read is never shared. A write
+    that fails costs nothing but the next onboarding's GetAccount: the status is a warning's input, not a
+    decision's, so a step never fails for it."""
+
+    def __init__(self, table: Table, region: str) -> None:
+        self.table = table
+        self.key = {"bucket": f"account#{region}"}
+
+    def fresh(self) -> AccountStatus | None:
+        """The status another onboarding read less than SHARED_SECONDS ago, or None."""
+        item = self.table.get(self.key)
+        if not item or not isinstance(item.get("read_at"), int) or not isinstance(item.get("status"), str):
+            return None
+        if clock.now().timestamp() - float(item["read_at"]) >= SHARED_SECONDS:
+            return None
+        try:
+            return AccountStatus.model_validate_json(str(item["status"]))
+        except ValueError:  # written by another version: read the account again
+            return None
+
+    def keep(self, status: AccountStatus) -> None:
+        """Share a status just read (not one that could not be read)."""
+        if status.error is not None:
+            return
+        item: dict[str, str | int | bool] = {
+            **self.key,
+            "read_at": int(clock.now().timestamp()),
+            "status": status.model_dump_json(),
+        }
+        try:
+            self.table.put(item)
+        except Exception:  # see the class: the next onboarding reads the account itself
+            return
 
 
 def from_response(found: dict[str, Any], region: str) -> AccountStatus:

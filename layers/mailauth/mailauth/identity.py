@@ -115,9 +115,16 @@ def _ensure_dkim(request: OnboardRequest, dkim: dict[str, Any], ses: Ses) -> tup
 
 
 def ensure_identity(
-    request: OnboardRequest, *, partition: str, account_id: str, ses: Ses | None = None
+    request: OnboardRequest,
+    *,
+    partition: str,
+    account_id: str,
+    ses: Ses | None = None,
+    account: AccountStatus | None = None,
 ) -> IdentityInfo:
-    """Create the identity, or adopt the one that exists; Easy DKIM on; MAIL FROM set; what SES reports."""
+    """Create the identity, or adopt the one that exists; Easy DKIM on; MAIL FROM set; what SES reports.
+    ``account``: the SES account's status when it is known already (shared fleet-wide: mailauth.account.
+    SharedAccountStatus); otherwise GetAccount reads it."""
     ses = ses or Ses()
     region = ses.region
     arn = identity_arn(request.domain, partition=partition, region=region, account_id=account_id)
@@ -159,7 +166,7 @@ def ensure_identity(
         dkim=dkim,
         mail_from=mail_from,
         notes=tuple(notes),
-        account=read_account(ses),  # for an early warning when the account cannot send to everyone
+        account=account or read_account(ses),  # for an early warning when the account cannot send to everyone
     )
 
 

@@ -98,6 +98,45 @@ class Pacer:
         self.busy_first = True
 
 
+#: the SES calls one onboarding of a batch makes when nothing goes wrong: GetEmailIdentity (Resolve),
+#: CreateEmailIdentity and PutEmailIdentityMailFromAttributes (EnsureIdentity; GetAccount is shared:
+#: mailauth.account.SharedAccountStatus), one GetEmailIdentity poll (CheckVerification), ListRecommendations
+#: (BuildReport); measured by ``make bench-fleet``
+ONBOARDING_SES_CALLS = 5
+#: how far apart bulk executions are admitted (seconds): one onboarding's SES calls at the timeline's pace
+ADMIT_SECONDS = ONBOARDING_SES_CALLS * SLOT_SECONDS
+
+
+class Admission:
+    """When each bulk onboarding may start (issue 12, item 4): a second timeline in ``PaceTable`` (``admit#<region>``)
+    hands out start times :data:`ADMIT_SECONDS` apart, one conditional write per submission.
+
+    The SES timeline only ever books a few seconds ahead, so a thousand executions started at once would keep
+    asking it and retrying; admitted one after another at the pace SES can serve them, each finds its slots free
+    when it gets there, and a batch of N finishes about N × ADMIT_SECONDS after it was submitted. The wait itself is
+    the state machine's (a Wait state on ``not_before``), which costs nothing while it waits. Interactive work is
+    not admitted: it starts at once and books its own slots ahead of the batch's (:class:`Pacer`).
+    """
+
+    def __init__(self, table: Table, region: str) -> None:
+        self.table = table
+        self.key = {"bucket": f"admit#{region}"}
+        #: the timeline was busy at the last booking (a batch books many in a row): try the busy write first
+        self.busy_first = False
+
+    def not_before(self) -> int | None:
+        """The epoch second the next bulk onboarding may start, booked; None when it may start now (also when the
+        timeline kept changing under three writes in a row: the SES timeline still paces that onboarding)."""
+        now = _ms(clock.now().timestamp())
+        start = self.table.reserve(
+            self.key, "next", now=now, interval=_ms(ADMIT_SECONDS), horizon=None, busy_first=self.busy_first
+        )
+        self.busy_first = True  # booked until an onboarding's calls from now, at least
+        if start is None or start - now < 1000:
+            return None
+        return -(-start // 1000)  # rounded up: Step Functions' Wait takes whole seconds
+
+
 def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 

@@ -153,7 +153,7 @@ class NotifySettings(Settings):
     region: str = Field("us-east-1", alias="AWS_REGION", min_length=1)
 
 
-class TriggerSettings(SubmitSettings):
+class TriggerSettings(SubmitSettings, PaceSettings):
     auto_onboard: bool = Field(True, alias="MAILAUTH_AUTO_ONBOARD")
 
 

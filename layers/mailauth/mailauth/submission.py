@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mailauth import clock
 from mailauth.aws.dynamodb import ABSENT, ConditionFailedError, Item, Table
 from mailauth.aws.stepfunctions import StepFunctions, execution_arn
 from mailauth.errors import ExecutionConflictError
+from mailauth.pace import Admission
 from mailauth.request import OnboardRequest
 
 if TYPE_CHECKING:
@@ -78,8 +81,18 @@ def request_hash(request: OnboardRequest) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def workflow_input(request: OnboardRequest) -> str:
-    return json.dumps({"request": _request_json(request)})
+def workflow_input(request: OnboardRequest, not_before: int | None = None) -> str:
+    """The execution's input: the request, and for an admitted bulk onboarding when it may start (the state
+    machine's first states wait until then)."""
+    body: dict[str, Any] = {"request": _request_json(request)}
+    if not_before is not None:
+        body["not_before"] = timestamp(not_before)
+    return json.dumps(body)
+
+
+def timestamp(epoch: int) -> str:
+    """An epoch second as Step Functions' Wait reads a TimestampPath: RFC 3339, upper-case T and Z."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -88,10 +101,12 @@ class Submission:
     execution_arn: str
     execution_name: str
     started: bool  # False: the same request was already running, and this is that execution
+    not_before: str | None = None  # an admitted bulk onboarding: when it starts its work (RFC 3339)
 
 
 class Submitter:
-    """``sfn`` and ``dynamodb``: clients for the adapters (each built on first use when None)."""
+    """``sfn`` and ``dynamodb``: clients for the adapters (each built on first use when None); ``admission``: the
+    account's admission timeline (mailauth.pace), which spaces bulk onboardings' starts (None: they start at once)."""
 
     def __init__(
         self,
@@ -100,51 +115,60 @@ class Submitter:
         table_name: str,
         sfn: Any = None,
         dynamodb: Any = None,
+        admission: Admission | None = None,
     ) -> None:
         self.state_machine_arn = state_machine_arn
         self.table = Table(table_name, dynamodb)
         self.executions = StepFunctions(sfn)
+        self.admission = admission
 
     def latest(self, domain: str) -> Item | None:
         """The domains table's item of ``domain``: its latest execution (onboarding or offboarding)."""
         return self.table.get({"domain": domain})
 
-    def submit(self, request: OnboardRequest) -> Submission:
-        """Start onboarding ``request`` (or return the same request's running execution)."""
+    def submit(self, request: OnboardRequest, *, batch: str | None = None) -> Submission:
+        """Start onboarding ``request`` (or return the same request's running execution); ``batch``: the name of
+        the batch it came in (kept on the domain's item for ``GET /domains?batch=``). A bulk request is admitted
+        on the account's admission timeline: its execution waits for its turn before its first step."""
         return self._start(
-            request.domain, request_hash(request), self.state_machine_arn, workflow_input(request), ""
+            request.domain,
+            request_hash(request),
+            self.state_machine_arn,
+            lambda not_before: workflow_input(request, not_before),
+            "",
+            admit=request.priority == "bulk",
+            batch=batch,
         )
 
     def offboard(self, domain: str, *, keep_identity: bool, state_machine_arn: str) -> Submission:
         """Start offboarding ``domain`` (normalised) on the offboarding state machine ``state_machine_arn``."""
         body = {"domain": domain, "keep_identity": keep_identity}
         digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-        return self._start(domain, digest, state_machine_arn, json.dumps({"request": body}), "offboard")
+        text = json.dumps({"request": body})
+        return self._start(domain, digest, state_machine_arn, lambda _: text, "offboard")
 
     def _start(
-        self, domain: str, digest: str, machine: str, body: str, kind: str, *, _retry: bool = True
+        self,
+        domain: str,
+        digest: str,
+        machine: str,
+        body: Callable[[int | None], str],
+        kind: str,
+        *,
+        admit: bool = False,
+        batch: str | None = None,
+        _retry: bool = True,
     ) -> Submission:
+        """``body``: the execution's input for a start time (None: at once); ``admit``: book one on the admission
+        timeline when a new execution is claimed (a claim in flight keeps its own, so its input is the same)."""
         latest = self.latest(domain)
-        generation = 0
+        generation = int(latest.get("generation", 0)) if latest else 0
         if latest:
-            generation = int(latest.get("generation", 0))
-            running = self.executions.describe(str(latest["execution_arn"]))
-            what = f"an {latest.get('kind', 'onboard')}ing of {domain}"
-            if running is None and self._in_flight(latest):
-                if latest.get("request_hash") == digest:
-                    return self._start_execution(machine, str(latest["execution_name"]), body, domain)
-                raise ExecutionConflictError(
-                    f"{what} is starting ({latest['execution_arn']}); wait for it to end or stop it, then "
-                    "submit again"
-                )
-            if running is not None and running.status == "RUNNING":
-                if latest.get("request_hash") == digest:
-                    return Submission(domain, running.arn, str(latest["execution_name"]), False)
-                raise ExecutionConflictError(
-                    f"{what} is running ({latest['execution_arn']}); wait for it to end or stop it, then "
-                    "submit again"
-                )
+            same = self._same_or_conflict(latest, domain, digest, machine, body)
+            if same is not None:
+                return same
         name = execution_name(domain, generation + 1, kind)
+        not_before = self.admission.not_before() if admit and self.admission is not None else None
         claim: Item = {
             "domain": domain,
             "generation": generation + 1,
@@ -154,6 +178,10 @@ class Submitter:
             "kind": kind or "onboard",
             "claimed_at": int(clock.now().timestamp()),
         }
+        if not_before is not None:
+            claim["not_before"] = not_before
+        if batch:
+            claim["batch"] = batch
         try:
             self.table.put(claim, expect=("generation", generation) if latest else ("domain", ABSENT))
         except ConditionFailedError as exc:
@@ -163,16 +191,39 @@ class Submitter:
                     "started"
                 ) from exc
             # another submission claimed this generation first: look again (its claim is in flight)
-            return self._start(domain, digest, machine, body, kind, _retry=False)
+            return self._start(domain, digest, machine, body, kind, admit=admit, batch=batch, _retry=False)
         try:
-            return self._start_execution(machine, name, body, domain)
+            return self._start_execution(machine, name, body(not_before), domain, not_before)
         except Exception:
             started = self._started_after_all(machine, name)
             if started:
-                return Submission(domain, execution_arn(machine, name), name, True)
+                return Submission(domain, execution_arn(machine, name), name, True, _when(not_before))
             if started is False:
                 self._release(domain, name, latest)
             raise  # unknown (None): the claim stays, in flight
+
+    def _same_or_conflict(
+        self, latest: Item, domain: str, digest: str, machine: str, body: Callable[[int | None], str]
+    ) -> Submission | None:
+        """The domain's latest run when it is starting or running: that run for the same request (a claim in
+        flight is started, with the start time it booked), ExecutionConflictError for another; None when it ended."""
+        running = self.executions.describe(str(latest["execution_arn"]))
+        what = f"an {latest.get('kind', 'onboard')}ing of {domain}"
+        if running is None and self._in_flight(latest):
+            if latest.get("request_hash") == digest:
+                kept = _int_or_none(latest.get("not_before"))
+                return self._start_execution(machine, str(latest["execution_name"]), body(kept), domain, kept)
+            raise ExecutionConflictError(
+                f"{what} is starting ({latest['execution_arn']}); wait for it to end or stop it, then submit again"
+            )
+        if running is not None and running.status == "RUNNING":
+            if latest.get("request_hash") == digest:
+                when = _when(_int_or_none(latest.get("not_before")))
+                return Submission(domain, running.arn, str(latest["execution_name"]), False, when)
+            raise ExecutionConflictError(
+                f"{what} is running ({latest['execution_arn']}); wait for it to end or stop it, then submit again"
+            )
+        return None
 
     def _started_after_all(self, machine: str, name: str) -> bool | None:
         """Whether the execution exists although StartExecution failed; None when that cannot be told."""
@@ -197,11 +248,13 @@ class Submitter:
         claimed = latest.get("claimed_at")
         return claimed is not None and clock.now().timestamp() - float(claimed) < CLAIM_SECONDS
 
-    def _start_execution(self, machine: str, name: str, body: str, domain: str) -> Submission:
+    def _start_execution(
+        self, machine: str, name: str, body: str, domain: str, not_before: int | None = None
+    ) -> Submission:
         """StartExecution of a claimed name; the same name and input while it runs returns that execution, and
         so does an execution of that name that already ran to its end (an identical submission started it)."""
         arn, started = self.executions.start(machine, name, body)
-        return Submission(domain, arn, name, started)
+        return Submission(domain, arn, name, started, _when(not_before))
 
     def start_rejected(self, received: Any, error: str, reason: str) -> Submission:
         """An event mailauth will not onboard still gets a (small) execution, so that a person is told why.
@@ -225,12 +278,24 @@ class Submitter:
         return Submission(str(domain)[:100], arn, name, started)
 
 
-_cache: dict[tuple[str, str], Submitter] = {}
+def _when(not_before: int | None) -> str | None:
+    return timestamp(not_before) if not_before is not None else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+_cache: dict[tuple[str, str, str], Submitter] = {}
 
 
 def default_submitter(settings: SubmitSettings) -> Submitter:
-    """The container's Submitter for the function's state machine and table, built once and kept warm."""
-    key = (settings.state_machine_arn, settings.table_name)
+    """The container's Submitter for the function's state machine and table, built once and kept warm; bulk
+    requests are admitted on the pace table's admission timeline when the function has one (PaceSettings)."""
+    pace_table = str(getattr(settings, "pace_table_name", "") or "")
+    key = (settings.state_machine_arn, settings.table_name, pace_table)
     if key not in _cache:
-        _cache[key] = Submitter(state_machine_arn=key[0], table_name=key[1])
+        region = str(getattr(settings, "region", "us-east-1"))
+        admission = Admission(Table(pace_table), region) if pace_table else None
+        _cache[key] = Submitter(state_machine_arn=key[0], table_name=key[1], admission=admission)
     return _cache[key]

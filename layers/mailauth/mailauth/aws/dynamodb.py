@@ -194,10 +194,27 @@ class Table(Adapter):
         if start:
             kwargs["ExclusiveStartKey"] = {k: encode(v) for k, v in start.items()}
         with transient_as_throttled("Scan"):
-            page = self.client.scan(**kwargs)
-        items = [{k: decode(v) for k, v in item.items()} for item in page.get("Items", [])]
-        last = page.get("LastEvaluatedKey")
-        return items, ({k: decode(v) for k, v in last.items()} if last else None)
+            return _page(self.client.scan(**kwargs))
+
+    def query(
+        self, index: str, key: Mapping[str, Value], *, limit: int, start: Mapping[str, Value] | None = None
+    ) -> tuple[list[Item], Item | None]:
+        """One page of at most ``limit`` items of global secondary index ``index`` whose partition key is ``key``
+        (one attribute), and the key to start the next page at. Eventually consistent: "Strongly consistent reads
+        are not supported on global secondary indexes" (dynamodb model, QueryInput ConsistentRead)."""
+        [(name, value)] = key.items()
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "IndexName": index,
+            "KeyConditionExpression": "#k = :k",
+            "ExpressionAttributeNames": {"#k": name},
+            "ExpressionAttributeValues": {":k": encode(value)},
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = {k: encode(v) for k, v in start.items()}
+        with transient_as_throttled("Query"):
+            return _page(self.client.query(**kwargs))
 
     def delete(self, key: Mapping[str, Value], *, expect: Expect = None) -> None:
         """Delete the item (nothing happens when there is none); raises :class:`ConditionFailedError` when
@@ -221,6 +238,13 @@ def _write(operation: str) -> Iterator[None]:
                 str(exc), {k: decode(v) for k, v in old.items()} if old else None
             ) from exc
         raise
+
+
+def _page(response: Mapping[str, Any]) -> tuple[list[Item], Item | None]:
+    """A Scan's or Query's items, and the key the next page starts at (None: the last page)."""
+    items = [{k: decode(v) for k, v in item.items()} for item in response.get("Items", [])]
+    last = response.get("LastEvaluatedKey")
+    return items, ({k: decode(v) for k, v in last.items()} if last else None)
 
 
 def _int_or_none(value: Value | None) -> int | None:
