@@ -148,6 +148,16 @@ def _is_alert(state: Mapping[str, Any]) -> bool:
     )
 
 
+def _is_wake_up(state: Mapping[str, Any], catcher: Mapping[str, Any]) -> bool:
+    """A Catch of exactly ``States.Timeout`` on a task that waits for its task token (``.waitForTaskToken``) with a
+    timeout: the wait ran out, which is how such a task ends when nobody answers (mailauth.sweep)."""
+    return (
+        str(state.get("Resource", "")).endswith(".waitForTaskToken")
+        and ("TimeoutSeconds" in state or "TimeoutSecondsPath" in state)
+        and catcher.get("ErrorEquals") == ["States.Timeout"]
+    )
+
+
 def check_failure_paths(machine: Mapping[str, Any], notify: str = "Notify", where: str = "$") -> list[str]:
     """Every Task's failures reach a person: before the notification, the ``notify`` state; the notification's own
     failure, and the failure of any step after it (the person already knows the outcome), an alert state; an
@@ -167,23 +177,23 @@ def check_failure_paths(machine: Mapping[str, Any], notify: str = "Notify", wher
         if not any("States.ALL" in (c.get("ErrorEquals") or []) for c in catchers):
             problems.append(f"{path}: no Catch of States.ALL: a failure here would reach nobody")
         for i, catcher in enumerate(catchers):
-            target = catcher.get("Next")
-            target_state = states.get(target) or {}
-            if _is_alert(state):
-                if target_state.get("Type") != "Fail":
-                    problems.append(
-                        f"{path}: Catch[{i}] -> {target!r}: the alert's own failure must end the run"
-                    )
-            elif name == notify or name in after:
-                if not _is_alert(target_state):
-                    problems.append(
-                        f"{path}: Catch[{i}] -> {target!r}, not an alert state: that failure would reach nobody"
-                    )
-            elif target != notify:
-                problems.append(
-                    f"{path}: Catch[{i}] -> {target!r}, not {notify!r}: that failure would reach nobody"
-                )
+            if not _is_wake_up(state, catcher):  # a wait that ran out: the run goes on, nothing failed
+                problem = _catch_problem(states, name, state, catcher.get("Next"), notify, after)
+                if problem:
+                    problems.append(f"{path}: Catch[{i}] -> {catcher.get('Next')!r}{problem}")
     return problems
+
+
+def _catch_problem(
+    states: Mapping[str, Any], name: str, state: Mapping[str, Any], target: Any, notify: str, after: set[str]
+) -> str:
+    """What is wrong with a Catch of ``name`` going to ``target`` ('' when nothing)."""
+    target_state = states.get(target) or {}
+    if _is_alert(state):
+        return "" if target_state.get("Type") == "Fail" else ": the alert's own failure must end the run"
+    if name == notify or name in after:
+        return "" if _is_alert(target_state) else ", not an alert state: that failure would reach nobody"
+    return "" if target == notify else f", not {notify!r}: that failure would reach nobody"
 
 
 def placeholders(text: str) -> set[str]:

@@ -15,7 +15,10 @@ one simulated instant. Reported per N:
   1 request/s (N times the SES calls of one domain's run, less its repeated status polls);
 - wall time and peak memory (max RSS) of the run, and their growth with N.
 
-Default N: 50 and 200; `FLEET_N=50,200,1000 make bench-fleet` for more. The last line is
+Default N: 50 and 200; `FLEET_N=50,200,1000 make bench-fleet` for more. `FLEET_VERIFY_HOURS=H` makes SES verify each
+domain H hours after its records are served (default 0: at once, as the sandbox's SES does), so that runs wait
+and the fleet sweep has something to do; `FLEET_SWEEP=0` runs without the sweep (every check asks SES, as before
+issue 12, item 3), for comparison. The last line is
 `fleet: n=<N> verified=<v> failed=<f> throttle_failures=<t> ses_calls_per_domain=<c> ratio_to_floor=<r>` for the
 largest N run.
 """
@@ -41,12 +44,16 @@ QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
 
 def run(n: int) -> dict[str, Any]:
     """Onboard ``n`` domains at once in one embedded AWS with the limits on; return the figures."""
-    from mailauth_sandbox import LocalAws
+    from mailauth_sandbox import LocalAws, SesBehaviour
     from mailauth_sandbox.limits import ApiLimits
 
     wall = time.monotonic()
     domains = [f"brand{i:05d}.example" for i in range(n)]
-    with LocalAws(limits=ApiLimits.aws_defaults(), env=QUIET) as local:
+    hours = float(os.environ.get("FLEET_VERIFY_HOURS", "0") or 0)
+    behaviour = SesBehaviour(verify=("after", hours) if hours else "dns")
+    with LocalAws(limits=ApiLimits.aws_defaults(), env=QUIET, ses=behaviour) as local:
+        if os.environ.get("FLEET_SWEEP", "1") == "0" and local.scheduler is not None:
+            local.scheduler.stop()
         for domain in domains:
             local.create_hosted_zone(domain)
         start = local.clock.now()
@@ -94,6 +101,7 @@ def run(n: int) -> dict[str, Any]:
         "ses_calls": dict(ses),
         "ses_calls_per_domain": sum(ses.values()) / n,
         "polls_per_domain": ses.get("sesv2:GetEmailIdentity", 0) / n,
+        "sweep_lists": ses.get("sesv2:ListEmailIdentities", 0),
         "throttled": throttled,
         "transitions_per_domain": transitions / n,
         "last_verified_seconds": max(verified_at, default=0.0),
@@ -163,6 +171,8 @@ def main() -> int:
         )
         if r["throttled"]:
             print(f"       throttled by AWS (retried): {r['throttled']}")
+        if r["sweep_lists"]:
+            print(f"       fleet sweep: {r['sweep_lists']} ListEmailIdentities calls in all")
     if len(rows) > 1:
         a, b = rows[0], rows[-1]
         print(

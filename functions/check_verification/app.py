@@ -7,11 +7,13 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailauth.aws.dynamodb import Table
 from mailauth.dnscheck import deadline_for, make_resolver
 from mailauth.models import CheckInput
 from mailauth.pace import paced_ses
 from mailauth.settings import VerificationSettings
-from mailauth.verification import check
+from mailauth.sweep import Waiters
+from mailauth.verification import check, swept_unchanged
 
 logger = Logger()
 settings = VerificationSettings.load()  # the cold start fails here, naming a missing or malformed variable
@@ -33,6 +35,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         resolver=make_resolver(settings.nameservers, deadline=dns_deadline),
         first=settings.poll_first_seconds,
         cap=settings.poll_cap_seconds,
+        ses_unchanged=swept_unchanged(step, Waiters(Table(settings.wait_table_name))),
     )
     logger.info(
         "verification checked",
@@ -42,6 +45,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "dkim": state.dkim_status,
             "mail_from": state.mail_from_status,
             "next_wait_seconds": state.next_wait_seconds,
+            "asked_ses": state.asked_ses,
         },
     )
     return state.model_dump(mode="json")

@@ -43,6 +43,12 @@ class SimClock:
         self._idle = 0  # actors asleep, or waiting for a SimLock
         self._sleepers: list[tuple[datetime, int, threading.Event]] = []
         self._seq = itertools.count()
+        self._parked: dict[object, _Park] = {}  # who waits for an unpark (:meth:`park`), by key
+        self._signalled: set[object] = set()  # keys unparked before anyone parked on them
+        self._cancelled: set[int] = set()  # seqs of sleepers an unpark woke before their time
+        #: seqs of background sleepers (a schedule's ticks: :meth:`sleep` with ``background``): the clock never
+        #: moves for them alone, only on the way to someone else's wake-up
+        self._background: set[int] = set()
         self._tls = threading.local()
         self._locks: list[SimLock] = []
         #: how many times the clock jumped because every actor waited (what a benchmark reports)
@@ -85,7 +91,25 @@ class SimClock:
         between the start and the actor's first step); its thread calls :meth:`Actor.adopt` then ``retire``."""
         with self._cond:
             self._live += 1
+            self._cond.notify_all()  # a schedule waiting for work (schedules.py)
         return Actor(self)
+
+    def live_actors(self) -> int:
+        """How many actors are enlisted and not retired."""
+        with self._cond:
+            return self._live
+
+    def wait_for_actors(self, stopped: threading.Event) -> bool:
+        """Block until an actor is enlisted or scheduling is off (True), or ``stopped`` is set (False): a schedule
+        that fires only while executions run waits here in between."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._live > 0 or not self.scheduled or stopped.is_set())
+            return not stopped.is_set()
+
+    def wake_waiters_for_actors(self) -> None:
+        """Let every :meth:`wait_for_actors` look at its ``stopped`` again."""
+        with self._cond:
+            self._cond.notify_all()
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
@@ -101,9 +125,10 @@ class SimClock:
         """The actor this thread works for, if any."""
         return getattr(self._tls, "actor", None)
 
-    def sleep(self, seconds: float | None) -> None:
+    def sleep(self, seconds: float | None, *, background: bool = False) -> None:
         """Wait ``seconds`` of simulated time: an actor until the clock reaches its wake-up, anyone else by
-        moving the clock at once."""
+        moving the clock at once. ``background``: the clock does not move for this wake-up alone (a schedule's
+        tick), only when it passes it on the way to another's; until then the actor waits."""
         seconds = seconds or 0.0
         if seconds <= 0:
             return
@@ -113,7 +138,10 @@ class SimClock:
         me = threading.get_ident()
         woken = threading.Event()  # one per waiter: a wake-up wakes only whom it is for
         with self._cond:
-            heapq.heappush(self._sleepers, (self._now + timedelta(seconds=seconds), next(self._seq), woken))
+            seq = next(self._seq)
+            if background:
+                self._background.add(seq)
+            heapq.heappush(self._sleepers, (self._now + timedelta(seconds=seconds), seq, woken))
             self._idle += 1
             held = [(lock, lock._give_up(me)) for lock in self._locks if lock._owner == me]
             self._settle()
@@ -123,28 +151,93 @@ class SimClock:
             if lock.on_resume is not None:
                 lock.on_resume()
 
+    def park(self, key: object, timeout: float | None) -> bool:
+        """Wait until :meth:`unpark` of ``key`` (True) or until ``timeout`` simulated seconds have passed (False;
+        None: no time limit): a Step Functions task waiting for its task token. An actor waits as asleep, so the
+        clock may move meanwhile; anyone else waits until unparked (the clock moving past its time wakes it)."""
+        me = threading.get_ident()
+        woken = threading.Event()
+        with self._cond:
+            if key in self._signalled:
+                self._signalled.discard(key)
+                return True
+            actor = self.scheduled and self.actor() is not None
+            seq = next(self._seq)
+            if timeout is not None:
+                heapq.heappush(self._sleepers, (self._now + timedelta(seconds=max(timeout, 0.0)), seq, woken))
+            self._parked[key] = _Park(seq, woken, actor, timed=timeout is not None)
+            held: list[tuple[SimLock, int]] = []
+            if actor:
+                self._idle += 1
+                held = [(lock, lock._give_up(me)) for lock in self._locks if lock._owner == me]
+                self._settle()
+        woken.wait()
+        for lock, count in held:
+            lock._take_back(me, count)
+        with self._cond:
+            return self._parked.pop(key).signalled
+
+    def unpark(self, key: object, *, remember: bool = True) -> None:
+        """Wake whoever is parked on ``key`` now; ``remember``: if nobody is, the next :meth:`park` on it returns at
+        once (a task token sent before its task began to wait)."""
+        with self._cond:
+            park = self._parked.get(key)
+            if park is None:
+                if remember:
+                    self._signalled.add(key)
+                return
+            if park.woken.is_set():
+                return  # its time came first
+            park.signalled = True
+            if park.timed:
+                self._cancelled.add(park.seq)
+            self._wake(park.woken, park.actor)
+
     def release_all(self) -> None:
         """Wake every sleeping actor now and stop scheduling (the sandbox is stopping)."""
         with self._cond:
             self.scheduled = False
-            while self._sleepers:
-                _, _, woken = heapq.heappop(self._sleepers)
-                woken.set()
-                self._idle -= 1
+            self._wake_due(everyone=True)
+            for park in self._parked.values():
+                if not park.woken.is_set():
+                    self._wake(park.woken, park.actor)
 
     # -- under self._cond --------------------------------------------------------------------------
-    def _wake_due(self) -> None:
-        while self._sleepers and self._sleepers[0][0] <= self._now:
-            _, _, woken = heapq.heappop(self._sleepers)
-            woken.set()
+    def _wake_due(self, *, everyone: bool = False) -> None:
+        self._prune()
+        while self._sleepers and (everyone or self._sleepers[0][0] <= self._now):
+            _, seq, woken = heapq.heappop(self._sleepers)
+            self._background.discard(seq)
+            parked = next((p for p in self._parked.values() if p.seq == seq), None) if self._parked else None
+            self._wake(woken, parked.actor if parked else True)
+            self._prune()
+
+    def _wake(self, woken: threading.Event, actor: bool) -> None:
+        woken.set()
+        if actor:
             self._idle -= 1
+
+    def _prune(self) -> None:
+        """Drop the earliest sleepers an unpark has woken already."""
+        while self._sleepers and self._sleepers[0][1] in self._cancelled:
+            self._cancelled.discard(heapq.heappop(self._sleepers)[1])
 
     def _settle(self) -> None:
         """Every actor waits: jump to the earliest wake-up and wake whoever is due then."""
-        if self.scheduled and self._live and self._idle >= self._live and self._sleepers:
+        self._prune()
+        waiting_for = len(self._sleepers) - len(self._background) - len(self._cancelled)
+        if self.scheduled and self._live and self._idle >= self._live and waiting_for > 0:
             self._now = max(self._now, self._sleepers[0][0])
             self.jumps += 1
             self._wake_due()
+
+
+class _Park:
+    """One wait for an unpark: its sleeper's seq (when ``timed``), its event, whether an actor waits (idle)."""
+
+    def __init__(self, seq: int, woken: threading.Event, actor: bool, *, timed: bool) -> None:
+        self.seq, self.woken, self.actor, self.timed = seq, woken, actor, timed
+        self.signalled = False
 
 
 class Actor:

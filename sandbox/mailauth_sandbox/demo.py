@@ -43,8 +43,12 @@ def _describe(function: str, result: Any, error: str | None) -> str:
         return f"{len(result['changes'])} record change(s) in one batch, {len(result['kept'])} kept"
     if function == "AwaitChangeFunction":
         return f"Route 53 change {result['status']}"
+    if function == "ParkFunction":
+        return f"parked: the sweep wakes it when SES's status changes, or it wakes after {_wait(result['wait_seconds'])}"
     if function == "CheckVerificationFunction":
         line = f"DKIM {result['dkim_status']}, MAIL FROM {result['mail_from_status']}"
+        if not result.get("asked_ses", True):
+            line += " (SES not asked: the last sweep saw no change)"
         if result["outcome"] == "pending":
             return f"{line}, next check in {_wait(result['next_wait_seconds'])}"
         return f"{line}: {result['outcome']}"
@@ -116,10 +120,12 @@ def run(domain: str, out: Any = sys.stdout) -> int:
             print(
                 f"Slack (mrkdwn, as the channel receives it):\n{payload_text(payload)}\n" + "-" * 78, file=out
             )
-        calls = local.api_calls()
+        calls = local.api_calls() - local.api_calls("SweepFunction")
+        swept = sum(local.api_calls("SweepFunction").values())
         polls = calls.pop("sesv2:GetEmailIdentity", 0)
         print(
-            f"\nAWS API calls: {sum(calls.values())} plus {polls} verification polls; "
+            f"\nAWS API calls: {sum(calls.values())} plus {polls} GetEmailIdentity (status reads) and {swept} by "
+            "the fleet sweep (every 5 minutes while a domain waits); "
             f"state transitions: {local.transitions(arn)}; wall time {time.monotonic() - wall:.1f}s",
             file=out,
         )

@@ -39,6 +39,7 @@ from .patches import MotoPatches
 from .provision import REPO_ROOT, Stack
 from .readers import Readers
 from .route53 import Route53Emulator
+from .schedules import Scheduler, schedules_of
 from .ses import SesBehaviour, SesEmulator
 
 __all__ = ["Invocation", "LocalAws", "SandboxTemplateError"]
@@ -113,6 +114,7 @@ class LocalAws:
         self.readers = Readers(self.stack, self.clock, self.gate.published)
         #: EventBridge's default bus, with the template's rules once started (moto does not deliver to Lambda)
         self.events = EventRouter(self.stack, self.invoker, self.clock)
+        self.scheduler: Scheduler | None = None
         self._patches = MotoPatches(self.clock, self.invoker)
         self._saved_env: dict[str, str | None] = {}
         self._mock: Any = None
@@ -159,6 +161,8 @@ class LocalAws:
             self.stack.create(self.dns_address)
             self.gate.start_iam()
             self.events = EventRouter.from_template(self.stack, self.invoker, self.clock)
+            self.scheduler = Scheduler(schedules_of(self.stack), self.invoker, self.clock)
+            self.scheduler.start()
         except BaseException:
             self.stop()
             raise
@@ -166,10 +170,14 @@ class LocalAws:
     def stop(self) -> None:
         """Stop executions, DNS, patches and moto; restore the clock and the environment."""
         if self._started:
+            if self.scheduler is not None:
+                self.scheduler.stop()
             with contextlib.suppress(Exception):  # best effort on the way out
                 self.readers.stop_executions()
             self.clock.release_all()
             _join_execution_threads()
+            if self.scheduler is not None:
+                self.scheduler.join()
         if self.dns is not None:
             self.dns.stop()
         self._patches.restore()

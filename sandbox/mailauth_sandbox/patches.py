@@ -20,7 +20,7 @@ import time
 import types
 from typing import Any
 
-from . import hooks, output
+from . import callbacks, hooks, output
 from .clock import SimClock
 from .environ import ThreadEnviron
 from .invoke import Invoker
@@ -165,6 +165,11 @@ class MotoPatches:
         self._patch(execution_worker.ExecutionWorker, "start", start_execution)
         self._patch(program, "threading", types.SimpleNamespace(Thread=ActorThread))
         self._patch(execute_state, "Thread", ActorThread)
+        self._patch_callbacks()
+
+    def _patch_callbacks(self) -> None:
+        """Task tokens on the simulated clock, and their errors as AWS documents them (callbacks.py)."""
+        callbacks.install(self._patch, self.clock)
 
     def _patch_sdk_time(self) -> None:
         """botocore's retry back-off and adaptive rate limiter wait on the simulated clock, not in real time.

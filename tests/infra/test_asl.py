@@ -290,6 +290,38 @@ def test_both_workflows_route_every_task_failure_to_notify() -> None:
         assert asl_check.check_failure_paths(machine) == [], path
 
 
+def test_only_a_parked_task_s_timeout_may_go_on_without_notify() -> None:
+    """WaitForVerification waits for its task token: its wait running out (States.Timeout) is how it ends when
+    the sweep has nothing to say, so that Catch goes on to the next check; any other Catch of it, or a timeout
+    Catch of a task that waits for no token, must still reach Notify."""
+    machine = _onboard()
+    assert machine["States"]["WaitForVerification"]["Catch"][0] == {
+        "ErrorEquals": ["States.Timeout"],
+        "ResultPath": "$.wake",
+        "Next": "CheckVerification",
+    }
+    assert asl_check.check_failure_paths(machine) == []
+
+    broader = _onboard()
+    broader["States"]["WaitForVerification"]["Catch"][0]["ErrorEquals"] = [
+        "States.Timeout",
+        "States.TaskFailed",
+    ]
+    assert any(
+        "WaitForVerification: Catch[0] -> 'CheckVerification'" in p
+        for p in asl_check.check_failure_paths(broader)
+    )
+
+    no_token = _onboard()
+    no_token["States"]["CheckVerification"]["Catch"].insert(
+        0, {"ErrorEquals": ["States.Timeout"], "Next": "BuildReport"}
+    )
+    no_token["States"]["CheckVerification"]["TimeoutSeconds"] = 60
+    assert any(
+        "CheckVerification: Catch[0] -> 'BuildReport'" in p for p in asl_check.check_failure_paths(no_token)
+    )
+
+
 def test_a_catch_that_skips_notify_is_refused() -> None:
     machine = _onboard()
     machine["States"]["CheckVerification"]["Catch"][0]["Next"] = "OnboardingFailed"

@@ -30,6 +30,8 @@ FUNCTIONS = {
     "PublishRecordsFunction": "publish_records",
     "AwaitChangeFunction": "await_change",
     "CheckVerificationFunction": "check_verification",
+    "ParkFunction": "park",
+    "SweepFunction": "sweep",
     "RecommendationsFunction": "recommendations",
     "NotifyFunction": "notify",
     "SlackWebhookFunction": "slack_webhook",
@@ -42,6 +44,7 @@ STEP_FUNCTIONS = [
     "PublishRecordsFunction",
     "AwaitChangeFunction",
     "CheckVerificationFunction",
+    "ParkFunction",
     "RecommendationsFunction",
     "NotifyFunction",
 ]
@@ -59,6 +62,10 @@ STAR_RESOURCE_ALLOWED = {
     "route53:ListHostedZonesByName",
     "ses:ListRecommendations",
     "ses:GetAccount",  # Service Authorization Reference, Amazon SES v2: no resource type
+    "ses:ListEmailIdentities",  # the same: no resource type
+    # a task token names no resource IAM can check (Step Functions Developer Guide, "Deploying a human approval
+    # workflow": SendTaskSuccess and SendTaskFailure on "*"; activity ARNs apply to activities' tokens only)
+    "states:SendTaskSuccess",
     "cloudwatch:Describe*",
     "cloudwatch:Get*",
     "cloudwatch:List*",
@@ -377,7 +384,24 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
         ("AwaitChangeFunction", {"route53:GetChange", "sts:AssumeRole"}),
         (
             "CheckVerificationFunction",
-            {"dynamodb:UpdateItem", "ses:GetEmailIdentity", "ses:PutEmailIdentityMailFromAttributes"},
+            {
+                "dynamodb:UpdateItem",
+                "dynamodb:GetItem",  # the last sweep (mailauth.sweep)
+                "ses:GetEmailIdentity",
+                "ses:PutEmailIdentityMailFromAttributes",
+            },
+        ),
+        ("ParkFunction", {"dynamodb:PutItem"}),
+        (
+            "SweepFunction",
+            {
+                "dynamodb:UpdateItem",
+                "dynamodb:Scan",
+                "dynamodb:DeleteItem",
+                "dynamodb:PutItem",
+                "ses:ListEmailIdentities",
+                "states:SendTaskSuccess",
+            },
         ),
         ("RecommendationsFunction", {"dynamodb:UpdateItem", "ses:ListRecommendations", "ses:GetAccount"}),
         ("NotifyFunction", {"sns:Publish", "kms:GenerateDataKey*", "kms:Decrypt", "dynamodb:UpdateItem"}),

@@ -551,6 +551,14 @@ MAPPING_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str]]]] = [
         [("states:DescribeExecution", EXECUTION)],
     ),
     ("stepfunctions", "StopExecution", {"executionArn": EXECUTION}, [("states:StopExecution", EXECUTION)]),
+    # a task token names no resource: granted on "*" (AWS's callback tutorials)
+    (
+        "stepfunctions",
+        "SendTaskSuccess",
+        {"taskToken": "t", "output": "{}"},
+        [("states:SendTaskSuccess", "*")],
+    ),
+    ("stepfunctions", "SendTaskFailure", {"taskToken": "t"}, [("states:SendTaskFailure", "*")]),
     ("stepfunctions", "ListExecutions", {"stateMachineArn": SM}, [("states:ListExecutions", SM)]),
     (
         "stepfunctions",

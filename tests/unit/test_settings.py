@@ -47,7 +47,9 @@ def test_values_are_parsed_into_their_types() -> None:
 
 
 def test_defaults_apply_when_a_variable_is_absent() -> None:
-    settings = VerificationSettings.load({"MAILAUTH_PACE_TABLE_NAME": "mailauth-pace"})
+    settings = VerificationSettings.load(
+        {"MAILAUTH_PACE_TABLE_NAME": "mailauth-pace", "MAILAUTH_WAIT_TABLE_NAME": "mailauth-wait"}
+    )
     assert (settings.poll_first_seconds, settings.poll_cap_seconds, settings.dns_nameservers) == (
         60,
         1800,
@@ -99,6 +101,6 @@ def test_a_malformed_value_is_refused(model: type[Settings], environ: dict[str, 
 
 
 def test_every_template_function_has_a_model_whose_variables_are_mailauths() -> None:
-    assert len(FUNCTIONS) == 12
+    assert len(FUNCTIONS) == 14
     for name, model in FUNCTIONS.items():
         assert all(v.startswith("MAILAUTH_") for v in set(model.variables()) - model.RUNTIME), name

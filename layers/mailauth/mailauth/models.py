@@ -198,6 +198,10 @@ class VerificationState(Strict):
     mail_from_status: str = "PENDING"
     verified_for_sending: bool = False
     verification_error: str | None = None
+    #: the identity's VerificationStatus (what the fleet sweep compares: mailauth.sweep)
+    identity_status: str = "PENDING"
+    #: False: this check asked SES nothing (a sweep read the status after the run parked, and it had not changed)
+    asked_ses: bool = True
     dkim_restarts: int = 0
     mail_from_restarts: int = 0
     dns: tuple[DnsCheck, ...] = ()
@@ -277,6 +281,21 @@ class AwaitChangeInput(_Step):
     publish: PublishResult
 
 
+class Wake(BaseModel):
+    """Why a parked run woke (``$.wake``): the sweep saw its identity's status change (``status``), or its wait ran
+    out (the Catch of ``States.Timeout``: ``Error``, ``Cause``)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    status: str | None = None
+    swept_at: datetime | None = None
+    Error: str | None = None
+
+    @property
+    def timed_out(self) -> bool:
+        return self.Error == "States.Timeout"
+
+
 class CheckInput(_Step):
     request: OnboardRequest
     zone: ZoneInfo
@@ -285,6 +304,19 @@ class CheckInput(_Step):
         None  # what mailauth put in the zone: "in the zone, not served" vs "missing"
     )
     verification: VerificationState | None = None
+    wake: Wake | None = None
+
+
+class ParkInput(BaseModel):
+    """The Park task's payload: the token to keep, whose it is, what SES said last, and how long it waits."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    token: str = Field(min_length=1, max_length=2048)  # states model: TaskToken, 1 to 2048 characters
+    domain: str
+    execution: str
+    status: str
+    wait_seconds: int = Field(ge=1)
 
 
 class RecommendationsInput(_Step):

@@ -138,7 +138,18 @@ class RemoveIdentitySettings(LedgerSettings, PaceSettings):
     pass
 
 
-class VerificationSettings(DnsSettings, PaceSettings):
+class WaitSettings(Settings):
+    """A function that reads or writes the wait table: parked executions' task tokens, the last sweep
+    (mailauth.sweep)."""
+
+    wait_table_name: str = Field(alias="MAILAUTH_WAIT_TABLE_NAME", min_length=3, max_length=255)
+
+
+class SweepSettings(WaitSettings, PaceSettings):
+    pass
+
+
+class VerificationSettings(DnsSettings, PaceSettings, WaitSettings):
     poll_first_seconds: int = Field(DEFAULT_FIRST, alias="MAILAUTH_POLL_FIRST_SECONDS", gt=0)
     poll_cap_seconds: int = Field(DEFAULT_CAP, alias="MAILAUTH_POLL_CAP_SECONDS", gt=0)
 
@@ -182,6 +193,8 @@ FUNCTIONS: dict[str, type[Settings]] = {
     "PublishRecordsFunction": PublishSettings,
     "AwaitChangeFunction": NoSettings,
     "CheckVerificationFunction": VerificationSettings,
+    "ParkFunction": WaitSettings,
+    "SweepFunction": SweepSettings,
     "RecommendationsFunction": RecommendationsSettings,
     "NotifyFunction": NotifySettings,
     "UnpublishRecordsFunction": LedgerSettings,

@@ -11,11 +11,22 @@ from mailauth import backoff, clock, dnscheck, wanted
 from mailauth.aws.ses import Ses
 from mailauth.domain import dns_name
 from mailauth.identity import restart_blocker
-from mailauth.models import DnsCheck, IdentityInfo, Outcome, PublishResult, VerificationState, ZoneInfo
+from mailauth.models import (
+    CheckInput,
+    DnsCheck,
+    IdentityInfo,
+    Outcome,
+    PublishResult,
+    VerificationState,
+    ZoneInfo,
+)
 from mailauth.request import OnboardRequest
+from mailauth.sweep import unchanged_since
 
 if TYPE_CHECKING:
     import dns.resolver
+
+    from mailauth.sweep import Waiters
 
 MAX_RESTARTS = 1
 
@@ -65,6 +76,18 @@ def diagnose(
     return tuple(lines)
 
 
+def swept_unchanged(step: CheckInput, waiters: Waiters) -> bool:
+    """Whether this check may skip asking SES (mailauth.sweep): the run woke because its wait ran out, SES's
+    status was PENDING at the previous check (the only status the sweep watches for a change), and a sweep read
+    every status after the run parked without waking it. One DynamoDB read; never when the run did not park."""
+    previous = step.verification
+    if previous is None or previous.outcome != "pending" or step.wake is None or not step.wake.timed_out:
+        return False
+    if previous.identity_status != "PENDING" or previous.dkim_status != "PENDING":
+        return False
+    return unchanged_since(waiters.last_sweep_began(), previous.checked_at)
+
+
 def check(
     request: OnboardRequest,
     zone: ZoneInfo,
@@ -78,9 +101,12 @@ def check(
     dns_deadline: float | None = None,
     first: int = backoff.DEFAULT_FIRST,
     cap: int = backoff.DEFAULT_CAP,
+    ses_unchanged: bool = False,
 ) -> VerificationState:
     """One poll. ``dns_deadline`` (time.monotonic()) bounds the DNS lookups so the step ends inside its timeout;
-    ``first`` and ``cap`` shape the wait before the next poll (the function's settings)."""
+    ``first`` and ``cap`` shape the wait before the next poll (the function's settings); ``ses_unchanged``: the
+    fleet sweep read SES's status since the previous check and it had not changed (mailauth.sweep), so SES is
+    not asked again, except by the check that would end the run at its deadline."""
     ses = ses or Ses()
     now = clock.now()
     started = previous.started_at if previous else now
@@ -88,12 +114,20 @@ def check(
     attempt = (previous.attempt if previous else 0) + 1
     mail_from_restarts = previous.mail_from_restarts if previous else 0
 
-    identity_now = ses.get_identity(request.domain)
-    found: dict[str, Any] = identity_now or {}
-    dkim_status = str((found.get("DkimAttributes") or {}).get("Status", "NOT_STARTED"))
-    mail_from_status = str((found.get("MailFromAttributes") or {}).get("MailFromDomainStatus", "PENDING"))
-    verified = bool(found.get("VerifiedForSendingStatus"))
-    error_type = (found.get("VerificationInfo") or {}).get("ErrorType")
+    asked = not (ses_unchanged and previous is not None and now < deadline)
+    if asked:
+        identity_now = ses.get_identity(request.domain)
+        found: dict[str, Any] = identity_now or {}
+        dkim_status = str((found.get("DkimAttributes") or {}).get("Status", "NOT_STARTED"))
+        mail_from_status = str((found.get("MailFromAttributes") or {}).get("MailFromDomainStatus", "PENDING"))
+        verified = bool(found.get("VerifiedForSendingStatus"))
+        error_type = (found.get("VerificationInfo") or {}).get("ErrorType")
+        identity_status = str(found.get("VerificationStatus") or "NOT_STARTED")
+    elif previous is not None:  # as the previous check found it: the sweep says it has not changed since
+        identity_now, found = {}, {}
+        dkim_status, mail_from_status = previous.dkim_status, previous.mail_from_status
+        verified, error_type = previous.verified_for_sending, previous.verification_error
+        identity_status = previous.identity_status
 
     needed = wanted.desired_records(request, identity)
     checks = tuple(dnscheck.check_records(resolver or dnscheck.make_resolver(deadline=dns_deadline), needed))
@@ -150,6 +184,8 @@ def check(
         mail_from_status=mail_from_status,
         verified_for_sending=verified,
         verification_error=error_type,
+        identity_status=identity_status,
+        asked_ses=asked,
         dkim_restarts=identity.dkim_restarts,
         mail_from_restarts=mail_from_restarts,
         dns=checks,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from .conditions import ContextValue
-from .requests_common import AuthzRequest, Env, Mapper, request_tag_context
+from .requests_common import AuthzRequest, Env, Mapper, request_tag_context, star
 from .resolver import url_suffix
 
 
@@ -109,6 +109,10 @@ MAPPERS: Final[Mapping[tuple[str, str], Mapper]] = {
     ("stepfunctions", "StopExecution"): _states("states:StopExecution", "executionArn"),
     ("stepfunctions", "ListExecutions"): _states("states:ListExecutions", "stateMachineArn"),
     ("stepfunctions", "GetExecutionHistory"): _states("states:GetExecutionHistory", "executionArn"),
+    # A task token names no resource IAM can check: AWS's callback tutorial grants these on "*" (Step Functions
+    # Developer Guide, "Deploying a human approval workflow"; activity ARNs apply only to activities' tokens).
+    ("stepfunctions", "SendTaskSuccess"): star("states:SendTaskSuccess"),
+    ("stepfunctions", "SendTaskFailure"): star("states:SendTaskFailure"),
     ("events", "PutEvents"): _events_put,
     ("sns", "Publish"): _sns_publish,
     ("ssm", "GetParameter"): _ssm_get_parameter,

@@ -39,6 +39,7 @@ class FastClock:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._saved: Any = None
+        self._saved_park: Any = None
 
     @property
     def waiting(self) -> int:
@@ -59,12 +60,35 @@ class FastClock:
 
         self._saved = wait_function.WaitFunction._wait_interval
         setattr(wait_function.WaitFunction, "_wait_interval", wait_interval)  # noqa: B010 (a patch, undone)
+        # a task waiting for its token with a timeout (WaitForVerification) is a wait too: the clock runs while it
+        # waits, and an answer (the sweep's) wakes it first (clock.park)
+        original_park = self.clock.park
+
+        def park(key: object, timeout: float | None) -> bool:
+            if timeout is None:
+                return original_park(key, None)
+            end = self.clock.now() + timedelta(seconds=timeout)
+            with fast._cond:
+                fast._ends.append(end)
+            try:
+                return original_park(key, timeout)
+            finally:
+                with fast._cond:
+                    fast._ends.remove(end)
+                    fast._cond.notify_all()
+
+        self._saved_park = original_park
+        self.clock.park = park  # type: ignore[method-assign]
+        self.clock.wake_waiters_for_actors()  # a schedule waiting for actors now runs on this clock
         self._thread = threading.Thread(target=self._run, name="mailauth-serve-clock", daemon=True)
         self._thread.start()
 
     def restore(self) -> None:
         """Put the sandbox's Wait back (Wait states already waiting go on until their end or their execution
         stops). Call before the sandbox stops: its own patches are undone after."""
+        if self._saved_park is not None:
+            del self.clock.park  # the instance's override: SimClock.park again
+            self._saved_park = None
         if self._saved is not None:
             from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 

@@ -124,6 +124,22 @@ class Ses(Adapter):
             response: dict[str, Any] = self.client.get_account()
         return response
 
+    def identity_statuses(self) -> Iterator[tuple[str, str]]:
+        """Every identity of the account and region with its VerificationStatus (ListEmailIdentities, 1,000 a
+        page: sesv2 model, ListEmailIdentitiesRequest.PageSize), each page's call paced like any other."""
+        from mailauth.sweep import statuses_of
+
+        kwargs: dict[str, Any] = {"PageSize": 1000}
+        while True:
+            if "NextToken" in kwargs and self.pacer is None:
+                self._sleep(SES_MIN_INTERVAL)
+            with self._calling("ListEmailIdentities"):
+                page = self.client.list_email_identities(**kwargs)
+            yield from statuses_of([page])
+            if not page.get("NextToken"):
+                return
+            kwargs["NextToken"] = page["NextToken"]
+
     def recommendations(self, identity_arn: str, *, max_pages: int = 10) -> list[dict[str, Any]]:
         """Open findings SES has generated for this identity (ListRecommendations has no paginator)."""
         found: list[dict[str, Any]] = []

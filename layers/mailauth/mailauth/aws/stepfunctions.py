@@ -60,6 +60,20 @@ class StepFunctions(Adapter):
             return execution_arn(state_machine_arn, name), False
         return str(started["executionArn"]), True
 
+    def answer(self, token: str, output: dict[str, Any]) -> bool:
+        """SendTaskSuccess: wake the task waiting for ``token`` with ``output``; False when that task has closed
+        (TaskTimedOut: its wait ran out, or its execution ended) or the token is unknown (InvalidToken)."""
+        import json
+
+        try:
+            with transient_as_throttled("SendTaskSuccess"):
+                self.client.send_task_success(taskToken=token, output=json.dumps(output))
+        except Exception as exc:
+            if error_code(exc) in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
+                return False
+            raise
+        return True
+
     def recent_events(self, arn: str, *, max_results: int = 100) -> list[dict[str, Any]]:
         """The execution's latest history events, newest first (one page of GetExecutionHistory, reverseOrder):
         enough to see the state it is in, its last verification check and the state Notify was given."""
