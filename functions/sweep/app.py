@@ -23,6 +23,11 @@ settings = SweepSettings.load()  # the cold start fails here, naming a missing o
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # one call a page of 1,000 identities: interactive, so that a bulk batch never starves the sweep that saves
     # it one call per waiting domain
-    result = run_sweep(Waiters(Table(settings.wait_table_name)), paced_ses(settings), StepFunctions())
+    result = run_sweep(
+        Waiters(Table(settings.wait_table_name)),
+        paced_ses(settings),
+        StepFunctions(),
+        interval_seconds=settings.sweep_interval_minutes * 60,
+    )
     logger.info("swept", extra=result.__dict__)
     return dict(result.__dict__)

@@ -146,7 +146,8 @@ class WaitSettings(Settings):
 
 
 class SweepSettings(WaitSettings, PaceSettings):
-    pass
+    #: the sweep's schedule (SweepIntervalMinutes): recorded with each sweep, so checks can tell sweeps still run
+    sweep_interval_minutes: int = Field(5, alias="MAILAUTH_SWEEP_INTERVAL_MINUTES", ge=1, le=1440)
 
 
 class VerificationSettings(DnsSettings, PaceSettings, WaitSettings):

@@ -9,10 +9,11 @@ ListEmailIdentities (SES v2: up to 1,000 identities a call, IdentityInfo.Verific
 of each parked execution whose status changed (SendTaskSuccess), which wakes it at once. It keeps the moment its
 reading began (:data:`SWEEP_KEY`).
 
-An execution whose wait ran out (its own deadline and public DNS checks are still its own) asks the sweep first:
-when a sweep read the statuses after it parked and did not wake it, SES's status has not changed, and the check
-makes no SES call. Otherwise (no sweep since, the sweep failing or not deployed) it asks SES itself, as before.
-Skipping never decides an outcome: the check that would end the run at its deadline always asks SES.
+An execution whose wait ran out (its own deadline and public DNS checks are still its own) asks the wait table
+first: while sweeps run (the last one began less than two intervals ago), SES's status needs no asking, because a
+change is seen by the next sweep, which wakes the run it finds parked with another status. Otherwise (the sweep
+failing or switched off) it asks SES itself, as before. Skipping only ever delays noticing a change by one
+interval, and never decides an outcome: the check that would end the run at its deadline always asks SES.
 
 Tokens are answered at most once: a token whose task has closed (its wait ran out, its execution ended) is refused
 with TaskTimedOut and its item removed; items also expire (``expires_at``, DynamoDB TTL) a day after their wait.
@@ -36,9 +37,8 @@ if TYPE_CHECKING:
 SWEEP_KEY = "#sweep"
 #: what a sweep reports for a parked domain that has no identity any more (someone deleted it)
 MISSING = "MISSING"
-#: a parked execution's item is written within this long after its check (the Park task's invocation, retries
-#: included): a sweep that began this long after a check has seen the execution parked
-PARK_MARGIN = timedelta(seconds=60)
+#: sweeps are running when the last one began less than this many intervals ago (one may fail, or be late)
+ALIVE_INTERVALS = 2
 #: how long an item outlives its wait before DynamoDB's TTL may remove it
 EXPIRY = timedelta(days=1)
 
@@ -89,11 +89,12 @@ class Waiters:
             return False
         return True
 
-    def record(self, *, began: datetime, result: SweepResult) -> None:
+    def record(self, *, began: datetime, result: SweepResult, interval_seconds: int) -> None:
         self.table.put(
             {
                 "domain": SWEEP_KEY,
                 "began_at": _iso(began),
+                "interval_seconds": interval_seconds,
                 "finished_at": _iso(clock.now()),
                 "parked": result.parked,
                 "identities": result.identities,
@@ -101,14 +102,17 @@ class Waiters:
             }
         )
 
-    def last_sweep_began(self) -> datetime | None:
-        """When the last completed sweep began reading SES's statuses, or None."""
+    def sweeping(self) -> bool:
+        """Whether sweeps are running: the last one that read SES's statuses began less than
+        :data:`ALIVE_INTERVALS` of its schedule's intervals ago."""
         item = self.table.get({"domain": SWEEP_KEY})
-        began = item.get("began_at") if item else None
-        return datetime.fromisoformat(began) if isinstance(began, str) else None
+        began, interval = (item.get("began_at"), item.get("interval_seconds")) if item else (None, None)
+        if not isinstance(began, str) or not isinstance(interval, int):
+            return False
+        return clock.now() - datetime.fromisoformat(began) < timedelta(seconds=ALIVE_INTERVALS * interval)
 
 
-def run_sweep(waiters: Waiters, ses: Ses, executions: StepFunctions) -> SweepResult:
+def run_sweep(waiters: Waiters, ses: Ses, executions: StepFunctions, *, interval_seconds: int) -> SweepResult:
     """One sweep: nothing to read when nobody waits; else every identity's status, and a wake for each change."""
     began = clock.now()
     parked = waiters.parked()
@@ -132,14 +136,8 @@ def run_sweep(waiters: Waiters, ses: Ses, executions: StepFunctions) -> SweepRes
         else:
             gone += 1
     result = SweepResult(parked=len(parked), identities=len(statuses), woken=woken, gone=gone)
-    waiters.record(began=began, result=result)
+    waiters.record(began=began, result=result, interval_seconds=interval_seconds)
     return result
-
-
-def unchanged_since(last_sweep_began: datetime | None, checked_at: datetime) -> bool:
-    """Whether a sweep read SES's statuses after an execution checked at ``checked_at`` had parked (and so would
-    have woken it, had its status changed)."""
-    return last_sweep_began is not None and last_sweep_began >= checked_at + PARK_MARGIN
 
 
 def statuses_of(pages: Iterable[dict[str, Any]]) -> Iterable[tuple[str, str]]:

@@ -21,7 +21,6 @@ from mailauth.models import (
     ZoneInfo,
 )
 from mailauth.request import OnboardRequest
-from mailauth.sweep import unchanged_since
 
 if TYPE_CHECKING:
     import dns.resolver
@@ -78,14 +77,14 @@ def diagnose(
 
 def swept_unchanged(step: CheckInput, waiters: Waiters) -> bool:
     """Whether this check may skip asking SES (mailauth.sweep): the run woke because its wait ran out, SES's
-    status was PENDING at the previous check (the only status the sweep watches for a change), and a sweep read
-    every status after the run parked without waking it. One DynamoDB read; never when the run did not park."""
+    status was PENDING at the previous check (the only status the sweep watches for a change), and sweeps are
+    running, so the next one wakes the run if it changed. One DynamoDB read; never when the run did not park."""
     previous = step.verification
     if previous is None or previous.outcome != "pending" or step.wake is None or not step.wake.timed_out:
         return False
     if previous.identity_status != "PENDING" or previous.dkim_status != "PENDING":
         return False
-    return unchanged_since(waiters.last_sweep_began(), previous.checked_at)
+    return waiters.sweeping()
 
 
 def check(
