@@ -142,14 +142,9 @@ class SimClock:
             if background:
                 self._background.add(seq)
             heapq.heappush(self._sleepers, (self._now + timedelta(seconds=seconds), seq, woken))
-            self._idle += 1
-            held = [(lock, lock._give_up(me)) for lock in self._locks if lock._owner == me]
-            self._settle()
+            held = self._go_idle(me)
         woken.wait()
-        for lock, count in held:
-            lock._take_back(me, count)
-            if lock.on_resume is not None:
-                lock.on_resume()
+        self._resume(me, held)
 
     def park(self, key: object, timeout: float | None) -> bool:
         """Wait until :meth:`unpark` of ``key`` (True) or until ``timeout`` simulated seconds have passed (False;
@@ -166,14 +161,9 @@ class SimClock:
             if timeout is not None:
                 heapq.heappush(self._sleepers, (self._now + timedelta(seconds=max(timeout, 0.0)), seq, woken))
             self._parked[key] = _Park(seq, woken, actor, timed=timeout is not None)
-            held: list[tuple[SimLock, int]] = []
-            if actor:
-                self._idle += 1
-                held = [(lock, lock._give_up(me)) for lock in self._locks if lock._owner == me]
-                self._settle()
+            held = self._go_idle(me) if actor else []
         woken.wait()
-        for lock, count in held:
-            lock._take_back(me, count)
+        self._resume(me, held)
         with self._cond:
             return self._parked.pop(key).signalled
 
@@ -202,7 +192,22 @@ class SimClock:
                 if not park.woken.is_set():
                     self._wake(park.woken, park.actor)
 
+    def _resume(self, me: int, held: list[tuple[SimLock, int]]) -> None:
+        """An actor goes on after waiting: it takes back (in turn) the locks it gave up to wait."""
+        for lock, count in held:
+            lock._take_back(me, count)
+            if lock.on_resume is not None:
+                lock.on_resume()
+
     # -- under self._cond --------------------------------------------------------------------------
+    def _go_idle(self, me: int) -> list[tuple[SimLock, int]]:
+        """The calling actor waits from now: it no longer holds the clock back, and gives up the locks that yield
+        while their owner waits (each with how many times it held it); the clock settles."""
+        self._idle += 1
+        held = [(lock, lock._give_up(me)) for lock in self._locks if lock._owner == me]
+        self._settle()
+        return held
+
     def _wake_due(self, *, everyone: bool = False) -> None:
         self._prune()
         while self._sleepers and (everyone or self._sleepers[0][0] <= self._now):
