@@ -45,6 +45,11 @@ def add_request_options(parser: argparse.ArgumentParser) -> None:
         "--max-wait-hours", type=float, metavar="H", help="how long to wait (default 48, at most 72)"
     )
     group.add_argument("--dns", choices=DNS_MODES, help="where the DNS is hosted (default route53)")
+    group.add_argument(
+        "--repair-drift",
+        action="store_true",
+        help="the daily watch re-creates mailauth's own records found deleted (default: it only reports drift)",
+    )
 
 
 def build_request(args: argparse.Namespace) -> dict[str, Any]:
@@ -90,6 +95,8 @@ def apply_options(request: dict[str, Any], args: argparse.Namespace) -> dict[str
         request["max_wait_hours"] = int(hours) if hours == int(hours) else hours
     if args.dns:
         request["dns"] = args.dns
+    if getattr(args, "repair_drift", False):
+        request["repair_drift"] = True
     return request
 
 

@@ -94,6 +94,7 @@ def _record_outcome(state: NotifyInput, message: Message, execution: str, *, kee
     that refuses the write (throttling that outlasts the SDK's retries included) does not stop the notification:
     it is logged and counted (OutcomesNotRecorded), and the list shows the run from its execution's status."""
     from mailauth.aws.dynamodb import Table
+    from mailauth.drift import target_of, watch_field
     from mailauth.fleet import outcome_of, record
 
     outcome = outcome_of(
@@ -105,7 +106,9 @@ def _record_outcome(state: NotifyInput, message: Message, execution: str, *, kee
         region=settings.region,
     )
     try:
-        if keep and not record(Table(settings.table_name), outcome):
+        target = target_of(state) if outcome.status == "VERIFIED" else None
+        watch = watch_field(target, execution) if target is not None else None
+        if keep and not record(Table(settings.table_name), outcome, watch=watch):
             logger.info("a newer run owns the domain's item; its outcome is not overwritten")
     except Exception:  # throttling that outlasted the SDK's retries included: the message matters more
         logger.exception("the outcome could not be kept in the domains table")

@@ -120,7 +120,7 @@ def run(domain: str, out: Any = sys.stdout) -> int:
             print(
                 f"Slack (mrkdwn, as the channel receives it):\n{payload_text(payload)}\n" + "-" * 78, file=out
             )
-        calls = local.api_calls() - local.api_calls("SweepFunction")
+        calls = local.api_calls() - local.api_calls("SweepFunction") - local.api_calls("WatchFunction")
         swept = sum(local.api_calls("SweepFunction").values())
         polls = calls.pop("sesv2:GetEmailIdentity", 0)
         print(
@@ -129,7 +129,32 @@ def run(domain: str, out: Any = sys.stdout) -> int:
             f"state transitions: {local.transitions(arn)}; wall time {time.monotonic() - wall:.1f}s",
             file=out,
         )
-        return 0 if result["status"] == "SUCCEEDED" else 1
+        if result["status"] != "SUCCEEDED":
+            return 1
+        _watch(local, zone_id, out)
+        return 0
+
+
+def _watch(local: LocalAws, zone_id: str, out: Any) -> None:
+    """After onboarding: someone deletes a DKIM record, and the next day's watch tells it, with the fix."""
+    gone = sorted(n for n, t in local.zone_records(zone_id) if t == "CNAME" and "._domainkey." in n)[0]
+    ttl, values = local.zone_sets(zone_id)[(gone, "CNAME")]
+    record = {"Name": gone, "Type": "CNAME", "TTL": ttl, "ResourceRecords": [{"Value": v} for v in values]}
+    local.client("route53").change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]}
+    )
+    local.clock.advance(24 * 3600)
+    told = len(local.notifications())
+    watched = local.run_function("WatchFunction", {})
+    r = watched.result or {}
+    print(
+        f"\nThe next day: someone has deleted CNAME {gone}. The watch (hourly; a round every 24 h) audits every "
+        f"verified domain: {r.get('audited', 0)} audited, {r.get('drifted', 0)} drifted, {r.get('told', 0)} told "
+        f"({sum(watched.calls.values())} AWS calls)",
+        file=out,
+    )
+    for message in local.notifications()[told:]:
+        print(f"\nE-mail: {message['subject']}\n" + "-" * 78 + f"\n{message['email']}\n" + "-" * 78, file=out)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,7 @@ FUNCTIONS = {
     "CheckVerificationFunction": "check_verification",
     "ParkFunction": "park",
     "SweepFunction": "sweep",
+    "WatchFunction": "watch",
     "RecommendationsFunction": "recommendations",
     "NotifyFunction": "notify",
     "SlackWebhookFunction": "slack_webhook",
@@ -324,9 +325,14 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
         for name, s in statements(resources)
         if "route53:ChangeResourceRecordSets" in as_list(s["Action"])
     ]
-    assert [name for name, _ in granted] == ["PublishRecordsFunction", "UnpublishRecordsFunction"]
+    assert [name for name, _ in granted] == [
+        "PublishRecordsFunction",
+        "WatchFunction",
+        "UnpublishRecordsFunction",
+    ]
     actions = {
         "PublishRecordsFunction": ["CREATE", "DELETE", "UPSERT"],
+        "WatchFunction": ["CREATE"],  # repair_drift re-creates, and nothing else
         "UnpublishRecordsFunction": ["DELETE", "UPSERT"],
     }
     for name, statement in granted:
@@ -401,6 +407,23 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
                 "dynamodb:PutItem",
                 "ses:ListEmailIdentities",
                 "states:SendTaskSuccess",
+            },
+        ),
+        (
+            "WatchFunction",
+            {
+                "dynamodb:Scan",  # the domains table, a page at a time
+                "dynamodb:UpdateItem",  # a domain's watch_state; SES slots
+                "dynamodb:GetItem",  # the round; the ledger (repair_drift)
+                "dynamodb:PutItem",  # the round; the ledger, ahead of a repair
+                "ses:ListEmailIdentities",
+                "ses:GetEmailIdentity",
+                "sns:Publish",
+                "kms:GenerateDataKey*",
+                "kms:Decrypt",
+                "route53:ListResourceRecordSets",
+                "route53:ChangeResourceRecordSets",  # CREATE only (repair_drift)
+                "sts:AssumeRole",
             },
         ),
         ("RecommendationsFunction", {"dynamodb:UpdateItem", "ses:ListRecommendations", "ses:GetAccount"}),

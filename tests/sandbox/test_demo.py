@@ -42,3 +42,10 @@ def test_demo_onboards_and_shows_each_part() -> None:
     assert "*Next steps*\n• " in slack
     assert re.search(r"<https://us-east-1\.console\.aws\.amazon\.com/states/[^|>]+\|Execution>", slack)
     assert "**" not in slack and "](" not in slack
+    # the next day: a deleted DKIM record, told by the watch with its fix
+    watch = text.split("The next day: someone has deleted CNAME ", 1)[1]
+    assert "1 audited, 1 drifted, 1 told" in watch
+    assert "E-mail: mailauth: shop.example.org drifted: 1 problem(s)" in watch
+    assert re.search(
+        r"Fix: create CNAME \w+\._domainkey\.shop\.example\.org \w+\.dkim\.amazonses\.com", watch
+    )

@@ -1255,6 +1255,7 @@ def test_cross_account_trust_matches_the_guide_and_trusts_only_the_zone_roles(co
             "PublishRecordsFunction",
             "AwaitChangeFunction",
             "UnpublishRecordsFunction",
+            "WatchFunction",
             "ApiFunction",
         }
     )
@@ -1496,9 +1497,12 @@ MUTATIONS: list[tuple[str, Mutation, set[tuple[str, str, str]], set[tuple[str, s
         set(),
     ),
     (
-        "the topic policy denies NotifyFunction too",
-        lambda t: _topic_policy_statement(t, "OnlyNotifyFunctionPublishes")["Condition"].pop("ArnNotEquals"),
-        {("NotificationTopicPolicy", "sns-topic-policy-publisher", "NotifyFunction")},
+        "the topic policy denies NotifyFunction and WatchFunction too",
+        lambda t: _topic_policy_statement(t, "OnlyMailauthPublishes")["Condition"].pop("ArnNotEquals"),
+        {
+            ("NotificationTopicPolicy", "sns-topic-policy-publisher", "NotifyFunction"),
+            ("NotificationTopicPolicy", "sns-topic-policy-publisher", "WatchFunction"),
+        },
         set(),
     ),
     (
@@ -1580,6 +1584,7 @@ MUTATIONS: list[tuple[str, Mutation, set[tuple[str, str, str]], set[tuple[str, s
             ("DeadLettersAlarm", "sns-kms-alarm", "kms:GenerateDataKey"),
             ("DeadLettersAlarm", "sns-kms-alarm", "kms:Decrypt"),
             ("NotifyFunction", "sns-kms-publisher", "kms:GenerateDataKey"),  # its statement names TopicKey
+            ("WatchFunction", "sns-kms-publisher", "kms:GenerateDataKey"),  # and so does the watch's
         },
         set(),
     ),

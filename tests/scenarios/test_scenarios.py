@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 def test_scenario_meets_its_expectations(path: Path) -> None:
     scenario = Scenario.load(path)
     expectations = [scenario.expect, scenario.expect_zones] + [
-        e for phase in scenario.phases for e in (phase.expect, phase.expect_zones)
+        e for phase in scenario.phases for e in (phase.expect, phase.expect_zones, phase.expect_watch)
     ]
     assert any(expectations), f"{path.name} expects nothing"
 
@@ -56,6 +57,7 @@ def test_every_required_scenario_is_shipped() -> None:
         "ses-sandbox-account",
         "weighted-mail-from",
         "fifty-domains",
+        "drift",
     }
 
 
@@ -250,3 +252,33 @@ def test_a_scenario_can_put_aws_rate_limits_on(tmp_path: Path) -> None:
     result = run_file(limited)
     assert all(e["ok"] for e in result["expectations"]), result["expectations"]
     assert Scenario.load(limited).limits is not None
+
+
+@pytest.mark.parametrize(
+    ("phase", "words"),
+    [
+        (
+            {"edits": [{"zone": "example.com", "action": "upsert", "name": "x", "type": "TXT"}]},
+            "needs values",
+        ),
+        (
+            {
+                "edits": [
+                    {"zone": "example.com", "action": "delete", "name": "x", "type": "TXT", "values": ["a"]}
+                ]
+            },
+            "takes none",
+        ),
+        ({"expect_watch": {"example.com": {"told": 1}}}, "needs watch: true"),
+    ],
+)
+def test_a_phase_that_cannot_mean_anything_is_refused(phase: dict[str, Any], words: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=words):
+        Scenario.model_validate(
+            {
+                "name": "x",
+                "phases": [{"submit": [{"via": "api", "request": {"domain": "example.com"}}], **phase}],
+            }
+        )

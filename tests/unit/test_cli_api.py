@@ -52,6 +52,7 @@ def test_onboard_sends_the_request_signed_and_says_it_started(
         "24",
         "--dns",
         "auto",
+        "--repair-drift",
     )
 
     assert code == 0
@@ -68,6 +69,7 @@ def test_onboard_sends_the_request_signed_and_says_it_started(
         "mail_from_subdomain": "bounce",
         "max_wait_hours": 24,
         "dns": "auto",
+        "repair_drift": True,
     }
     signed_by_the_caller(api)
 

@@ -247,7 +247,12 @@ def test_an_access_denied_error_names_the_refused_operation() -> None:
 
 #: errors whose notification gives the generic advice (the error, its message, the execution to look at); an
 #: error moves out of here when mailauth/notify/advice.py gives it advice of its own
-GENERIC_ADVICE = {"IdentityConflictError", "ChangeBatchTooLargeError", "ChangeNotInSyncError"}
+GENERIC_ADVICE = {
+    "IdentityConflictError",
+    "ChangeBatchTooLargeError",
+    "ChangeNotInSyncError",
+    "WatchIncompleteError",  # raised by the watch, outside the state machines: it reaches an alarm, not Notify
+}
 ADVISED = sorted(ADVICE, key=lambda e: e.__name__)
 
 

@@ -101,6 +101,6 @@ def test_a_malformed_value_is_refused(model: type[Settings], environ: dict[str, 
 
 
 def test_every_template_function_has_a_model_whose_variables_are_mailauths() -> None:
-    assert len(FUNCTIONS) == 14
+    assert len(FUNCTIONS) == 15
     for name, model in FUNCTIONS.items():
         assert all(v.startswith("MAILAUTH_") for v in set(model.variables()) - model.RUNTIME), name

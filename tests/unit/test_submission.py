@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from hypothesis import given
@@ -114,3 +115,16 @@ def test_a_claim_lost_twice_is_a_conflict_the_caller_is_told_of() -> None:
     with pytest.raises(ExecutionConflictError, match=r"other submissions for example\.com"):
         submitter.submit(OnboardRequest(domain="example.com"))
     assert table.puts == 2  # claimed, lost, looked again, claimed again, lost: then told, not retried forever
+
+
+def test_repair_drift_off_leaves_the_request_hash_of_earlier_versions() -> None:
+    """A request submitted before repair_drift existed, submitted again while its run goes on, is the same
+    request (not a 409): the field is left out of the hash and the input while it is off."""
+    from mailauth.submission import workflow_input
+
+    plain = OnboardRequest(domain="example.com")
+    assert "repair_drift" not in json.loads(workflow_input(plain))["request"]
+    assert request_hash(plain) == request_hash(OnboardRequest(domain="example.com", repair_drift=False))
+    repaired = OnboardRequest(domain="example.com", repair_drift=True)
+    assert json.loads(workflow_input(repaired))["request"]["repair_drift"] is True
+    assert request_hash(repaired) != request_hash(plain)

@@ -58,6 +58,11 @@ class ExecutionConflictError(MailauthError):
     """An onboarding of this domain is already running with a different request."""
 
 
+class WatchIncompleteError(MailauthError):
+    """The watch could not audit some domains this time (each is logged with its reason); the next round audits
+    them again. Raised after the round's state is saved, so that the function's Errors alarm tells an operator."""
+
+
 #: Error codes worth retrying later: botocore's own lists of throttling and transient codes
 #: (botocore/retries/standard.py, _THROTTLED_ERROR_CODES and _TRANSIENT_ERROR_CODES) without
 #: LimitExceededException (for SES it is the 10,000-identity quota, which waiting does not lift), plus the

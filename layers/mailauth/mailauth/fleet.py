@@ -111,12 +111,15 @@ def _warnings(state: NotifyInput) -> tuple[str, ...]:
     return tuple(w if len(w) <= MAX_WARNING else w[: MAX_WARNING - 3] + "..." for w in unique[:MAX_WARNINGS])
 
 
-def record(table: Table, outcome: Outcome) -> bool:
-    """Keep the summary on the domain's item; False when the item names another execution (a newer run)."""
+def record(table: Table, outcome: Outcome, *, watch: str | None = None) -> bool:
+    """Keep the summary on the domain's item (and, for a run that verified it, what the watch compares the domain
+    with: ``watch``, mailauth.drift.watch_field); False when the item names another execution (a newer run)."""
     fields: dict[str, str | bool] = {
         "outcome": outcome.model_dump_json(),
         "outcome_execution_arn": outcome.executionArn,
     }
+    if watch is not None:
+        fields["watch"] = watch
     try:
         table.update({"domain": outcome.domain}, fields, expect=("execution_arn", outcome.executionArn))
     except ConditionFailedError:

@@ -269,3 +269,57 @@ def await_change(result: PublishResult, *, route53: Route53 | None = None) -> Ch
     if status != "INSYNC":
         raise ChangeNotInSyncError(f"change {result.change_id} is {status}")
     return ChangeStatus(change_id=result.change_id, status="INSYNC")
+
+
+def recreate_own_records(
+    request: OnboardRequest,
+    zone: ZoneInfo,
+    identity: IdentityInfo,
+    missing: set[str],
+    *,
+    store: LedgerStore,
+    nameservers: str = "",
+    route53: Route53 | None = None,
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The daily watch's repair (``repair_drift``): re-create the record sets of ``missing`` (``name|TYPE``) that
+    mailauth created itself and that are gone from the hosted zone. The plan is onboarding's (same planner, the
+    ledger written ahead of the batch), but only its CREATEs of sets the ledger says mailauth created from nothing
+    are submitted: a set someone changed, one mailauth merged into, or one it never wrote is left alone.
+
+    Returns the keys re-created, and for each other key of ``missing`` why it was not.
+    """
+    route53 = route53 or Route53(role_arn=zone.role_arn)
+    domain_ledger = store.get(request.domain)
+    plan, existing = make_plan(
+        request, zone, identity, domain_ledger=domain_ledger.entries, route53=route53, nameservers=nameservers
+    )
+    created_by_us = {k for k, e in domain_ledger.entries.items() if not e.before}
+    creates = {ledger.key(c.record.name, c.record.type): c for c in plan.changes if c.action == "CREATE"}
+    chosen = [creates[k] for k in sorted(missing) if k in creates and k in created_by_us]
+    why: dict[str, str] = {}
+    for k in sorted(missing - {ledger.key(c.record.name, c.record.type) for c in chosen}):
+        if k not in domain_ledger.entries:
+            why[k] = (
+                "mailauth did not create it (it was there before, or is kept elsewhere), so it does not re-create it"
+            )
+        elif k not in created_by_us:
+            why[k] = (
+                "mailauth merged its value into a record set that was already there; the set is someone else's"
+            )
+        elif k not in creates:
+            why[k] = (
+                "the hosted zone still holds a record there (or something that blocks it): public DNS does not serve "
+                f"what the zone holds; check that {zone.zone_name} is delegated to its name servers"
+            )
+    if not chosen:
+        return (), why
+    entries = ledger.record(domain_ledger.entries, chosen, existing)
+    written = store.put(domain_ledger.model_copy(update={"entries": entries}))  # write-ahead
+    try:
+        route53.change(
+            zone.hosted_zone_id, chosen, f"mailauth: re-create deleted records of {request.domain}"
+        )
+    except RecordConflictError:  # a set appeared since the read: nothing was changed
+        store.put(written.model_copy(update={"entries": domain_ledger.entries}))
+        raise
+    return tuple(ledger.key(c.record.name, c.record.type) for c in chosen), why

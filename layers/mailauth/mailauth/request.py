@@ -128,6 +128,11 @@ class OnboardRequest(Strict):
         description="interactive: a domain someone is waiting for; bulk: one of a batch, whose SES calls yield "
         "SES's 1 request/s to interactive work (docs/operations.md, fleets)",
     )
+    repair_drift: bool = Field(
+        default=False,
+        description="the daily watch re-creates, in the hosted zone, a record mailauth created that is found deleted "
+        "(never one someone changed, nor one mailauth did not create); off: the watch only reports drift",
+    )
     dns: Literal["route53", "external", "auto"] = Field(
         default="route53",
         description="route53: publish in the public hosted zone; external: DNS is hosted elsewhere, mailauth "

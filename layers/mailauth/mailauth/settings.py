@@ -165,6 +165,14 @@ class NotifySettings(Settings):
     region: str = Field("us-east-1", alias="AWS_REGION", min_length=1)
 
 
+class WatchSettings(NotifySettings, PaceSettings, LedgerSettings, DnsSettings):
+    """The watch (mailauth.watch): the domains table, SES paced as bulk work, the topic drift is told on, and the
+    ledger and Route 53 for repair_drift."""
+
+    #: WatchEveryHours: a round of the watch begins this long after the last one began
+    watch_every_hours: int = Field(24, alias="MAILAUTH_WATCH_EVERY_HOURS", ge=1, le=168)
+
+
 class TriggerSettings(SubmitSettings, PaceSettings):
     auto_onboard: bool = Field(True, alias="MAILAUTH_AUTO_ONBOARD")
 
@@ -196,6 +204,7 @@ FUNCTIONS: dict[str, type[Settings]] = {
     "CheckVerificationFunction": VerificationSettings,
     "ParkFunction": WaitSettings,
     "SweepFunction": SweepSettings,
+    "WatchFunction": WatchSettings,
     "RecommendationsFunction": RecommendationsSettings,
     "NotifyFunction": NotifySettings,
     "UnpublishRecordsFunction": LedgerSettings,

@@ -73,7 +73,10 @@ def execution_name(domain: str, generation: int, kind: str = "") -> str:
 
 def _request_json(request: OnboardRequest) -> dict[str, Any]:
     """The request's own fields (a subclass, such as the API's body, adds fields that are not the request)."""
-    return request.model_dump(mode="json", include=set(OnboardRequest.model_fields))
+    body = request.model_dump(mode="json", include=set(OnboardRequest.model_fields))
+    if not body.get("repair_drift"):  # added later: left out when off, so earlier requests keep their hash
+        body.pop("repair_drift", None)
+    return body
 
 
 def request_hash(request: OnboardRequest) -> str:

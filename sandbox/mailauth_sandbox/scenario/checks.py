@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
-from .spec import Expect, ZoneExpect
+from .spec import Expect, WatchExpect, ZoneExpect
 
 
 def record_line(name: str, ttl: int | None, rtype: str, values: list[str]) -> str:
@@ -190,4 +190,27 @@ def check(expectations: dict[str, Expect], domains: list[dict[str, Any]]) -> lis
         for d in targets:
             for name, ok, detail in _checks(expect, d):
                 results.append({"domain": d["domain"], "check": name, "ok": ok, "detail": detail})
+    return results
+
+
+def check_watch(expectations: dict[str, WatchExpect], watched: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a phase's watch told about each domain, against ``expect_watch``."""
+    results = []
+    if watched.get("error"):
+        results.append({"domain": "*", "check": "watch", "ok": False, "detail": str(watched["error"])})
+    for domain, expect in expectations.items():
+        told = [t for t in watched["told"] if t["domain"] == domain]
+        texts = [f"{t['subject']}\n{t['email']}" for t in told]
+        found: list[tuple[str, bool, str]] = []
+        if expect.told is not None:
+            found.append(("told", len(told) == expect.told, f"{len(told)} drift notification(s)"))
+        for words in expect.told_contains:
+            found.append((f"told_contains {words!r}", any(words in t for t in texts), f"{len(told)} told"))
+        for words in expect.told_excludes:
+            found.append(
+                (f"told_excludes {words!r}", not any(words in t for t in texts), f"{len(told)} told")
+            )
+        results += [
+            {"domain": domain, "check": name, "ok": ok, "detail": detail} for name, ok, detail in found
+        ]
     return results

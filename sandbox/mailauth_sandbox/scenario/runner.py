@@ -14,10 +14,10 @@ from ..clock import SimClock
 from ..engine import LocalAws
 from ..limits import ApiLimits
 from ..ses import SesAccount, SesBehaviour
-from .checks import check, check_zones
+from .checks import check, check_watch, check_zones
 from .provider import PROVIDER_ACCOUNT, act_on_announcements
 from .report import Reporter
-from .spec import FaultSpec, Scenario, SubmitSpec, ZoneSpec, records_from_cli_json
+from .spec import FaultSpec, Scenario, SubmitSpec, ZoneEdit, ZoneSpec, records_from_cli_json
 
 ROOT = Path(__file__).resolve().parents[3]
 QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
@@ -52,6 +52,58 @@ class Runner:
             local.add_record_set(zone_id, record.resource_record_set(), account_id=spec.account)
         self.reporter.note_zone(local, zone_id, spec)
         return zone_id
+
+    def edit(self, local: LocalAws, spec: ZoneEdit) -> None:
+        """A person's change to a zone (ZoneEdit), made with the zone account's own Route 53 client."""
+        import fnmatch
+
+        names = {name: zone_id for zone_id, name in self.reporter.zone_names.items()}
+        if spec.zone not in names:
+            raise ValueError(f"edits: no zone {spec.zone!r} in this scenario")
+        zone_id = names[spec.zone]
+        account = self.reporter.accounts.get(zone_id)
+        sets = local.zone_sets(zone_id, account)
+        matching = sorted(
+            n for n, t in sets if t == spec.type and fnmatch.fnmatchcase(n, spec.name.rstrip("."))
+        )
+        if spec.action == "delete" and not matching:
+            raise ValueError(
+                f"edits: no {spec.type} record set matching {spec.name!r} in {spec.zone} to delete"
+            )
+        name = matching[0] if matching else spec.name.rstrip(".")
+        ttl, values = sets.get((name, spec.type), (spec.ttl, ()))
+        record = {
+            "Name": name,
+            "Type": spec.type,
+            "TTL": ttl if spec.action == "delete" else spec.ttl,
+            "ResourceRecords": [{"Value": v} for v in (values if spec.action == "delete" else spec.values)],
+        }
+        local.client("route53", account).change_resource_record_sets(
+            HostedZoneId=zone_id,
+            ChangeBatch={"Changes": [{"Action": spec.action.upper(), "ResourceRecordSet": record}]},
+        )
+
+    @staticmethod
+    def watch(local: LocalAws, label: str) -> dict[str, Any]:
+        """Run the Watch function once, as its schedule would; what it did and what it told, per domain."""
+        told_before = len(local.notifications())
+        invocation = local.run_function("WatchFunction", {})
+        told = [
+            {
+                "domain": n["chatbot"]["metadata"]["threadId"],
+                "subject": n["subject"],
+                "email": n["email"],
+            }
+            for n in local.notifications()[told_before:]
+            if n["chatbot"]["metadata"].get("eventType") == "mailauth.drift"
+        ]
+        return {
+            "phase": label,
+            "result": invocation.result,
+            "error": invocation.error_message,
+            "api_calls": dict(invocation.calls),
+            "told": told,
+        }
 
     @staticmethod
     def add_fault(local: LocalAws, spec: FaultSpec) -> None:
@@ -190,6 +242,7 @@ class Runner:
         wall = time.monotonic()
         expectations: list[dict[str, Any]] = []
         domains: list[dict[str, Any]] = []
+        watched: list[dict[str, Any]] = []
         phases = self.scenario.steps()
         with self.world() as local:
             for number, phase in enumerate(phases, start=1):
@@ -197,25 +250,21 @@ class Runner:
                     local.faults.clear()
                     for fault in phase.faults:
                         self.add_fault(local, fault)
-                submitted: list[dict[str, Any]] = []
-                # requests submitted together start together: the clock stands still until the last is in
-                together = contextlib.ExitStack()
-                for spec in phase.submit:
-                    if spec.via == "offboard":  # offboarding follows what came before it
-                        together.close()
-                        self.wait_all(local, submitted)
-                    if not submitted or spec.via == "offboard":
-                        together.enter_context(local.clock.held())
-                    submitted.append(self.submit(local, spec, number if self.scenario.phases else 0))
-                together.close()
-                self.wait_all(local, submitted)
+                for edit in phase.edits:
+                    self.edit(local, edit)
+                submitted = self.submit_all(local, phase.submit, number if self.scenario.phases else 0)
                 described = [self.reporter.describe(local, item) for item in submitted]
                 domains += described
-                if self.scenario.phases:
+                local.clock.advance(phase.advance_hours * 3600)
+                label = phase.name or str(number)
+                if phase.watch:
+                    watched.append(self.watch(local, label))
+                    for result in check_watch(phase.expect_watch, watched[-1]):
+                        expectations.append({**result, "phase": label})
+                if self.scenario.phases:  # the zones as the phase leaves them (its watch included)
                     zones = self.reporter.zones(local)
                     for result in check(phase.expect, described) + check_zones(phase.expect_zones, zones):
-                        expectations.append({**result, "phase": phase.name or str(number)})
-                local.clock.advance(phase.advance_hours * 3600)
+                        expectations.append({**result, "phase": label})
             zones = self.reporter.zones(local)
             result = {
                 "scenario": self.scenario.name,
@@ -224,9 +273,27 @@ class Runner:
                 "domains": domains,
                 "zones": zones,
             }
+            if watched:
+                result["watch"] = watched
         expectations += check(self.scenario.expect, domains) + check_zones(self.scenario.expect_zones, zones)
         result["expectations"] = expectations
         return result
+
+    def submit_all(self, local: LocalAws, specs: list[SubmitSpec], phase: int) -> list[dict[str, Any]]:
+        """A phase's submissions, each awaited. Requests submitted together start together: the clock stands
+        still until the last is in; an offboarding follows what came before it."""
+        submitted: list[dict[str, Any]] = []
+        together = contextlib.ExitStack()
+        for spec in specs:
+            if spec.via == "offboard":
+                together.close()
+                self.wait_all(local, submitted)
+            if not submitted or spec.via == "offboard":
+                together.enter_context(local.clock.held())
+            submitted.append(self.submit(local, spec, phase))
+        together.close()
+        self.wait_all(local, submitted)
+        return submitted
 
     @staticmethod
     def wait_all(local: LocalAws, submitted: list[dict[str, Any]]) -> None:

@@ -215,18 +215,59 @@ class ZoneExpect(_Spec):
     changed: list[str] | None = None
 
 
+class ZoneEdit(_Spec):
+    """A person editing a zone (not a handler's call): ``delete`` the record set at ``name`` and ``type`` as it is
+    (``name`` may be an ``fnmatch`` pattern, ``*._domainkey.example.com``: the first matching set, by name), or
+    ``upsert`` it with ``values``."""
+
+    zone: str
+    action: Literal["delete", "upsert"]
+    name: str
+    type: str
+    values: list[str] = []
+    ttl: int = 300
+
+    @model_validator(mode="after")
+    def _values(self) -> ZoneEdit:
+        if (self.action == "upsert") != bool(self.values):
+            raise ValueError("an upsert needs values, and a delete takes none")
+        return self
+
+
+class WatchExpect(_Spec):
+    """What the phase's watch (``watch: true``) told about a domain: drift notifications (``mailauth.drift``)."""
+
+    told: int | None = None
+    told_contains: list[str] = []
+    told_excludes: list[str] = []
+
+
 class PhaseSpec(_Spec):
-    """One step of a scenario: set the faults, submit, wait for every execution to end, let time pass."""
+    """One step of a scenario: set the faults, edit the zones, submit, wait for every execution to end, let time
+    pass, run the watch."""
 
     name: str = ""
     #: the faults in force from now on (replacing those still pending); absent: the pending ones stay
     faults: list[FaultSpec] | None = None
+    #: a person's changes to the zones, made as the phase begins
+    edits: list[ZoneEdit] = []
     submit: list[SubmitSpec] = []
     #: simulated hours that pass once the phase's executions have ended
     advance_hours: float = 0
+    #: then the Watch function runs once, as its hourly schedule would (a round begins when the last one began
+    #: WatchEveryHours ago or none did)
+    watch: bool = False
     #: checked at the end of this phase, on this phase's submissions and every zone
     expect: dict[str, Expect] = {}
     expect_zones: dict[str, ZoneExpect] = {}
+    #: per domain, what this phase's watch told
+    expect_watch: dict[str, WatchExpect] = {}
+
+    @model_validator(mode="after")
+    def _watch(self) -> PhaseSpec:
+        if self.expect_watch and not self.watch:
+            raise ValueError("expect_watch needs watch: true")
+        return self
 
 
 class Scenario(_Spec):

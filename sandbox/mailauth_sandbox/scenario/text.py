@@ -17,6 +17,8 @@ def render(result: dict[str, Any]) -> str:
     ]
     for d in result["domains"]:
         lines += ["", *_domain(d)]
+    for w in result.get("watch", []):
+        lines += ["", *_watch(w)]
     if result["expectations"]:
         failed = [e for e in result["expectations"] if not e["ok"]]
         lines.append(
@@ -24,6 +26,24 @@ def render(result: dict[str, Any]) -> str:
         )
         lines += [f"  FAILED {e['domain']}: {e['check']}: {e['detail']}" for e in failed]
     return "\n".join(lines)
+
+
+def _watch(w: dict[str, Any]) -> list[str]:
+    """A phase's watch: what it audited, and each drift notification with its problems and fixes."""
+    r = w.get("result") or {}
+    head = f"watch ({w['phase']}): " + (
+        f"failed: {w['error']}"
+        if w.get("error")
+        else f"{r.get('audited', 0)} audited, {r.get('drifted', 0)} drifted, {r.get('told', 0)} told, "
+        f"{r.get('repaired', 0)} re-created"
+    )
+    lines = [head]
+    for told in w.get("told", []):
+        lines.append(f"  notified: {told['subject']}")
+        lines += [
+            f"    {line}" for line in told["email"].splitlines() if line.startswith(("  - ", "    Fix:"))
+        ]
+    return lines
 
 
 def _domain(d: dict[str, Any]) -> list[str]:

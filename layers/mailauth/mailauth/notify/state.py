@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from mailauth.models import AuditFinding, ErrorInfo, NotifyInput
 from mailauth.notify.text import SUBJECT_MAX, clip, defang, defang_quoted, to_ascii
 
-NotifyOutcome = Literal["success", "timeout", "failure", "action_required", "warning"]
+NotifyOutcome = Literal["success", "timeout", "failure", "action_required", "warning", "drift"]
 
 NO_DOMAIN = "(no domain)"
 
