@@ -28,6 +28,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         execution=step.execution,
         status=step.status,
         wait_seconds=step.wait_seconds,
+        priority=step.priority,
     )
     logger.info("parked", extra={"status": step.status, "wait_seconds": step.wait_seconds})
     return {"parked": step.domain, "wait_seconds": step.wait_seconds}

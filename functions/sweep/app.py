@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailauth.aws.dynamodb import Table
 from mailauth.aws.stepfunctions import StepFunctions
-from mailauth.pace import paced_ses
+from mailauth.pace import Admission, paced_ses
 from mailauth.settings import SweepSettings
 from mailauth.sweep import Waiters, run_sweep
 
@@ -28,6 +28,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         paced_ses(settings),
         StepFunctions(),
         interval_seconds=settings.sweep_interval_minutes * 60,
+        admission=Admission(Table(settings.pace_table_name), settings.region),
     )
     logger.info("swept", extra=result.__dict__)
     return dict(result.__dict__)

@@ -93,3 +93,161 @@ def test_sweeps_count_as_running_for_two_intervals_after_the_last_one_began(wait
     assert waiters.sweeping() is True
     clock.sleep(1)
     assert waiters.sweeping() is False  # two sweeps missed: checks ask SES themselves again
+
+
+class Sweeping:
+    """Waiters whose sweeps run (or not), counting how often a check asked."""
+
+    def __init__(self, running: bool) -> None:
+        self.running = running
+        self.asked = 0
+
+    def sweeping(self) -> bool:
+        self.asked += 1
+        return self.running
+
+
+def first_check(priority: str, dkim: str = "PENDING") -> Any:
+    from mailauth.models import CheckInput
+    from tests.conftest import load_event
+
+    event = load_event("check_verification")
+    event["request"]["priority"] = priority
+    event["identity"]["dkim_status"] = dkim
+    return CheckInput.model_validate(event)
+
+
+@pytest.mark.parametrize(
+    ("priority", "dkim", "running", "skips"),
+    [
+        ("bulk", "PENDING", True, True),  # the sweep notices a change as well as this check would
+        ("bulk", "PENDING", False, False),  # no sweeps: nobody would notice, so SES is asked
+        (
+            "bulk",
+            "SUCCESS",
+            True,
+            False,
+        ),  # an adopted identity already verified: asked, it may end the run now
+        ("interactive", "PENDING", True, False),  # a person waits: verified at the first check, told at once
+    ],
+)
+def test_the_first_check_of_a_bulk_run_leaves_ses_to_the_sweep(
+    priority: str, dkim: str, running: bool, skips: bool
+) -> None:
+    from mailauth.verification import swept_unchanged
+
+    assert swept_unchanged(first_check(priority, dkim), Sweeping(running)) is skips  # type: ignore[arg-type]
+
+
+def test_a_first_check_that_skips_ses_reports_what_ensure_identity_saw(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mailauth import dnscheck
+    from mailauth.verification import check
+
+    step = first_check("bulk")
+    zone = step.zone.model_copy(update={"requested_at": clock.now()})  # well before its deadline
+    monkeypatch.setattr(dnscheck, "check_records", lambda resolver, wanted: [])
+
+    class NoSes:
+        def get_identity(self, domain: str) -> None:
+            raise AssertionError("SES was asked")
+
+    no_ses: Any = NoSes()
+    state = check(step.request, zone, step.identity, None, ses=no_ses, resolver=None, ses_unchanged=True)
+    assert state.asked_ses is False and state.outcome == "pending" and state.attempt == 1
+    assert (state.dkim_status, state.mail_from_status, state.identity_status) == (
+        "PENDING",
+        "PENDING",
+        "PENDING",
+    )
+    assert state.next_wait_seconds > 0
+
+
+def test_the_bulk_runs_one_sweep_wakes_go_on_one_after_another(waiters: Waiters) -> None:
+    """A batch verified between two sweeps is woken at once, but each bulk run's turn comes one bulk run's SES
+    calls after the previous one's (booked with one write on the admission timeline); an interactive run's is now."""
+    from datetime import datetime
+    from itertools import pairwise
+
+    from mailauth.pace import WOKEN_SECONDS, Admission
+
+    waiters.table.client.create_table(
+        TableName="pace",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "bucket", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "bucket", "KeyType": "HASH"}],
+    )
+    for name in ("b1", "b2", "b3"):
+        waiters.park(
+            f"{name}.example",
+            token=name,
+            execution="arn:x",
+            status="PENDING",
+            wait_seconds=600,
+            priority="bulk",
+        )
+    waiters.park("i.example", token="i", execution="arn:x", status="PENDING", wait_seconds=600)
+    verified = {f"{n}.example": "SUCCESS" for n in ("b1", "b2", "b3", "i")}
+    executions = FakeExecutions()
+    now = clock.now()
+
+    result = run_sweep(
+        waiters,
+        FakeSes(verified),  # type: ignore[arg-type]
+        executions,  # type: ignore[arg-type]
+        interval_seconds=300,
+        admission=Admission(Table("pace"), "us-east-1"),
+    )
+
+    assert result.woken == 4
+    turns = {token: datetime.fromisoformat(out["not_before"]) for token, out in executions.answers}
+    assert all(out["not_before"].endswith("Z") for _, out in executions.answers)  # as a Wait's TimestampPath
+    assert (turns["i"] - now).total_seconds() < 1  # interactive: now
+    bulk = sorted(turns[t] for t in ("b1", "b2", "b3"))
+    gaps = [(b - a).total_seconds() for a, b in pairwise(bulk)]
+    assert (
+        all(gap >= WOKEN_SECONDS - 1 for gap in gaps)
+        and (bulk[-1] - now).total_seconds() <= 3 * WOKEN_SECONDS + 1
+    )
+
+
+def test_the_back_off_starts_again_when_dkim_verifies_before_mail_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sweep cannot see MAIL FROM (the listing has no such status): the check that first sees DKIM SUCCESS
+    waits the back-off's first wait, not the capped one the run had reached, since MAIL FROM usually follows."""
+    from datetime import timedelta
+
+    from mailauth import dnscheck
+    from mailauth.models import VerificationState
+    from mailauth.verification import check
+
+    step = first_check("bulk")
+    zone = step.zone.model_copy(update={"requested_at": clock.now() - timedelta(hours=3)})
+    monkeypatch.setattr(dnscheck, "check_records", lambda resolver, wanted: [])
+    now = clock.now()
+    previous = VerificationState(
+        outcome="pending", attempt=8, started_at=now, deadline=now + timedelta(hours=45), checked_at=now
+    )
+
+    class Ses:
+        def __init__(self, mail_from: str) -> None:
+            self.mail_from = mail_from
+
+        def get_identity(self, domain: str) -> dict[str, Any]:
+            return {
+                "VerifiedForSendingStatus": True,
+                "VerificationStatus": "SUCCESS",
+                "DkimAttributes": {"Status": "SUCCESS"},
+                "MailFromAttributes": {"MailFromDomainStatus": self.mail_from},
+            }
+
+    ses: Any = Ses("PENDING")
+    rng = lambda: 0.0  # noqa: E731 - no jitter
+    state = check(step.request, zone, step.identity, previous, ses=ses, resolver=None, rng=rng)
+    assert state.outcome == "pending" and state.backoff_from == 8 and state.next_wait_seconds == 60
+    later = check(step.request, zone, step.identity, state, ses=ses, resolver=None, rng=rng)
+    assert later.backoff_from == 8 and later.next_wait_seconds == 120  # and then less often again
+    done: Any = Ses("SUCCESS")
+    assert check(step.request, zone, step.identity, later, ses=done, resolver=None).outcome == "verified"

@@ -38,7 +38,9 @@ Factory = Callable[..., LocalAws]
 
 def run(local: LocalAws, request: dict[str, Any], name: str = "run-1") -> tuple[str, dict[str, Any]]:
     arn = local.start_execution({"request": request}, name=name)
-    return arn, local.wait(arn, timeout=120)
+    # a safety net, not a speed target: a 48-hour wait is ~600 schedule ticks and ~100 checks of real work, which a
+    # loaded 2-core machine needs more than two minutes for
+    return arn, local.wait(arn, timeout=600)
 
 
 def ses_identity(local: LocalAws, domain: str) -> dict[str, Any]:

@@ -204,6 +204,9 @@ class VerificationState(Strict):
     asked_ses: bool = True
     dkim_restarts: int = 0
     mail_from_restarts: int = 0
+    #: the check the back-off counts its waits from: the first, or the one that first saw DKIM SUCCESS (MAIL FROM
+    #: usually follows within minutes, and the sweep cannot tell: its listing has no MAIL FROM status)
+    backoff_from: int = 0
     dns: tuple[DnsCheck, ...] = ()
     diagnosis: tuple[str, ...] = ()
 
@@ -289,6 +292,8 @@ class Wake(BaseModel):
 
     status: str | None = None
     swept_at: datetime | None = None
+    #: a bulk run woken with others goes on at its turn (the WakeInTurn state waits until then)
+    not_before: datetime | None = None
     Error: str | None = None
 
     @property
@@ -317,6 +322,8 @@ class ParkInput(BaseModel):
     execution: str
     status: str
     wait_seconds: int = Field(ge=1)
+    #: the run's priority: the sweep staggers the bulk runs it wakes (absent in payloads of earlier versions)
+    priority: Literal["interactive", "bulk"] = "interactive"
 
 
 class RecommendationsInput(_Step):

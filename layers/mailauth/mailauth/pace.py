@@ -105,6 +105,11 @@ class Pacer:
 ONBOARDING_SES_CALLS = 5
 #: how far apart bulk executions are admitted (seconds): one onboarding's SES calls at the timeline's pace
 ADMIT_SECONDS = ONBOARDING_SES_CALLS * SLOT_SECONDS
+#: the SES calls a bulk run makes once the sweep woke it with a new status: the check's GetEmailIdentity and the
+#: report's ListRecommendations (GetAccount is shared)
+WOKEN_SES_CALLS = 2
+#: how far apart the sweep lets the bulk runs it wakes go on (seconds)
+WOKEN_SECONDS = WOKEN_SES_CALLS * SLOT_SECONDS
 
 
 class Admission:
@@ -135,6 +140,20 @@ class Admission:
         if start is None or start - now < 1000:
             return None
         return -(-start // 1000)  # rounded up: Step Functions' Wait takes whole seconds
+
+    def turns(self, count: int, seconds: float = WOKEN_SECONDS) -> list[int]:
+        """Book ``count`` consecutive turns ``seconds`` apart with one write (the sweep's bulk wake-ups): each
+        turn's epoch second, rounded up. The timeline was taken by nobody else meanwhile, so each turn finds SES's
+        slots free; on a failed booking (the timeline kept changing) every turn is now."""
+        now = _ms(clock.now().timestamp())
+        if count <= 0:
+            return []
+        span = _ms(seconds)
+        start = self.table.reserve(
+            self.key, "next", now=now, interval=span * count, horizon=None, busy_first=self.busy_first
+        )
+        first = now if start is None else start
+        return [-(-(first + i * span) // 1000) for i in range(count)]
 
 
 def _ms(seconds: float) -> int:

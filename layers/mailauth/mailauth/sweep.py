@@ -15,6 +15,10 @@ change is seen by the next sweep, which wakes the run it finds parked with anoth
 failing or switched off) it asks SES itself, as before. Skipping only ever delays noticing a change by one
 interval, and never decides an outcome: the check that would end the run at its deadline always asks SES.
 
+The bulk runs one sweep wakes are given turns (:meth:`mailauth.pace.Admission.turns`, one write on the admission
+timeline), one bulk run's SES calls apart, and the state machine's ``WakeInTurn`` state waits for each: a batch
+verified between two sweeps then reaches SES one run after another instead of all at once and retrying.
+
 Tokens are answered at most once: a token whose task has closed (its wait ran out, its execution ended) is refused
 with TaskTimedOut and its item removed; items also expire (``expires_at``, DynamoDB TTL) a day after their wait.
 """
@@ -32,6 +36,7 @@ from mailauth.aws.dynamodb import ConditionFailedError, Item, Table
 if TYPE_CHECKING:
     from mailauth.aws.ses import Ses
     from mailauth.aws.stepfunctions import StepFunctions
+    from mailauth.pace import Admission
 
 #: the wait table's item that records the last sweep (no domain starts with ``#``)
 SWEEP_KEY = "#sweep"
@@ -57,19 +62,29 @@ class Waiters:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def park(self, domain: str, *, token: str, execution: str, status: str, wait_seconds: int) -> None:
+    def park(
+        self,
+        domain: str,
+        *,
+        token: str,
+        execution: str,
+        status: str,
+        wait_seconds: int,
+        priority: str = "interactive",
+    ) -> None:
         """Keep the token of ``domain``'s waiting execution (replacing its previous one)."""
         now = clock.now()
-        self.table.put(
-            {
-                "domain": domain,
-                "token": token,
-                "execution": execution,
-                "status": status,
-                "parked_at": _iso(now),
-                "expires_at": int((now + timedelta(seconds=wait_seconds) + EXPIRY).timestamp()),
-            }
-        )
+        item: Item = {
+            "domain": domain,
+            "token": token,
+            "execution": execution,
+            "status": status,
+            "parked_at": _iso(now),
+            "expires_at": int((now + timedelta(seconds=wait_seconds) + EXPIRY).timestamp()),
+        }
+        if priority == "bulk":
+            item["bulk"] = True
+        self.table.put(item)
 
     def parked(self) -> list[Item]:
         """Every parked execution's item (every page of a Scan: the table holds only waiting domains)."""
@@ -112,8 +127,17 @@ class Waiters:
         return clock.now() - datetime.fromisoformat(began) < timedelta(seconds=ALIVE_INTERVALS * interval)
 
 
-def run_sweep(waiters: Waiters, ses: Ses, executions: StepFunctions, *, interval_seconds: int) -> SweepResult:
-    """One sweep: nothing to read when nobody waits; else every identity's status, and a wake for each change."""
+def run_sweep(
+    waiters: Waiters,
+    ses: Ses,
+    executions: StepFunctions,
+    *,
+    interval_seconds: int,
+    admission: Admission | None = None,
+) -> SweepResult:
+    """One sweep: nothing to read when nobody waits; else every identity's status, and a wake for each change.
+    The bulk runs it wakes are given turns on ``admission`` (the admission timeline), one bulk run's SES calls apart,
+    so that a batch verified between two sweeps does not reach SES all at once; an interactive run's turn is now."""
     began = clock.now()
     parked = waiters.parked()
     if not parked:  # one Scan and nothing else: no run waits for this sweep's answer
@@ -121,15 +145,24 @@ def run_sweep(waiters: Waiters, ses: Ses, executions: StepFunctions, *, interval
     statuses = dict(ses.identity_statuses())
     woken = gone = 0
     now = clock.now()
+    changed: list[tuple[Item, str]] = []
     for item in parked:
         expires = item.get("expires_at")
         if isinstance(expires, int) and expires < now.timestamp():
             gone += waiters.remove(item)
             continue
         seen = statuses.get(str(item["domain"]), MISSING)
-        if seen == item.get("status"):
-            continue
-        answered = executions.answer(str(item["token"]), {"status": seen, "swept_at": _iso(began)})
+        if seen != item.get("status"):
+            changed.append((item, seen))
+    bulk = [item for item, _ in changed if item.get("bulk") is True]
+    turns = dict(
+        zip([id(i) for i in bulk], admission.turns(len(bulk)) if admission and bulk else [], strict=False)
+    )
+    for item, seen in changed:
+        turn = turns.get(id(item))
+        not_before = _turn(turn if turn else now.timestamp())
+        output = {"status": seen, "swept_at": _iso(began), "not_before": not_before}
+        answered = executions.answer(str(item["token"]), output)
         waiters.remove(item)
         if answered:
             woken += 1
@@ -149,3 +182,9 @@ def statuses_of(pages: Iterable[dict[str, Any]]) -> Iterable[tuple[str, str]]:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
+
+
+def _turn(epoch: float) -> str:
+    """A turn as Step Functions' Wait reads a TimestampPath: RFC 3339 with an upper-case T and Z, whole seconds
+    (rounded up)."""
+    return datetime.fromtimestamp(-(-epoch // 1), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -76,11 +76,23 @@ def diagnose(
 
 
 def swept_unchanged(step: CheckInput, waiters: Waiters) -> bool:
-    """Whether this check may skip asking SES (mailauth.sweep): the run woke because its wait ran out, SES's
-    status was PENDING at the previous check (the only status the sweep watches for a change), and sweeps are
-    running, so the next one wakes the run if it changed. One DynamoDB read; never when the run did not park."""
+    """Whether this check may skip asking SES (mailauth.sweep): SES's status was PENDING when last read (the only
+    status the sweep watches for a change) and sweeps are running, so the next one wakes the run if it changed.
+    One DynamoDB read.
+
+    - After a wait that ran out: the previous check read PENDING.
+    - The first check of a bulk run: EnsureIdentity read PENDING moments ago. A batch's domains seldom verify in
+      the minutes their records take to reach public DNS, and the sweep notices those that do; an interactive
+      run asks SES at once, so that a person's domain verified at the first check is told without waiting for a
+      sweep.
+    """
     previous = step.verification
-    if previous is None or previous.outcome != "pending" or step.wake is None or not step.wake.timed_out:
+    if previous is None:
+        first = step.request.priority == "bulk" and step.wake is None
+        if not first or step.identity.dkim_status != "PENDING" or step.identity.mail_from_status != "PENDING":
+            return False
+        return waiters.sweeping()
+    if previous.outcome != "pending" or step.wake is None or not step.wake.timed_out:
         return False
     if previous.identity_status != "PENDING" or previous.dkim_status != "PENDING":
         return False
@@ -112,8 +124,9 @@ def check(
     deadline = zone.requested_at + timedelta(hours=request.max_wait_hours)
     attempt = (previous.attempt if previous else 0) + 1
     mail_from_restarts = previous.mail_from_restarts if previous else 0
+    backoff_from = previous.backoff_from if previous else 0
 
-    asked = not (ses_unchanged and previous is not None and now < deadline)
+    asked = not (ses_unchanged and now < deadline)
     if asked:
         identity_now = ses.get_identity(request.domain)
         found: dict[str, Any] = identity_now or {}
@@ -127,6 +140,10 @@ def check(
         dkim_status, mail_from_status = previous.dkim_status, previous.mail_from_status
         verified, error_type = previous.verified_for_sending, previous.verification_error
         identity_status = previous.identity_status
+    else:  # the first check: as EnsureIdentity found it moments ago (PENDING); the sweep wakes the run on a change
+        identity_now, found = {}, {}
+        dkim_status, mail_from_status = identity.dkim_status, identity.mail_from_status
+        verified, error_type, identity_status = False, None, "PENDING"
 
     needed = wanted.desired_records(request, identity)
     checks = tuple(dnscheck.check_records(resolver or dnscheck.make_resolver(deadline=dns_deadline), needed))
@@ -164,8 +181,12 @@ def check(
             mail_from_restarts += 1
             mail_from_status = "PENDING"
         outcome = "pending"
+        if dkim_status == "SUCCESS" and (previous is None or previous.dkim_status != "SUCCESS"):
+            backoff_from = (
+                attempt - 1
+            )  # DKIM just verified: MAIL FROM is looked at again soon, then less often
         wait = backoff.next_wait(
-            attempt - 1,
+            attempt - 1 - backoff_from,
             now=now,
             deadline=deadline,
             first=first,
@@ -187,6 +208,7 @@ def check(
         asked_ses=asked,
         dkim_restarts=identity.dkim_restarts,
         mail_from_restarts=mail_from_restarts,
+        backoff_from=backoff_from,
         dns=checks,
         diagnosis=diagnosis,
     )
