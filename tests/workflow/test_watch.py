@@ -240,3 +240,32 @@ def test_a_domain_whose_audit_fails_is_counted_and_the_others_are_audited(local_
     assert len(drift_told(local)) == 1  # the other domain was told
     local.clock.advance(DAY.total_seconds())
     assert watch(local)["told"] == 1  # the next round tells the one whose message was refused
+
+
+def test_an_audit_that_public_dns_did_not_answer_tells_nothing(local_aws_factory: Factory) -> None:
+    """A drift told, then a round in which public DNS does not answer: the drift is not told gone (nor again)."""
+    local = local_aws_factory()
+    zone = local.create_hosted_zone("example.com")
+    onboard(local, {"domain": "example.com"})
+    person(local, zone, "DELETE", dkim_names(local, zone)[0], "CNAME")
+    local.clock.advance(DAY.total_seconds())
+    assert watch(local)["told"] == 1
+
+    local.clock.advance(DAY.total_seconds())
+
+    def servfail(
+        query: Any,
+    ) -> Any:  # the server answers SERVFAIL: the resolver gets no answer (NoNameservers)
+        raise RuntimeError("public DNS is down")
+
+    server = local.dns
+    assert server is not None
+    answer = server.answer
+    server.answer = servfail  # type: ignore[method-assign]
+    try:
+        silent = watch(local)
+    finally:
+        server.answer = answer  # type: ignore[method-assign]
+
+    assert silent["audited"] == 1 and silent["told"] == 0
+    assert len(drift_told(local)) == 1

@@ -173,7 +173,10 @@ class Watch:
         fingerprint = drift.fingerprint(findings)
         told, told_at = (state.told, state.told_at) if state else ("", None)
         remind = bool(fingerprint) and told_at is not None and now - told_at >= REMIND
-        if fingerprint != told or remind:
+        # a record public DNS did not answer for is neither drift nor right: this audit cannot tell that a drift
+        # is gone (or is all there is), so it tells nothing; the next round asks again
+        unanswered = any(c.error in drift.UNANSWERED or c.error == dnscheck.OUT_OF_TIME for c in checks)
+        if (fingerprint != told or remind) and not unanswered:
             from mailauth.notify.drift import drift_message
 
             drift_message(target, findings, region=self.region, since=told_at if remind else None).send_to(
