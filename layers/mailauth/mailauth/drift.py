@@ -184,7 +184,7 @@ def dns_findings(target: WatchTarget, checks: Iterable[DnsCheck]) -> list[Findin
 def ses_findings(domain: str, identity: dict[str, Any] | None, listed: str | None) -> list[Finding]:
     """What SES says that is not as it was at verification (``identity``: GetEmailIdentity's answer, when read;
     ``listed``: ListEmailIdentities' VerificationStatus, None when the domain is not listed)."""
-    if listed is None or (identity is None and listed == "MISSING"):
+    if listed is None:
         return [
             Finding(
                 kind="identity_missing",
@@ -197,8 +197,6 @@ def ses_findings(domain: str, identity: dict[str, Any] | None, listed: str | Non
     findings: list[Finding] = []
     dkim = str(((identity or {}).get("DkimAttributes") or {}).get("Status") or "")
     mail_from = str(((identity or {}).get("MailFromAttributes") or {}).get("MailFromDomainStatus") or "")
-    if identity is None and listed != "SUCCESS":
-        dkim = listed
     if dkim and dkim != "SUCCESS":
         findings.append(
             Finding(
