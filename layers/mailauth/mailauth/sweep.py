@@ -154,10 +154,10 @@ def run_sweep(
         seen = statuses.get(str(item["domain"]), MISSING)
         if seen != item.get("status"):
             changed.append((item, seen))
-    bulk = [item for item, _ in changed if item.get("bulk") is True]
-    turns = dict(
-        zip([id(i) for i in bulk], admission.turns(len(bulk)) if admission and bulk else [], strict=False)
-    )
+    bulk = [id(item) for item, _ in changed if item.get("bulk") is True]
+    turns: dict[int, int] = {}
+    if admission is not None and bulk:
+        turns = dict(zip(bulk, admission.turns(len(bulk)), strict=True))
     for item, seen in changed:
         turn = turns.get(id(item))
         not_before = _turn(turn if turn else now.timestamp())
