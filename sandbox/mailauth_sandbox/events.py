@@ -26,9 +26,6 @@ from .clock import SimClock
 from .invoke import Invocation, Invoker
 from .provision import Stack
 
-#: seconds before the first and the second retry of a failed asynchronous invocation (Lambda Developer Guide)
-ASYNC_RETRY_WAITS = (60, 120)
-
 
 @dataclass
 class Rule:
@@ -156,13 +153,9 @@ class EventRouter:
         return out
 
     def invoke_async(self, function: str, payload: Any) -> Invocation:
-        """Lambda's asynchronous invocation: two retries of a function error, then the dead-letter queue."""
-        invocation = self.invoker.run(function, payload)
-        for wait in ASYNC_RETRY_WAITS:
-            if invocation.error_type is None:
-                return invocation
-            self.clock.sleep(wait)
-            invocation = self.invoker.run(function, payload)
+        """Lambda's asynchronous invocation: a function error retried (:meth:`Invoker.run_async`), then the
+        dead-letter queue."""
+        invocation = self.invoker.run_async(function, payload, self.clock.sleep)
         target = self.invoker.functions[function].dead_letter_arn
         if invocation.error_type is not None and target:
             name = target.rsplit(":", 1)[1]

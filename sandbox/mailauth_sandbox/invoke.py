@@ -26,6 +26,10 @@ from .clock import SimClock, SimLock
 from .environ import layered
 from .output import captured_output
 
+#: seconds before the first and the second retry of a failed asynchronous invocation (Lambda Developer Guide, "Error
+#: handling and automatic retries in asynchronous invocation")
+ASYNC_RETRY_WAITS = (60, 120)
+
 Handler = Callable[[Any, Any], Any]
 
 
@@ -84,6 +88,10 @@ class Function:
     timeout: int = 3
     callable: Handler | None = None
     dead_letter_arn: str | None = None  # DeadLetterQueue.TargetArn: where a failed asynchronous event ends
+    #: EventInvokeConfig.MaximumRetryAttempts: how often Lambda retries a failed asynchronous invocation (0 to 2,
+    #: 2 when the function sets none; Lambda Developer Guide, "Configuring error handling for asynchronous
+    #: invocation")
+    async_retries: int = 2
 
     def load(self, module_prefix: str) -> Handler:
         """Import the handler by file path under a unique module name (every handler file is ``app.py``)."""
@@ -205,6 +213,18 @@ class Invoker:
                 "stackTrace": inv.trace,
             }
         ).encode(), True
+
+    def run_async(self, name: str, event: Any, sleep: Callable[[float], None]) -> Invocation:
+        """Lambda's asynchronous invocation (EventBridge, EventBridge Scheduler, SNS): a function error is retried
+        the function's ``async_retries`` times, 1 then 2 minutes later (``sleep`` waits on the caller's clock).
+        Returns the last attempt."""
+        invocation = self.run(name, event)
+        for wait in ASYNC_RETRY_WAITS[: self.functions[name].async_retries]:
+            if invocation.error_type is None:
+                break
+            sleep(wait)
+            invocation = self.run(name, event)
+        return invocation
 
     def run(self, name: str, event: Any) -> Invocation:
         """Invoke ``name`` and return the record of it (result or error, simulated times, AWS calls)."""

@@ -229,6 +229,9 @@ class Stack:
                 memory=int(props.get("MemorySize") or globals_fn.get("MemorySize") or 128),
                 timeout=int(props.get("Timeout") or globals_fn.get("Timeout") or 3),
                 dead_letter_arn=self._dead_letter_arn(props.get("DeadLetterQueue"), params),
+                async_retries=_async_retries(
+                    props.get("EventInvokeConfig") or globals_fn.get("EventInvokeConfig"), logical
+                ),
             )
         )
 
@@ -292,3 +295,14 @@ class Stack:
 
 def _literal(value: Any, default: str) -> str:
     return value if isinstance(value, str) and value else default
+
+
+def _async_retries(config: Any, logical: str) -> int:
+    """EventInvokeConfig.MaximumRetryAttempts (AWS::Lambda::EventInvokeConfig: an integer from 0 to 2; Lambda's
+    default, 2, when absent)."""
+    value = (config or {}).get("MaximumRetryAttempts", 2) if isinstance(config, dict) else 2
+    if not isinstance(value, int) or not 0 <= value <= 2:
+        raise ValueError(
+            f"{logical}: EventInvokeConfig.MaximumRetryAttempts must be 0, 1 or 2, not {value!r}"
+        )
+    return value

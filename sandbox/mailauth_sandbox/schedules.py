@@ -1,8 +1,9 @@
 """EventBridge Scheduler's rate schedules (a function's ``ScheduleV2`` event), which moto does not fire.
 
 Each ``rate(N minutes|hours)`` schedule of the template invokes its function every N units of simulated time,
-asynchronously as Scheduler invokes Lambda (a handler error is recorded in the invocation, not raised), while
-executions run. The schedule is an actor of the clock's schedule (clock.py) only then: when no execution runs it
+asynchronously as Scheduler invokes Lambda (Lambda Developer Guide, "Invoke a Lambda function on a schedule"): a
+handler error is recorded in the invocation, not raised, and retried as the function's EventInvokeConfig says
+(Lambda's default: twice, 1 then 2 minutes later), while executions run. The schedule is an actor of the clock's schedule (clock.py) only then: when no execution runs it
 stands aside, and it starts again, one interval later, when an execution starts. Its ticks are background
 wake-ups: the clock passes them on its way to an execution's wake-up, but never moves for a tick alone, so an
 execution waiting for something only the test will do (no wake-up of its own) does not let the schedule tick
@@ -103,14 +104,23 @@ class Scheduler:
             actor = self.clock.enlist()
             actor.adopt()
             try:
+                due = self.clock.now() + timedelta(seconds=schedule.seconds)
                 while not self._stopped.is_set():
-                    self.clock.sleep(schedule.seconds, background=True)
+                    left = (due - self.clock.now()).total_seconds()
+                    if left > 0:
+                        self.clock.sleep(left, background=True)
                     if self._stopped.is_set() or self.clock.live_actors() <= 1:
                         break  # nothing runs any more but this schedule: stand aside
                     self.fired.append((schedule.name, self.clock.now()))
-                    self.invoker.run(schedule.function, schedule.event)
+                    self.invoker.run_async(schedule.function, schedule.event, self._background_sleep)
+                    while due <= self.clock.now():  # a tick due during the retries is not fired late
+                        due += timedelta(seconds=schedule.seconds)
             finally:
                 actor.retire()
+
+    def _background_sleep(self, seconds: float) -> None:
+        """A retry's wait: a background wake-up, like a tick's (the clock never moves for it alone)."""
+        self.clock.sleep(seconds, background=True)
 
     def _run_unscheduled(self, schedule: Schedule) -> None:
         """Fire each time the clock passes the next tick; never move the clock (serve/fastclock.py moves it)."""
@@ -120,4 +130,10 @@ class Scheduler:
                 continue
             due = self.clock.now() + timedelta(seconds=schedule.seconds)
             self.fired.append((schedule.name, self.clock.now()))
-            self.invoker.run(schedule.function, schedule.event)
+            self.invoker.run_async(schedule.function, schedule.event, self._until)
+
+    def _until(self, seconds: float) -> None:
+        """A retry's wait on a clock that real time drives."""
+        due = self.clock.now() + timedelta(seconds=seconds)
+        while self.clock.now() < due and not self._stopped.wait(POLL_SECONDS):
+            pass

@@ -169,6 +169,22 @@ def test_globals_give_every_function_python313_arm64(
             assert key not in props, f"{logical_id} overrides Globals {key}"
 
 
+def test_a_scheduled_function_that_fails_is_retried_by_nobody(resources: dict[str, Any]) -> None:
+    """Scheduler invokes Lambda asynchronously, so a function error would be retried twice by Lambda as well as by
+    the schedule's RetryPolicy: the next tick is the retry (the sweep's wake-ups, the watch's round)."""
+    scheduled = {
+        logical: res["Properties"]
+        for logical, res in resources.items()
+        if res["Type"] == "AWS::Serverless::Function"
+        and any(e["Type"] == "ScheduleV2" for e in (res["Properties"].get("Events") or {}).values())
+    }
+    assert set(scheduled) == {"SweepFunction", "WatchFunction"}
+    for logical, props in scheduled.items():
+        assert props["EventInvokeConfig"]["MaximumRetryAttempts"] == 0, logical
+        for event in props["Events"].values():
+            assert event["Properties"]["RetryPolicy"]["MaximumRetryAttempts"] == 0, logical
+
+
 def test_layer_is_built_for_python313_arm64(resources: dict[str, Any]) -> None:
     layer = resources["MailauthLayer"]
     assert layer["Type"] == "AWS::Serverless::LayerVersion"

@@ -129,3 +129,37 @@ def test_an_event_that_succeeds_on_a_retry_leaves_no_dead_letter(local_aws_facto
 
     assert delivery.invocation is not None and delivery.invocation.result["status"] == "STARTED"
     assert local.dead_letters() == []
+
+
+def test_asynchronous_retries_follow_the_functions_event_invoke_config(local_aws_factory: Factory) -> None:
+    """Lambda retries a failed asynchronous invocation twice, 1 then 2 minutes later, unless the function's
+    EventInvokeConfig says otherwise; the sweep and the watch say 0 (a schedule comes again)."""
+    local = local_aws_factory()
+    assert local.functions["TriggerFunction"].async_retries == 2  # none set: Lambda's default
+    assert local.functions["SweepFunction"].async_retries == 0
+    assert local.functions["WatchFunction"].async_retries == 0
+
+    def fails(event: Any, context: Any) -> Any:
+        raise RuntimeError("down")
+
+    local.register_function("Failing", fails)
+    started = local.clock.now()
+    last = local.invoker.run_async("Failing", {}, local.clock.sleep)
+    tries = [i for i in local.invocations if i.function == "Failing"]
+    assert [round((i.started_at - started).total_seconds()) for i in tries if i.started_at] == [0, 60, 180]
+    assert last is tries[-1] and last.error_type == "RuntimeError"
+
+    local.functions["Failing"].async_retries = 0
+    local.invoker.run_async("Failing", {}, local.clock.sleep)
+    assert len([i for i in local.invocations if i.function == "Failing"]) == 4
+
+
+def test_an_event_invoke_config_lambda_would_refuse_is_refused() -> None:
+    import pytest
+
+    from mailauth_sandbox.provision import _async_retries
+
+    assert _async_retries(None, "F") == 2
+    assert _async_retries({"MaximumEventAgeInSeconds": 60}, "F") == 2
+    with pytest.raises(ValueError, match="0, 1 or 2"):
+        _async_retries({"MaximumRetryAttempts": 3}, "F")

@@ -63,6 +63,9 @@ def test_without_sweeps_every_check_asks_ses_as_before(local_aws_factory: Factor
     assert timedelta(hours=1) <= local.clock.elapsed() < timedelta(hours=1, minutes=35)
     swept = [i for i in local.invocations if i.function == "SweepFunction"]
     assert swept and any(not i.ok for i in swept)  # it fired, and failed while the run waited
+    # a failed sweep is not retried (EventInvokeConfig: Lambda would retry it twice): one invocation a tick
+    assert local.scheduler is not None
+    assert len(swept) == sum(1 for name, _ in local.scheduler.fired if name.startswith("SweepFunction"))
 
 
 def test_an_identity_deleted_while_the_run_waits_is_noticed_at_the_next_sweep(
