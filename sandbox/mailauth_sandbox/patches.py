@@ -26,6 +26,9 @@ from .environ import ThreadEnviron
 from .invoke import Invoker
 from .provision import REPO_ROOT
 
+#: the name of the thread that runs an execution, followed by its ARN (readers.Readers.wait joins it)
+EXECUTION_THREAD = "mailauth-execution"
+
 
 class MotoPatches:
     """Installs the patches on :meth:`install`; :meth:`restore` puts every patched attribute back."""
@@ -158,7 +161,8 @@ class MotoPatches:
 
             # what stop() joins (engine._join_execution_threads)
             execution_logic.__module__ = execution_worker.__name__
-            thread = threading.Thread(target=execution_logic, daemon=True, name="mailauth-execution")
+            arn = worker._evaluation_details.execution_details.arn
+            thread = threading.Thread(target=execution_logic, daemon=True, name=f"{EXECUTION_THREAD} {arn}")
             execution_worker.TMP_THREADS.append(thread)
             thread.start()
 

@@ -4,6 +4,7 @@ the few changes a person makes by hand (a state machine, an execution, a hosted 
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -53,6 +54,7 @@ class Readers:
         while True:
             described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
             if described["status"] != "RUNNING":
+                _join(execution_arn, deadline)
                 return described
             if time.monotonic() > deadline:
                 raise TimeoutError(
@@ -187,3 +189,19 @@ class Readers:
             {"subject": subject, "message": message, "at": self.published.get(message_id, (None, None))[0]}
             for message_id, message, subject, _attributes, _group in topic.sent_notifications
         ]
+
+
+#: the longest :meth:`Readers.wait` waits for a finished execution's thread (it ends within milliseconds)
+JOIN_SECONDS = 10.0
+
+
+def _join(execution_arn: str, deadline: float) -> None:
+    """Wait for the execution's thread to end, which retires its actor: moto reports the status a moment before,
+    and a caller that then moves the clock (a day later, say) must find no execution running, or the template's
+    schedules fire as if one were (schedules.py), and a reader's retries wait for an actor that is gone."""
+    from .patches import EXECUTION_THREAD
+
+    name = f"{EXECUTION_THREAD} {execution_arn}"
+    for thread in threading.enumerate():
+        if thread.name == name and thread is not threading.current_thread():
+            thread.join(min(max(deadline - time.monotonic(), 1.0), JOIN_SECONDS))

@@ -76,6 +76,8 @@ class Scheduler:
         self.fired: list[tuple[str, Any]] = []  # (schedule, when) of every tick that invoked its function
         self._stopped = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._enlisted = 0  # this scheduler's schedules now counted among the clock's actors
 
     def start(self) -> None:
         for schedule in self.schedules:
@@ -103,20 +105,32 @@ class Scheduler:
                 return
             actor = self.clock.enlist()
             actor.adopt()
+            self._count(+1)
             try:
                 due = self.clock.now() + timedelta(seconds=schedule.seconds)
                 while not self._stopped.is_set():
                     left = (due - self.clock.now()).total_seconds()
                     if left > 0:
                         self.clock.sleep(left, background=True)
-                    if self._stopped.is_set() or self.clock.live_actors() <= 1:
-                        break  # nothing runs any more but this schedule: stand aside
+                    if self._stopped.is_set() or not self._others_run():
+                        break  # nothing runs any more but the schedules: stand aside
                     self.fired.append((schedule.name, self.clock.now()))
                     self.invoker.run_async(schedule.function, schedule.event, self._background_sleep)
                     while due <= self.clock.now():  # a tick due during the retries is not fired late
                         due += timedelta(seconds=schedule.seconds)
             finally:
+                self._count(-1)
                 actor.retire()
+
+    def _count(self, change: int) -> None:
+        with self._lock:
+            self._enlisted += change
+
+    def _others_run(self) -> bool:
+        """Whether an actor other than the schedules runs (an execution): another schedule, waiting for its own
+        tick, is no reason to fire."""
+        with self._lock:
+            return self.clock.live_actors() > self._enlisted
 
     def _background_sleep(self, seconds: float) -> None:
         """A retry's wait: a background wake-up, like a tick's (the clock never moves for it alone)."""
