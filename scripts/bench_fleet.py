@@ -9,16 +9,20 @@ one simulated instant. Reported per N:
 - verified / failed / failures caused by throttling (a run that ended on AwsThrottledError, Throttling or
   TooManyRequestsException);
 - SES calls per domain (every SES v2 call any function made), and the GetEmailIdentity calls among them;
+- status reads per domain: what the verification checks cost SES (their GetEmailIdentity calls, plus the sweep's
+  ListEmailIdentities shared out), the figure issue 12 compares with one GetEmailIdentity per poll;
 - state transitions per domain, retries included (what Standard workflows bill);
-- simulated time from submission to the last verification, against the floor: the longer of one domain's own
-  time to verification (SES and DNS take that long whatever we do) and the SES calls that must be made, at SES's
-  1 request/s (N times the SES calls of one domain's run, less its repeated status polls);
+- simulated time from submission to the last verification, against the floor: the longer of the SES calls that
+  must be made, at SES's 1 request/s (N times the SES calls of one domain's run, less its repeated status polls and
+  the sweep's listings), and the last identity's creation plus one domain's own time to verification (SES and DNS
+  take that long whatever we do);
 - wall time and peak memory (max RSS) of the run, and their growth with N.
 
 Default N: 50 and 200; `FLEET_N=50,200,1000 make bench-fleet` for more. `FLEET_VERIFY_HOURS=H` makes SES verify each
 domain H hours after its records are served (default 0: at once, as the sandbox's SES does), so that runs wait
 and the fleet sweep has something to do; `FLEET_SWEEP=0` runs without the sweep (every check asks SES, as before
-issue 12, item 3), for comparison. The last line is
+issue 12, item 3), for comparison. With `FLEET_VERIFY_HOURS` set, the largest N also runs without the sweep
+(`FLEET_BASELINE=0` skips it) and a `polls:` line compares the status reads per domain of the two. The last line is
 `fleet: n=<N> verified=<v> failed=<f> throttle_failures=<t> ses_calls_per_domain=<c> ratio_to_floor=<r>` for the
 largest N run.
 """
@@ -101,6 +105,11 @@ def run(n: int) -> dict[str, Any]:
         "ses_calls": dict(ses),
         "ses_calls_per_domain": sum(ses.values()) / n,
         "polls_per_domain": ses.get("sesv2:GetEmailIdentity", 0) / n,
+        "status_reads_per_domain": (
+            local.api_calls("CheckVerificationFunction").get("sesv2:GetEmailIdentity", 0)
+            + ses.get("sesv2:ListEmailIdentities", 0)
+        )
+        / n,
         "sweep_lists": ses.get("sesv2:ListEmailIdentities", 0),
         "throttled": throttled,
         "transitions_per_domain": transitions / n,
@@ -121,8 +130,8 @@ def billed_transitions(history: list[dict[str, Any]]) -> int:
     return entered + max(scheduled - tasks, 0)
 
 
-def child(n: int) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path[:3])}
+def child(n: int, **overrides: str) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path[:3]), **overrides}
     out = subprocess.run(
         [sys.executable, __file__, "--one", str(n)], env=env, capture_output=True, text=True, check=False
     )
@@ -132,11 +141,19 @@ def child(n: int) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+#: SES calls a domain makes up to and including CreateEmailIdentity (Resolve's lookup, the creation), after which
+#: the sandbox's SES starts the domain's time to verification (``FLEET_VERIFY_HOURS``)
+BEFORE_CREATION = 2
+
+
 def floor(one: dict[str, Any], n: int) -> float:
-    """The fastest the fleet could verify: one domain's own time to verification, or the SES calls that must
-    be made (one domain's, less its repeated status polls, times n) at 1 per second, whichever is longer."""
-    must = one["ses_calls_per_domain"] - max(one["polls_per_domain"] - 1, 0)
-    return float(max(one["last_verified_seconds"], n * must / 1.0))
+    """The fastest the fleet could verify, whichever is longer: the SES calls that must be made (one domain's,
+    less its repeated status polls and the sweep's listings, which a fleet shares, times n) at 1 per second; or
+    the last identity's creation (n times the calls a domain makes up to it) plus one domain's own time to
+    verification (SES and DNS take that long whatever we do)."""
+    lists = one["ses_calls"].get("sesv2:ListEmailIdentities", 0)
+    must = one["ses_calls_per_domain"] - lists - max(one["polls_per_domain"] - 1, 0)
+    return float(max(n * must / 1.0, n * BEFORE_CREATION / 1.0 + one["last_verified_seconds"]))
 
 
 def main() -> int:
@@ -152,7 +169,7 @@ def main() -> int:
     )
     rows = []
     header = (
-        f"{'n':>6} {'verified':>8} {'failed':>6} {'thr.fail':>8} {'ses/dom':>7} {'polls/dom':>9} "
+        f"{'n':>6} {'verified':>8} {'failed':>6} {'thr.fail':>8} {'ses/dom':>7} {'polls/dom':>9} {'reads/dom':>9} "
         f"{'trans/dom':>9} {'last (s)':>9} {'floor (s)':>9} {'ratio':>6} {'wall (s)':>8} {'wall/dom':>8} "
         f"{'RSS MiB':>8}"
     )
@@ -164,7 +181,8 @@ def main() -> int:
         rows.append(r)
         print(
             f"{n:>6} {r['verified']:>8} {r['failed']:>6} {r['throttle_failures']:>8} "
-            f"{r['ses_calls_per_domain']:>7.1f} {r['polls_per_domain']:>9.1f} {r['transitions_per_domain']:>9.1f} "
+            f"{r['ses_calls_per_domain']:>7.1f} {r['polls_per_domain']:>9.1f} {r['status_reads_per_domain']:>9.2f} "
+            f"{r['transitions_per_domain']:>9.1f} "
             f"{r['last_verified_seconds']:>9.0f} {r['floor_seconds']:>9.0f} {r['ratio_to_floor']:>6.2f} "
             f"{r['wall_seconds']:>8.1f} {r['wall_seconds'] / n:>8.3f} {r['peak_rss_mib']:>8.0f}",
             flush=True,
@@ -180,6 +198,20 @@ def main() -> int:
             f"peak RSS x{b['peak_rss_mib'] / a['peak_rss_mib']:.2f}"
         )
     last = rows[-1]
+    hours = os.environ.get("FLEET_VERIFY_HOURS", "0") or "0"
+    swept = os.environ.get("FLEET_SWEEP", "1") != "0"
+    if float(hours) and swept and os.environ.get("FLEET_BASELINE", "1") != "0":
+        base = child(last["n"], FLEET_SWEEP="0")
+        fewer = base["status_reads_per_domain"] / last["status_reads_per_domain"]
+        print(
+            f"without the sweep, n={last['n']}: {base['verified']} verified, {base['ses_calls_per_domain']:.1f} SES calls "
+            f"and {base['status_reads_per_domain']:.2f} status reads per domain, last verified after "
+            f"{base['last_verified_seconds']:.0f} s, {base['transitions_per_domain']:.1f} transitions per domain"
+        )
+        print(
+            f"polls: n={last['n']} verify_hours={float(hours):g} status_reads_per_domain={last['status_reads_per_domain']:.2f} "
+            f"without_sweep={base['status_reads_per_domain']:.2f} fewer={fewer:.1f}x"
+        )
     print(
         f"fleet: n={last['n']} verified={last['verified']} failed={last['failed']} "
         f"throttle_failures={last['throttle_failures']} ses_calls_per_domain={last['ses_calls_per_domain']:.1f} "

@@ -35,7 +35,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         resolver=make_resolver(settings.nameservers, deadline=dns_deadline),
         first=settings.poll_first_seconds,
         cap=settings.poll_cap_seconds,
-        ses_unchanged=swept_unchanged(step, Waiters(Table(settings.wait_table_name))),
+        ses_unchanged=swept_unchanged(
+            step,
+            Waiters(Table(settings.wait_table_name)),
+            interval_seconds=settings.sweep_interval_minutes * 60,
+        ),
     )
     logger.info(
         "verification checked",

@@ -139,6 +139,64 @@ def test_the_first_check_of_a_bulk_run_leaves_ses_to_the_sweep(
     assert swept_unchanged(first_check(priority, dkim), Sweeping(running)) is skips  # type: ignore[arg-type]
 
 
+def timed_out_check(priority: str, waited_seconds: int, dkim: str = "PENDING") -> Any:
+    """A check after a wait that ran out, ``waited_seconds`` after the run's first check read ``dkim``."""
+    from datetime import timedelta
+
+    from mailauth.models import CheckInput, VerificationState
+
+    step = first_check(priority)
+    first = clock.now() - timedelta(seconds=waited_seconds)
+    previous = VerificationState(
+        outcome="pending",
+        next_wait_seconds=60,
+        attempt=2,
+        started_at=first,
+        deadline=first + timedelta(hours=48),
+        checked_at=first,
+        dkim_status=dkim,
+        mail_from_status="PENDING",
+        verified_for_sending=False,
+        identity_status="PENDING" if dkim == "PENDING" else "SUCCESS",
+    )
+    wake = {"Error": "States.Timeout", "Cause": ""}
+    return CheckInput.model_validate(
+        {**step.model_dump(mode="json"), "verification": previous.model_dump(mode="json"), "wake": wake}
+    )
+
+
+@pytest.mark.parametrize(
+    ("priority", "waited", "dkim", "running", "skips", "reads"),
+    [
+        # the batch's first minutes: no sweep has had anyone to read for yet, the next one will
+        ("bulk", ALIVE_INTERVALS * 300 - 1, "PENDING", False, True, 0),
+        # two intervals on and still no sweep: the schedule is failing, so SES is asked
+        ("bulk", ALIVE_INTERVALS * 300, "PENDING", False, False, 1),
+        ("bulk", ALIVE_INTERVALS * 300, "PENDING", True, True, 1),
+        # a person's run asks SES until sweeps are seen running: its early checks come sooner than a sweep
+        ("interactive", 60, "PENDING", False, False, 1),
+        ("interactive", 60, "PENDING", True, True, 1),
+        # DKIM verified, MAIL FROM not yet: the sweep cannot see MAIL FROM, so SES is asked
+        ("bulk", 60, "SUCCESS", True, False, 0),
+    ],
+)
+def test_a_bulk_run_leaves_ses_to_the_sweep_for_the_first_two_intervals_of_its_wait(
+    priority: str, waited: int, dkim: str, running: bool, skips: bool, reads: int
+) -> None:
+    from mailauth.verification import swept_unchanged
+
+    waiters = Sweeping(running)
+    step = timed_out_check(priority, waited, dkim)
+    assert swept_unchanged(step, waiters, interval_seconds=300) is skips  # type: ignore[arg-type]
+    assert waiters.asked == reads  # the young wait costs not even the wait table's read
+
+
+def test_without_the_sweeps_interval_a_check_relies_on_sweeps_seen_running() -> None:
+    from mailauth.verification import swept_unchanged
+
+    assert swept_unchanged(timed_out_check("bulk", 60), Sweeping(False)) is False  # type: ignore[arg-type]
+
+
 def test_a_first_check_that_skips_ses_reports_what_ensure_identity_saw(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -237,3 +237,38 @@ def test_bulk_onboard_domain_events_are_admitted_like_a_batch(local_aws_factory:
     for arn in arns:
         assert local.wait(arn, timeout=300)["status"] == "SUCCEEDED", failure(local, arn)
     assert local.states_entered(arns[1])[:3] == ["Admission", "WaitForTurn", "Resolve"]
+
+
+def test_a_domain_whose_start_failed_is_not_started_and_the_same_batch_again_starts_only_it(
+    local_aws_factory: Factory,
+) -> None:
+    """Step Functions refuses one domain's start (access denied, for good): the batch answers 207, that domain
+    NOT_STARTED with the error and what to do, the others started; nothing of that domain is left claimed, so
+    the same batch sent again starts it and only it."""
+    local = local_aws_factory()
+    local.create_hosted_zone("example.com")
+    body = {"domains": ["a.example.com", "b.example.com", "c.example.com"]}
+    # the second StartExecution (b.example.com) is refused, with its SDK retries
+    local.faults.add(
+        "stepfunctions", "StartExecution", "AccessDeniedException", times=1, skip=1, function="ApiFunction"
+    )
+
+    status, first = post(local, body)
+
+    assert status == 207
+    rows = {r["domain"]: r for r in first["domains"]}
+    assert rows["b.example.com"]["status"] == "NOT_STARTED"
+    assert rows["b.example.com"]["error"] == "AccessDeniedException"
+    assert "submit the batch again" in rows["b.example.com"]["message"]
+    assert first["counts"] == {"STARTED": 2, "NOT_STARTED": 1}
+    assert len(executions(local)) == 2
+
+    status, again = post(local, body)
+
+    assert status == 202, again
+    assert [r["status"] for r in again["domains"]] == ["ALREADY_RUNNING", "STARTED", "ALREADY_RUNNING"]
+    assert len(executions(local)) == 3
+    for row in again["domains"]:
+        assert local.wait(row["executionArn"], timeout=300)["status"] == "SUCCEEDED", failure(
+            local, row["executionArn"]
+        )

@@ -68,6 +68,46 @@ def test_without_sweeps_every_check_asks_ses_as_before(local_aws_factory: Factor
     assert len(swept) == sum(1 for name, _ in local.scheduler.fired if name.startswith("SweepFunction"))
 
 
+def test_a_bulk_run_leaves_ses_to_the_sweep_from_its_first_wait(local_aws_factory: Factory) -> None:
+    """A batch's first minutes come before any sweep had someone to read for: a bulk run's checks whose wait ran
+    out in its first two intervals ask SES nothing, since the schedule's next sweep reads the parked run."""
+    local = local_aws_factory(ses=SesBehaviour(verify=("after", 1)))
+    local.create_hosted_zone("example.com")
+
+    arn, result = run(local, {"domain": "example.com", "priority": "bulk"})
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    asked = [s["asked_ses"] for s in results(local, "CheckVerificationFunction")]
+    woken = next(
+        n for n, e in enumerate(checks_of(local)) if (e.get("wake") or {}).get("status") == "SUCCESS"
+    )
+    # the first check asks (no sweep is running yet: it may be verified already), the sweep's wake-up asks, and
+    # no check in between does (after it, MAIL FROM, which the sweep cannot see, is asked about)
+    assert woken > 3 and asked[0] and asked[woken] and not any(asked[1:woken]), asked
+    assert local.api_calls("CheckVerificationFunction")["sesv2:GetEmailIdentity"] == sum(asked)
+
+
+def test_a_bulk_run_asks_ses_itself_once_two_intervals_pass_without_a_sweep(
+    local_aws_factory: Factory,
+) -> None:
+    """Were the sweep failing, a bulk run notices a change at most two intervals late, then asks SES itself."""
+    local = local_aws_factory(ses=SesBehaviour(verify=("after", 1)))
+    local.create_hosted_zone("example.com")
+    local.faults.add("sesv2", "ListEmailIdentities", "AccessDeniedException", times=10_000, status=403)
+
+    arn, result = run(local, {"domain": "example.com", "priority": "bulk"})
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    checks = [i for i in local.invocations if i.function == "CheckVerificationFunction" and i.ok]
+    first = checks[0].started_at
+    assert first is not None
+    for check in checks[1:]:
+        assert check.started_at is not None
+        young = check.started_at - first < 2 * SWEEP
+        assert check.result["asked_ses"] is not young, (check.started_at - first, check.result)
+    assert timedelta(hours=1) <= local.clock.elapsed() < timedelta(hours=1, minutes=35)
+
+
 def test_an_identity_deleted_while_the_run_waits_is_noticed_at_the_next_sweep(
     local_aws_factory: Factory,
 ) -> None:
@@ -95,3 +135,41 @@ def test_an_identity_deleted_while_the_run_waits_is_noticed_at_the_next_sweep(
         deleted,
         [(str(w), name) for name, w in local.scheduler.fired] if local.scheduler else None,
     )
+
+
+def test_a_park_that_cannot_keep_its_token_ends_the_run_told(local_aws_factory: Factory) -> None:
+    """The wait table refuses the Park for good (a broken deployment): the run does not wait forever for a token
+    nobody kept; it ends at once, failed, and the notification names the refused call."""
+    local = local_aws_factory(ses=SesBehaviour(verify=("after", 1)))
+    local.create_hosted_zone("example.com")
+    local.faults.add(
+        "dynamodb", "PutItem", "AccessDeniedException", times=10_000, status=400, function="ParkFunction"
+    )
+
+    _arn, result = run(local, {"domain": "example.com"})
+
+    assert result["status"] == "FAILED"
+    assert local.clock.elapsed() < timedelta(minutes=10)  # not the 48-hour deadline, nor an hour's wait
+    [message] = [m for m in local.notifications() if "example.com" in m["subject"]]
+    assert "FAILED" in message["subject"].upper()
+    # the call AWS refused, and what to check: the advice every refused permission gets
+    assert "permission to call PutItem (AccessDeniedException)" in message["email"], message["email"]
+    assert local.api_calls("ParkFunction")["dynamodb:PutItem"] >= 1
+
+
+def test_a_park_throttled_for_a_while_still_waits_and_verifies(local_aws_factory: Factory) -> None:
+    local = local_aws_factory(ses=SesBehaviour(verify=("after", 1)))
+    local.create_hosted_zone("example.com")
+    local.faults.add(
+        "dynamodb",
+        "PutItem",
+        "ProvisionedThroughputExceededException",
+        times=3,
+        status=400,
+        function="ParkFunction",
+    )
+
+    arn, result = run(local, {"domain": "example.com"})
+
+    assert result["status"] == "SUCCEEDED", failure(local, arn)
+    assert checks_of(local)[-1]["wake"]["status"] == "SUCCESS"

@@ -145,12 +145,17 @@ class WaitSettings(Settings):
     wait_table_name: str = Field(alias="MAILAUTH_WAIT_TABLE_NAME", min_length=3, max_length=255)
 
 
-class SweepSettings(WaitSettings, PaceSettings):
-    #: the sweep's schedule (SweepIntervalMinutes): recorded with each sweep, so checks can tell sweeps still run
+class SweepScheduleSettings(Settings):
+    #: the sweep's schedule (SweepIntervalMinutes): recorded with each sweep, so checks can tell sweeps still run;
+    #: a bulk run's checks leave SES to the sweep for the first two intervals of its wait (mailauth.verification)
     sweep_interval_minutes: int = Field(5, alias="MAILAUTH_SWEEP_INTERVAL_MINUTES", ge=1, le=1440)
 
 
-class VerificationSettings(DnsSettings, PaceSettings, WaitSettings):
+class SweepSettings(WaitSettings, PaceSettings, SweepScheduleSettings):
+    pass
+
+
+class VerificationSettings(DnsSettings, PaceSettings, WaitSettings, SweepScheduleSettings):
     poll_first_seconds: int = Field(DEFAULT_FIRST, alias="MAILAUTH_POLL_FIRST_SECONDS", gt=0)
     poll_cap_seconds: int = Field(DEFAULT_CAP, alias="MAILAUTH_POLL_CAP_SECONDS", gt=0)
 

@@ -75,16 +75,22 @@ def diagnose(
     return tuple(lines)
 
 
-def swept_unchanged(step: CheckInput, waiters: Waiters) -> bool:
+def swept_unchanged(step: CheckInput, waiters: Waiters, *, interval_seconds: int | None = None) -> bool:
     """Whether this check may skip asking SES (mailauth.sweep): SES's status was PENDING when last read (the only
     status the sweep watches for a change) and sweeps are running, so the next one wakes the run if it changed.
-    One DynamoDB read.
+    One DynamoDB read at most.
 
     - After a wait that ran out: the previous check read PENDING.
     - The first check of a bulk run: EnsureIdentity read PENDING moments ago. A batch's domains seldom verify in
       the minutes their records take to reach public DNS, and the sweep notices those that do; an interactive
       run asks SES at once, so that a person's domain verified at the first check is told without waiting for a
       sweep.
+    - A bulk run's wait that ran out within :data:`~mailauth.sweep.ALIVE_INTERVALS` sweep intervals
+      (``interval_seconds``, the schedule's) of its first check skips without reading the wait table: the
+      schedule's next sweep reads a parked run's status within one interval, and a batch's first minutes come
+      before any sweep had someone to read for (sweeps record only then), so "no sweep yet" says nothing of the
+      schedule. Were the sweep failing, such a run would notice a change at most two intervals late, then ask
+      SES itself as before.
     """
     previous = step.verification
     if previous is None:
@@ -96,6 +102,11 @@ def swept_unchanged(step: CheckInput, waiters: Waiters) -> bool:
         return False
     if previous.identity_status != "PENDING" or previous.dkim_status != "PENDING":
         return False
+    if step.request.priority == "bulk" and interval_seconds:
+        from mailauth.sweep import ALIVE_INTERVALS
+
+        if clock.now() - previous.started_at < timedelta(seconds=ALIVE_INTERVALS * interval_seconds):
+            return True
     return waiters.sweeping()
 
 
