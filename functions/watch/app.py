@@ -10,6 +10,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailauth.aws.dynamodb import Table
+from mailauth.aws.events import Bus
 from mailauth.aws.sns import Topic
 from mailauth.dnscheck import deadline_for, make_resolver
 from mailauth.errors import WatchIncompleteError
@@ -51,6 +52,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             deadline=deadline_for(context.get_remaining_time_in_millis(), reserve=RESERVE_SECONDS / 2),
         ),
         topic=Topic(settings.topic_arn),
+        bus=Bus("default"),  # where outcome events go too (docs/events.md)
         time_left=time_left,
         every=timedelta(hours=settings.watch_every_hours),
         repair=_repair,

@@ -437,6 +437,7 @@ def test_change_resource_record_sets_is_conditioned(resources: dict[str, Any]) -
                 "sns:Publish",
                 "kms:GenerateDataKey*",
                 "kms:Decrypt",
+                "events:PutEvents",  # the default bus: DomainDriftDetected / DomainDriftResolved
                 "route53:ListResourceRecordSets",
                 "route53:ChangeResourceRecordSets",  # CREATE only (repair_drift)
                 "sts:AssumeRole",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -151,3 +153,39 @@ def test_the_message_defangs_what_public_dns_serves() -> None:
 def test_a_request_that_no_longer_validates_gives_no_target() -> None:
     assert drift.target_of(verified(*GOOD, request={"domain": "not a domain"})) is None
     assert OnboardRequest(domain="example.com").repair_drift is False
+
+
+class _Events:
+    """An EventBridge client that answers PutEvents as it does when it refuses an entry: HTTP 200, a failed
+    entry with its ErrorCode (EventBridge API Reference, PutEvents)."""
+
+    def __init__(self, answer: dict[str, Any]) -> None:
+        self.answer = answer
+        self.entries: list[dict[str, Any]] = []
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.entries += Entries
+        return self.answer
+
+
+def test_an_event_put_answered_with_a_failed_entry_is_an_error() -> None:
+    from mailauth.aws.events import Bus
+    from mailauth.errors import EventNotPutError
+
+    refused = _Events(
+        {
+            "FailedEntryCount": 1,
+            "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "try again"}],
+        }
+    )
+    with pytest.raises(EventNotPutError, match="InternalFailure: try again"):
+        Bus("default", client=refused).put("DomainDriftDetected", {"domain": "example.com"})
+
+    accepted = _Events({"FailedEntryCount": 0, "Entries": [{"EventId": "e-1"}]})
+    bus = Bus("default", client=accepted)
+    assert bus.put("DomainDriftResolved", {"domain": "example.com"}, resources=("arn:aws:ses:x",)) == "e-1"
+    [entry] = accepted.entries
+    assert entry["Source"] == "mailauth" and entry["EventBusName"] == "default"
+    assert json.loads(entry["Detail"]) == {"domain": "example.com"} and entry["Resources"] == [
+        "arn:aws:ses:x"
+    ]

@@ -252,6 +252,7 @@ GENERIC_ADVICE = {
     "ChangeBatchTooLargeError",
     "ChangeNotInSyncError",
     "WatchIncompleteError",  # raised by the watch, outside the state machines: it reaches an alarm, not Notify
+    "EventNotPutError",  # the watch's drift event refused: counted in its WatchIncompleteError
 }
 ADVISED = sorted(ADVICE, key=lambda e: e.__name__)
 

@@ -269,3 +269,72 @@ def test_an_audit_that_public_dns_did_not_answer_tells_nothing(local_aws_factory
 
     assert silent["audited"] == 1 and silent["told"] == 0
     assert len(drift_told(local)) == 1
+
+
+def test_each_telling_is_also_an_event_on_the_default_bus(local_aws_factory: Factory) -> None:
+    """A platform reacts to drift as it does to outcomes: DomainDriftDetected with the findings, then
+    DomainDriftResolved, each on the account's default bus (docs/events.md), its detail as the schema says."""
+    import jsonschema  # type: ignore[import-untyped]
+
+    from tests.workflow.test_fleet import ROOT, listen, received
+
+    local = local_aws_factory()
+    zone = local.create_hosted_zone("example.com")
+    url = listen(local)
+    arn = onboard(local, {"domain": "example.com"})
+    gone = dkim_names(local, zone)[0]
+    ttl, value = local.zone_sets(zone)[(gone, "CNAME")]
+    person(local, zone, "DELETE", gone, "CNAME")
+    local.clock.advance(DAY.total_seconds())
+    watch(local)
+    local.add_record(zone, gone, "CNAME", *value, ttl=ttl or 1800)
+    local.clock.advance(DAY.total_seconds())
+    watch(local)
+
+    events = [e for e in received(local, url) if e["detail-type"].startswith("DomainDrift")]
+
+    assert [e["detail-type"] for e in events] == ["DomainDriftDetected", "DomainDriftResolved"]
+    detected, resolved = (e["detail"] for e in events)
+    schema = json.loads((ROOT / "docs" / "drift-event.schema.json").read_text())
+    for event in events:
+        jsonschema.validate(event["detail"], schema)
+        assert event["source"] == "mailauth"
+        assert event["resources"] == ["arn:aws:ses:us-east-1:123456789012:identity/example.com"]
+    [finding] = detected["findings"]
+    assert (finding["kind"], finding["name"], finding["type"]) == ("record_missing", gone, "CNAME")
+    assert gone in finding["fix"] and finding["repaired"] is False
+    assert detected["status"] == "DRIFTED" and detected["executionArn"] == arn
+    assert detected["subject"] == drift_told(local)[0]["subject"]
+    assert resolved["status"] == "RESOLVED" and resolved["findings"] == []
+
+
+def test_a_drift_event_eventbridge_refuses_raises_the_alarm_and_the_drift_is_not_told_twice(
+    local_aws_factory: Factory,
+) -> None:
+    local = local_aws_factory()
+    zone = local.create_hosted_zone("example.com")
+    onboard(local, {"domain": "example.com"})
+    person(local, zone, "DELETE", dkim_names(local, zone)[0], "CNAME")
+    local.faults.add(
+        "events", "PutEvents", "AccessDeniedException", times=10, status=400, function="WatchFunction"
+    )
+    local.clock.advance(DAY.total_seconds())
+
+    failed = local.run_function("WatchFunction", load_event("watch"))
+
+    assert failed.error_type == "WatchIncompleteError"
+    assert "DomainDriftDetected event was not put on EventBridge (the message was sent)" in str(
+        failed.error_message
+    )
+    assert len(drift_told(local)) == 1  # the person was told
+    local.clock.advance(DAY.total_seconds())
+    assert watch(local)["told"] == 0  # and is not told the same drift again
+
+
+def test_the_drift_event_schema_document_is_the_model_s() -> None:
+    from mailauth.drift import DriftEvent
+    from tests.workflow.test_fleet import ROOT
+
+    assert (
+        json.loads((ROOT / "docs" / "drift-event.schema.json").read_text()) == DriftEvent.model_json_schema()
+    )

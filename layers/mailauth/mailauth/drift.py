@@ -264,3 +264,85 @@ def _out_of_time() -> str:
     from mailauth.dnscheck import OUT_OF_TIME
 
     return OUT_OF_TIME
+
+
+#: the detail-types of the watch's events on the default bus (docs/events.md)
+DRIFT_DETECTED = "DomainDriftDetected"
+DRIFT_RESOLVED = "DomainDriftResolved"
+#: bounds of an event's quoted DNS values (an entry may hold 256 KB; a TXT record may be longer than is useful)
+EVENT_FOUND_VALUES, EVENT_TEXT_CHARS = 10, 600
+
+
+class EventFinding(BaseModel):
+    """One problem of a drift event: the message's words, and what public DNS serves (``found``, raw)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Kind
+    name: str
+    type: str
+    detail: str
+    fix: str
+    found: tuple[str, ...] = ()
+    repaired: bool = False
+
+
+class DriftEvent(BaseModel):
+    """The ``detail`` of a DomainDriftDetected / DomainDriftResolved event (camelCase, as the outcome events'):
+    put on the account's default bus each time the watch tells drift, a reminder of it, or that it is gone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    domain: str
+    status: Literal["DRIFTED", "RESOLVED"]
+    #: a reminder of a drift told before (``firstToldAt``) that is still there
+    reminder: bool = False
+    firstToldAt: str | None = None
+    findings: tuple[EventFinding, ...] = ()
+    #: the run that verified the domain, and when: what the watch compares the domain with
+    executionArn: str
+    verifiedAt: str
+    subject: str
+    region: str
+    identityArn: str | None = None
+    hostedZoneId: str | None = None
+
+    @property
+    def detail_type(self) -> str:
+        return DRIFT_DETECTED if self.status == "DRIFTED" else DRIFT_RESOLVED
+
+
+def drift_event(
+    target: WatchTarget,
+    findings: list[Finding],
+    *,
+    execution_arn: str,
+    subject: str,
+    region: str,
+    since: datetime | None = None,
+) -> DriftEvent:
+    """The event of one telling (no findings: the drift told before is gone)."""
+    return DriftEvent(
+        domain=target.request.domain,
+        status="DRIFTED" if findings else "RESOLVED",
+        reminder=since is not None,
+        firstToldAt=since.isoformat() if since else None,
+        findings=tuple(
+            EventFinding(
+                kind=f.kind,
+                name=f.name,
+                type=f.type,
+                detail=f.detail[:EVENT_TEXT_CHARS],
+                fix=f.fix[:EVENT_TEXT_CHARS],
+                found=tuple(v[:EVENT_TEXT_CHARS] for v in f.found[:EVENT_FOUND_VALUES]),
+                repaired=f.repaired,
+            )
+            for f in findings
+        ),
+        executionArn=execution_arn,
+        verifiedAt=target.verified_at.isoformat(),
+        subject=subject,
+        region=region,
+        identityArn=target.identity.identity_arn or None,
+        hostedZoneId=target.zone.hosted_zone_id or None,
+    )

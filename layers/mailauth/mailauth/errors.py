@@ -42,6 +42,10 @@ class SesBusyError(MailauthError):
     own pacing, mailauth.pace): the state machine retries the step later. No SES call was made."""
 
 
+class EventNotPutError(MailauthError):
+    """EventBridge answered PutEvents but did not accept the event (a failed entry)."""
+
+
 class LedgerConflictError(MailauthError):
     """Another run wrote the domain's ledger between this step's read and its write (optimistic locking)."""
 

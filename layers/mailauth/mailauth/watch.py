@@ -21,7 +21,8 @@ Per domain, one audit:
   the ledger (:func:`mailauth.publish_records.recreate_own_records`); nothing else is touched.
 - **telling**: drift is published to the notification topic (e-mail and Slack, as onboarding outcomes are) when it
   is new or different from what was last told, again after :data:`REMIND` while it lasts, and once more when it is
-  gone. The audit's state (``watch_state``) is written on the domain's item only while the item still names the run
+  gone; each telling is also an event on the account's default bus (DomainDriftDetected, DomainDriftResolved:
+  :class:`mailauth.drift.DriftEvent`), as each outcome is. The audit's state (``watch_state``) is written on the domain's item only while the item still names the run
   that verified it.
 """
 
@@ -42,6 +43,7 @@ from mailauth.errors import SesBusyError
 if TYPE_CHECKING:
     import dns.resolver
 
+    from mailauth.aws.events import Bus
     from mailauth.aws.ses import Ses
     from mailauth.aws.sns import Topic
 
@@ -97,6 +99,8 @@ class Watch:
     resolver: dns.resolver.Resolver
     topic: Topic
     time_left: Callable[[], float]
+    #: where each telling is also put as an event (DomainDriftDetected / DomainDriftResolved); None: nowhere
+    bus: Bus | None = None
     every: timedelta = timedelta(hours=24)
     repair: Repair | None = None
     _statuses: dict[str, str] | None = None
@@ -179,11 +183,12 @@ class Watch:
         if (fingerprint != told or remind) and not unanswered:
             from mailauth.notify.drift import drift_message
 
-            drift_message(target, findings, region=self.region, since=told_at if remind else None).send_to(
-                self.topic
-            )
+            since = told_at if remind else None
+            message = drift_message(target, findings, region=self.region, since=since)
+            message.send_to(self.topic)
             result.told += 1
             told, told_at = fingerprint, now
+            self._put_event(target, findings, item, message.subject, since, result)
         new_state = WatchState(
             execution_arn=str(item["execution_arn"]),
             audited_at=now,
@@ -199,6 +204,38 @@ class Watch:
             )
         except ConditionFailedError:  # a new run of the domain began meanwhile: it owns the item now
             return
+
+    def _put_event(
+        self,
+        target: drift.WatchTarget,
+        findings: list[drift.Finding],
+        item: Item,
+        subject: str,
+        since: datetime | None,
+        result: WatchResult,
+    ) -> None:
+        """The telling as an event, after the message (a person already knows). An event EventBridge refuses is
+        counted as a failure (the invocation's error raises WatchFailedAlarm) but does not undo the telling: the
+        message went out, so the drift is not told again."""
+        if self.bus is None:
+            return
+        event = drift.drift_event(
+            target,
+            findings,
+            execution_arn=str(item["execution_arn"]),
+            subject=subject,
+            region=self.region,
+            since=since,
+        )
+        resources = (event.identityArn,) if event.identityArn else ()
+        try:
+            self.bus.put(event.detail_type, event.model_dump(mode="json"), resources=resources)
+        except Exception as exc:
+            result.failed += 1
+            result.problems.append(
+                f"{event.domain}: the {event.detail_type} event was not put on EventBridge (the message was sent): "
+                f"{type(exc).__name__}: {str(exc)[:300]}"
+            )
 
     def statuses(self) -> dict[str, str]:
         """Every identity's VerificationStatus, read once per invocation (at the first domain it audits)."""
