@@ -273,20 +273,6 @@ DRIFT_RESOLVED = "DomainDriftResolved"
 EVENT_FOUND_VALUES, EVENT_TEXT_CHARS = 10, 600
 
 
-class EventFinding(BaseModel):
-    """One problem of a drift event: the message's words, and what public DNS serves (``found``, raw)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: Kind
-    name: str
-    type: str
-    detail: str
-    fix: str
-    found: tuple[str, ...] = ()
-    repaired: bool = False
-
-
 class DriftEvent(BaseModel):
     """The ``detail`` of a DomainDriftDetected / DomainDriftResolved event (camelCase, as the outcome events'):
     put on the account's default bus each time the watch tells drift, a reminder of it, or that it is gone."""
@@ -298,7 +284,8 @@ class DriftEvent(BaseModel):
     #: a reminder of a drift told before (``firstToldAt``) that is still there
     reminder: bool = False
     firstToldAt: str | None = None
-    findings: tuple[EventFinding, ...] = ()
+    #: what was found, as the message says it; ``found`` is what public DNS serves (raw, bounded)
+    findings: tuple[Finding, ...] = ()
     #: the run that verified the domain, and when: what the watch compares the domain with
     executionArn: str
     verifiedAt: str
@@ -328,14 +315,12 @@ def drift_event(
         reminder=since is not None,
         firstToldAt=since.isoformat() if since else None,
         findings=tuple(
-            EventFinding(
-                kind=f.kind,
-                name=f.name,
-                type=f.type,
-                detail=f.detail[:EVENT_TEXT_CHARS],
-                fix=f.fix[:EVENT_TEXT_CHARS],
-                found=tuple(v[:EVENT_TEXT_CHARS] for v in f.found[:EVENT_FOUND_VALUES]),
-                repaired=f.repaired,
+            f.model_copy(
+                update={
+                    "detail": f.detail[:EVENT_TEXT_CHARS],
+                    "fix": f.fix[:EVENT_TEXT_CHARS],
+                    "found": tuple(v[:EVENT_TEXT_CHARS] for v in f.found[:EVENT_FOUND_VALUES]),
+                }
             )
             for f in findings
         ),
