@@ -1,8 +1,7 @@
 """`make bench`: the performance figures of the onboarding workflow (printed, never asserted in tests).
 
-- cold start of each handler as its first invocation pays it: the handler's import plus boto3 and the client it
-  calls first, against bare `import boto3` plus that client (target: ratio <= 1.5); and the handler's import
-  alone, for reference (boto3 is imported lazily, at the first call)
+- cold start of each function as its first invocation pays it (scripts/coldstart.py): the handler's import and its
+  first invocation, replayed outside the sandbox, against bare boto3 making the same calls (target: ratio <= 1.5)
 - AWS API calls on the happy path by operation, verification polls excluded (target: <= 20: 17 calls that do the
   job, and 3 writes that book SES's request rate fleet-wide, docs/decisions.md)
 - state transitions on the happy path with one poll (target: <= 20) and over a 48-hour timeout (<= 400)
@@ -26,76 +25,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "layers" / "mailauth"), str(ROOT / "sandbox"), str(ROOT)]
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
-ENV = {
-    **os.environ,
-    "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "mailauth"), str(ROOT)]),
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "POWERTOOLS_SERVICE_NAME": "mailauth",
-    "PYTHONDONTWRITEBYTECODE": "1",
-    # what the template gives the functions: each handler reads its settings at import (mailauth.settings)
-    "MAILAUTH_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:mailauth-onboard-domain",
-    "MAILAUTH_OFFBOARD_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:mailauth-offboard-domain",
-    "MAILAUTH_TABLE_NAME": "mailauth-domains",
-    "MAILAUTH_LEDGER_TABLE_NAME": "mailauth-ledger",
-    "MAILAUTH_PACE_TABLE_NAME": "mailauth-pace",
-    "MAILAUTH_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:mailauth-notifications",
-    "MAILAUTH_SLACK_WEBHOOK_PARAMETER": "/mailauth/slack-webhook-url",
-}
-#: the AWS service each handler calls first (its first invocation creates that client)
-FIRST_CLIENT = {
-    "api": "dynamodb",
-    "trigger": "dynamodb",
-    "resolve": "route53",
-    "ensure_identity": "sesv2",
-    "publish_records": "route53",
-    "await_change": "route53",
-    "check_verification": "sesv2",
-    "recommendations": "sesv2",
-    "notify": "sns",
-    "slack_webhook": "ssm",
-    "unpublish_records": "dynamodb",
-    "remove_identity": "dynamodb",
-}
-
-
-def cold(code: str) -> float:
-    """Median wall time of `code` in a fresh interpreter (bytecode cached, as in Lambda's image)."""
-    probe = f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"
-    times = []
-    for _ in range(RUNS):
-        out = subprocess.run(
-            [sys.executable, "-c", probe], env=ENV, capture_output=True, text=True, check=True
-        )
-        times.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(times)
-
-
-def handler_import(path: Path) -> str:
-    return (
-        "import importlib.util as u; "
-        f"s = u.spec_from_file_location('app', {str(path)!r}); m = u.module_from_spec(s); s.loader.exec_module(m)"
-    )
+ENV = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def imports() -> None:
+    from scripts import coldstart
+
     print(
-        f"Cold start (median of {RUNS} fresh interpreters): the handler's import + boto3 + the client it calls "
-        "first,\nagainst bare `import boto3` + that client (target: ratio <= 1.5); the import alone for reference"
+        f"Cold start: each function's first invocation replayed in a fresh interpreter laid out as Lambda lays it out\n"
+        f"(scripts/coldstart.py), against bare boto3 making the same calls; CPU ms, median of {RUNS} pairs "
+        f"(target: ratio <= {coldstart.TARGET})"
     )
-    print(f"  {'handler':20} {'client':12} {'ms':>6} {'bare':>6} {'ratio':>6} {'import':>7}")
-    over = 0
-    for app in sorted((ROOT / "functions").glob("*/app.py")):
-        client = f"import boto3; boto3.client({FIRST_CLIENT[app.parent.name]!r})"
-        bare = cold(client)
-        took = cold(f"{handler_import(app)}; {client}")
-        alone = cold(handler_import(app))
-        ratio = took / bare
-        over += ratio > 1.5
-        print(
-            f"  {app.parent.name:20} {FIRST_CLIENT[app.parent.name]:12} {took * 1000:6.0f} {bare * 1000:6.0f} "
-            f"{ratio:6.2f}{'*' if ratio > 1.5 else ' '} {alone * 1000:6.0f}"
-        )
-    print(f"  {over} handler(s) over 1.5 (*)")
+    over = coldstart.report(coldstart.measure(RUNS))
+    print(f"  {over} function(s) over {coldstart.TARGET} or not measured (*)")
 
 
 def _size(path: Path) -> int:

@@ -8,6 +8,7 @@ the time each SNS message was published is noted.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
@@ -16,7 +17,7 @@ from typing import Any
 from . import constraints, hooks, iam
 from .clock import SimClock
 from .faults import FaultInjector
-from .invoke import Invoker
+from .invoke import Answer, Invoker
 from .limits import RateLimiter
 from .provision import MACHINE_TYPES, SANDBOX_ROLE_NAME, STACK_NAME, Stack
 from .route53 import Route53Emulator
@@ -61,6 +62,9 @@ class CallGate:
         self._assumed_roles: dict[str, str] = {}
         #: account-level rate limits (``limits.py``); None: unlimited
         self.limiter: RateLimiter | None = None
+        #: keep each handler call's parameters and answer on its Invocation (``answers``): the cold-start benchmark
+        #: replays a function's first invocation from them
+        self.record_answers = False
 
     def on_before_call(
         self, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]
@@ -234,7 +238,7 @@ class CallGate:
         context: dict[str, Any],
     ) -> None:
         """Let the Route 53 emulator amend moto's answers, page execution histories as AWS does, and note when
-        each SNS message was published."""
+        each SNS message was published; record the answer if asked."""
         if service == "sns" and operation == "Publish" and status < 300 and parsed.get("MessageId"):
             invocation = getattr(self.invoker.tls, "invocation", None)
             execution = invocation.execution if invocation is not None else None
@@ -243,6 +247,12 @@ class CallGate:
             self.route53.after_call(operation, params, status, parsed, context.get(hooks.ACCOUNT_KEY))
         if service == "stepfunctions" and operation == "GetExecutionHistory" and status < 300:
             page_history(params, parsed)
+        if self.record_answers:  # as the handler receives it: after the amendments above
+            invocation = getattr(self.invoker.tls, "invocation", None)
+            if invocation is not None:
+                invocation.answers.append(
+                    Answer(service, operation, copy.deepcopy(params), status, copy.deepcopy(parsed))
+                )
 
     def api_calls(self, function: str | None = None, *, tables: bool = False) -> Counter[str]:
         """AWS API calls made by handlers, as ``"service:Operation"`` counts (optionally for one function);

@@ -56,6 +56,18 @@ class LambdaContext:
         return max(0, int(self.timeout_seconds * 1000 - (time.monotonic() - self.started) * 1000))
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One API call a handler made and what it was answered: its parameters as the handler passed them, the HTTP
+    status and the parsed response (an error's too), as botocore handed them to the handler (``after-call``)."""
+
+    service: str
+    operation: str
+    params: dict[str, Any]
+    status: int
+    parsed: dict[str, Any]
+
+
 @dataclass
 class InvocationFault:
     """The next ``times`` invocations of ``function`` end as a Lambda timeout (or other unhandled error).
@@ -129,6 +141,8 @@ class Invocation:
     calls: Counter[str] = field(default_factory=Counter)
     #: what the handler printed (its log lines and metrics, which Lambda sends to CloudWatch Logs)
     output: list[str] = field(default_factory=list)
+    #: each API call's parameters and answer, in order, when the sandbox records them (``CallGate.record_answers``)
+    answers: list[Answer] = field(default_factory=list, repr=False)
     trace: list[str] = field(default_factory=list, repr=False)
 
     @property
