@@ -29,10 +29,50 @@ _LDH = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 @cache
-def _psl() -> PublicSuffixList:
+def _psl_text() -> str:
+    from publicsuffixlist import PSLFILE
+
+    with open(PSLFILE, encoding="utf-8") as source:
+        return source.read()
+
+
+def _rules_of(tld: str) -> list[str]:
+    """The rules of the Public Suffix List (the one publicsuffixlist ships) whose last label is ``tld`` as a name
+    spells it: ASCII, or punycode for an IDN label (which the list writes in Unicode, and the library encodes with
+    ``str.encode("idna")``). A rule is a line's text up to the first space, as the library reads it."""
+    text = _psl_text()
+    rules = re.findall(rf"(?mi)^([^\s/]\S*\.{re.escape(tld)}|{re.escape(tld)})(?=[ \t\r]|$)", text)
+    if tld.startswith("xn--"):
+        for rule in re.findall(r"(?m)^[^\s/]\S*", text):
+            last = rule.rsplit(".", 1)[-1]
+            if not last.isascii():
+                try:
+                    encoded = last.encode("idna").decode("ascii")
+                except UnicodeError:
+                    continue  # the library cannot encode it either: it matches no punycode name
+                if encoded.lower() == tld:
+                    rules.append(rule)
+    return [rule.lower() for rule in rules]
+
+
+@cache
+def _psl(tld: str) -> PublicSuffixList:
+    """The list's rules for names ending in ``tld``, parsed by publicsuffixlist.
+
+    A rule matches a name only if the rule's labels are the name's rightmost labels (publicsuffix.org, "Formal
+    algorithm"), so no rule of another top-level domain can change an answer for this one: these rules answer every
+    lookup of a name under ``tld`` as the whole list does (tests/unit/test_domain.py compares them rule by rule).
+    Parsing the whole list cost each cold start about 30 ms of CPU (the library punycodes each of its ~10,000
+    rules); one top-level domain's rules take a few. Rules all in ASCII need no punycode form.
+    """
     from publicsuffixlist import PublicSuffixList
 
-    return PublicSuffixList()
+    rules = _rules_of(tld)
+    return PublicSuffixList(source=rules, accept_encoded_idn=not all(rule.isascii() for rule in rules))
+
+
+def _tld(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower()
 
 
 def _to_ascii(label: str, original: str) -> str:
@@ -118,7 +158,7 @@ def normalise_domain(value: str) -> str:
         raise ValueError(f"{shown(original)} is {len(name)} characters long; a domain name has at most 253")
     if labels[-1].isdigit():
         raise ValueError(f"{shown(original)} ends in a numeric label; no top-level domain is numeric")
-    if _psl().is_public(name):
+    if _psl(_tld(name)).is_public(name):
         raise ValueError(
             f"{shown(original)} is a public suffix (like com or co.uk), not a domain you can own"
         )
@@ -173,7 +213,7 @@ def validate_mailto(value: str) -> str:
 def organisational_domain(name: str) -> str:
     """RFC 7489 3.2: the public suffix plus one label (``news.example.co.uk`` -> ``example.co.uk``), by the Public
     Suffix List the layer ships (publicsuffixlist)."""
-    return str(_psl().privatesuffix(name) or name)
+    return str(_psl(_tld(name)).privatesuffix(name) or name)
 
 
 def dns_name(name: str) -> str:
