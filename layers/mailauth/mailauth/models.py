@@ -23,16 +23,17 @@ DEFAULT_SIGNING_ZONE = "dkim.amazonses.com"
 
 
 class _Step(BaseModel):
-    """A step's input: the whole workflow state, of which the step reads a few keys."""
+    """A step's input: the whole workflow state, of which the step reads a few keys. ``defer_build`` as on
+    :class:`~mailauth.request.Strict`."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 # ------------------------------------------------------------------------------------------ step data
 class ErrorInfo(BaseModel):
     """What a Catch stores at ``$.error``."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
     error: str = Field(alias="Error")
     cause: str = Field(default="", alias="Cause")
 
@@ -288,7 +289,7 @@ class Wake(BaseModel):
     """Why a parked run woke (``$.wake``): the sweep saw its identity's status change (``status``), or its wait ran
     out (the Catch of ``States.Timeout``: ``Error``, ``Cause``)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     status: str | None = None
     swept_at: datetime | None = None
@@ -315,7 +316,7 @@ class CheckInput(_Step):
 class ParkInput(BaseModel):
     """The Park task's payload: the token to keep, whose it is, what SES said last, and how long it waits."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     token: str = Field(min_length=1, max_length=2048)  # states model: TaskToken, 1 to 2048 characters
     domain: str
