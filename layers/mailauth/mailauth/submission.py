@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mailauth import clock
-from mailauth.aws.dynamodb import ABSENT, ConditionFailedError, Item, Table
+from mailauth.aws.dynamodb import ABSENT, ConditionFailedError, Item, Table, int_or_none
 from mailauth.aws.stepfunctions import StepFunctions, execution_arn
 from mailauth.errors import ExecutionConflictError
 from mailauth.pace import Admission
@@ -214,14 +214,14 @@ class Submitter:
         what = f"an {latest.get('kind', 'onboard')}ing of {domain}"
         if running is None and self._in_flight(latest):
             if latest.get("request_hash") == digest:
-                kept = _int_or_none(latest.get("not_before"))
+                kept = int_or_none(latest.get("not_before"))
                 return self._start_execution(machine, str(latest["execution_name"]), body(kept), domain, kept)
             raise ExecutionConflictError(
                 f"{what} is starting ({latest['execution_arn']}); wait for it to end or stop it, then submit again"
             )
         if running is not None and running.status == "RUNNING":
             if latest.get("request_hash") == digest:
-                when = _when(_int_or_none(latest.get("not_before")))
+                when = _when(int_or_none(latest.get("not_before")))
                 return Submission(domain, running.arn, str(latest["execution_name"]), False, when)
             raise ExecutionConflictError(
                 f"{what} is running ({latest['execution_arn']}); wait for it to end or stop it, then submit again"
@@ -283,10 +283,6 @@ class Submitter:
 
 def _when(not_before: int | None) -> str | None:
     return timestamp(not_before) if not_before is not None else None
-
-
-def _int_or_none(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 _cache: dict[tuple[str, str, str], Submitter] = {}

@@ -185,8 +185,8 @@ class Table(Adapter):
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ConditionFailedError as failed:
-            return None, _int_or_none((failed.item or {}).get(attribute))
-        return _int_or_none(decode(response["Attributes"][attribute])), None
+            return None, int_or_none((failed.item or {}).get(attribute))
+        return int_or_none(decode(response["Attributes"][attribute])), None
 
     def scan(self, *, limit: int, start: Mapping[str, Value] | None = None) -> tuple[list[Item], Item | None]:
         """One page of at most ``limit`` items (strongly consistent), and the key to start the next page at."""
@@ -247,5 +247,6 @@ def _page(response: Mapping[str, Any]) -> tuple[list[Item], Item | None]:
     return items, ({k: decode(v) for k, v in last.items()} if last else None)
 
 
-def _int_or_none(value: Value | None) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def int_or_none(value: object) -> int | None:
+    """A numeric attribute as an int (a fraction truncated); None when absent or not a number."""
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
