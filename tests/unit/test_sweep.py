@@ -3,12 +3,15 @@ a check may skip asking SES."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 from mailauth import clock
 from mailauth.aws.dynamodb import Table
+from mailauth.errors import AwsThrottledError
 from mailauth.sweep import ALIVE_INTERVALS, SWEEP_KEY, Waiters, run_sweep
 from mailauth_sandbox import LocalAws
 
@@ -189,6 +192,49 @@ def test_a_bulk_run_leaves_ses_to_the_sweep_for_the_first_two_intervals_of_its_w
     step = timed_out_check(priority, waited, dkim)
     assert swept_unchanged(step, waiters, interval_seconds=300) is skips  # type: ignore[arg-type]
     assert waiters.asked == reads  # the young wait costs not even the wait table's read
+
+
+class Unreadable:
+    """Waiters whose wait table cannot be read."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def sweeping(self) -> bool:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        AwsThrottledError("GetItem: ThrottlingException"),  # throttled past the SDK's retries
+        ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "GetItem"),
+        EndpointConnectionError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com"),
+    ],
+)
+def test_a_wait_table_that_cannot_be_read_means_asking_ses(error: Exception, caplog: Any) -> None:
+    """The read only saves a SES call: the check asks SES instead of failing the run, and says why in its log."""
+    from mailauth.verification import swept_unchanged
+
+    waiters: Any = Unreadable(error)
+    # on the module's own logger: Powertools' "mailauth" logger above it neither propagates nor, in the tests, lets
+    # a warning through
+    logger = logging.getLogger("mailauth.verification")
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level("WARNING", logger="mailauth.verification"):
+            assert swept_unchanged(timed_out_check("bulk", 3600), waiters, interval_seconds=300) is False
+            assert swept_unchanged(first_check("bulk"), waiters) is False
+    finally:
+        logger.removeHandler(caplog.handler)
+    told = {
+        id(r)
+        for r in caplog.records
+        if r.getMessage() == "the wait table could not be read: SES is asked instead"
+    }
+    assert (
+        len(told) == 2
+    )  # once per check (a record reaches caplog's handler once or twice, as loggers propagate)
 
 
 def test_without_the_sweeps_interval_a_check_relies_on_sweeps_seen_running() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable
 from datetime import timedelta
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from mailauth import backoff, clock, dnscheck, wanted
 from mailauth.aws.ses import Ses
 from mailauth.domain import dns_name
+from mailauth.errors import AwsThrottledError
 from mailauth.identity import restart_blocker
 from mailauth.models import (
     CheckInput,
@@ -97,7 +99,7 @@ def swept_unchanged(step: CheckInput, waiters: Waiters, *, interval_seconds: int
         first = step.request.priority == "bulk" and step.wake is None
         if not first or step.identity.dkim_status != "PENDING" or step.identity.mail_from_status != "PENDING":
             return False
-        return waiters.sweeping()
+        return _sweeping(waiters)
     if previous.outcome != "pending" or step.wake is None or not step.wake.timed_out:
         return False
     if previous.identity_status != "PENDING" or previous.dkim_status != "PENDING":
@@ -107,7 +109,23 @@ def swept_unchanged(step: CheckInput, waiters: Waiters, *, interval_seconds: int
 
         if clock.now() - previous.started_at < timedelta(seconds=ALIVE_INTERVALS * interval_seconds):
             return True
-    return waiters.sweeping()
+    return _sweeping(waiters)
+
+
+def _sweeping(waiters: Waiters) -> bool:
+    """Whether sweeps are running, as the wait table says. A table that cannot be read (throttled past the SDK's
+    retries, or refused) answers no, and the check asks SES as it does when no sweep runs: the read only saves a SES
+    call, and failing the run for it would fail a person's onboarding (the fault matrix's ``wait`` rows did)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return waiters.sweeping()
+    except (AwsThrottledError, BotoCoreError, ClientError) as exc:
+        logging.getLogger(__name__).warning(
+            "the wait table could not be read: SES is asked instead",
+            extra={"error": f"{type(exc).__name__}: {exc}"},
+        )
+        return False
 
 
 def check(
