@@ -105,7 +105,7 @@ test: test-banner venv tools lint lint-template build
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-banner:
-	@echo "make test: lint, template checks, sam build, then about 1,460 tests on every core."
+	@echo "make test: lint, template checks, sam build, then about 1,510 tests on every core."
 	@echo "  About 15 minutes on 2 cores (plus a few minutes the first time, to install .venv and .tools)."
 	@echo "  pytest prints a dot per test and the percentage done at the end of each line."
 

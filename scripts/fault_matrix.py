@@ -1,6 +1,6 @@
 """Run the fault matrix and print its table and the line ``fault-matrix: cells=N ok=A failed_notified=B bad=C``.
 
-    make faults                      # every cell (both workflows × every operation × 3 kinds)
+    make faults                      # every cell (both workflows and the wait × every operation × 3 kinds)
     scripts/fault_matrix.py --workflow onboard --kind denied --json out.json
 
 Exit status 1 when a cell is bad. See sandbox/mailauth_sandbox/faultmatrix.py for what a cell does.
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--workflow", choices=["onboard", "offboard"], action="append")
+    parser.add_argument("--workflow", choices=["onboard", "offboard", "wait"], action="append")
     parser.add_argument("--kind", choices=list(KINDS), action="append")
     parser.add_argument("--json", type=Path, help="also write every cell to this file")
     args = parser.parse_args(argv)
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
     matrix = run_matrix(
         make,
-        workflows=args.workflow or ("onboard", "offboard"),
+        workflows=args.workflow or ("onboard", "offboard", "wait"),
         kinds=args.kind or KINDS,
         progress=progress,
     )

@@ -1,7 +1,10 @@
 """The fault matrix: every AWS operation both workflows make × {transient ×3, persistent, access denied}.
 
 A cell runs one workflow (onboarding a fresh domain, or offboarding one onboarded without faults) with one fault
-planned on the handlers' calls of one operation, and judges the end:
+planned on the handlers' calls of one operation, and judges the end. A third set of rows, ``wait``, onboards a
+domain that SES verifies only an hour after its records are served, so the run parks and the fleet sweep wakes it
+(the hourly watch runs meanwhile); its rows are the operations such a run makes that an onboarding SES verifies at
+once does not (the wait table's, the sweep's listing and wake-up, the watch's):
 
 * ``ok``: the workflow ended as it does without the fault (Onboarded / Offboarded);
 * ``failed_notified``: it ended FAILED and a person was told (a notification of that execution, or an alert on
@@ -36,10 +39,13 @@ from typing import Any, Literal
 
 from .engine import LocalAws
 from .iam import ACCESS_DENIED
+from .ses import SesBehaviour
 
 Kind = Literal["transient", "persistent", "denied"]
 KINDS: tuple[Kind, ...] = ("transient", "persistent", "denied")
-Workflow = Literal["onboard", "offboard"]
+Workflow = Literal["onboard", "offboard", "wait"]
+#: how long after its records are served SES verifies the domain of a ``wait`` cell (the run parks meanwhile)
+WAIT_HOURS = 1.0
 
 #: each service's throttling error as its botocore model names it (code, HTTP status)
 THROTTLING: dict[str, tuple[str, int]] = {
@@ -112,9 +118,20 @@ class Run:
     ended_at: str = ""
 
 
+def _prepare(local: LocalAws, workflow: Workflow) -> None:
+    """A ``wait`` cell's SES verifies late; the other workflows' at once (the sandbox's default)."""
+    if workflow == "wait":
+        local.ses.behaviour = SesBehaviour(verify=("after", WAIT_HOURS))
+
+
+def _kind(workflow: Workflow) -> str:
+    """What the domains table calls the workflow's runs."""
+    return "offboard" if workflow == "offboard" else "onboard"
+
+
 def _run(local: LocalAws, workflow: Workflow) -> Run:
-    """``POST /domains`` (onboard) or ``DELETE /domains/{domain}`` (offboard), then wait for the execution."""
-    invocation = local.api_post(REQUEST) if workflow == "onboard" else local.api_delete(DOMAIN)
+    """``POST /domains`` (onboard, wait) or ``DELETE /domains/{domain}`` (offboard), then wait for the execution."""
+    invocation = local.api_delete(DOMAIN) if workflow == "offboard" else local.api_post(REQUEST)
     if not invocation.ok:
         return Run(api_status=None, ended_at=f"ApiFunction raised {invocation.error_type}")
     answer = invocation.result
@@ -188,12 +205,12 @@ def _domains_table(
     that the same request, submitted again, turns into its execution."""
     item = _item(local, "DomainsTable")
     if run.execution is not None:
-        if item is None or item.get("execution_arn") != run.execution or item.get("kind") != workflow:
+        if item is None or item.get("execution_arn") != run.execution or item.get("kind") != _kind(workflow):
             return f"the domains table names {item and item.get('execution_arn')}, not {run.execution}"
         return None
     if item == previous:
         return None
-    if item is not None and item.get("kind") == workflow and "claimed_at" in item:
+    if item is not None and item.get("kind") == _kind(workflow) and "claimed_at" in item:
         return None  # a claim whose StartExecution failed: the same request within the claim's time starts it
     return f"a refused submission changed the domains table: {item}"
 
@@ -253,6 +270,7 @@ def run_cell(
     cell = Cell(workflow, operation, kind)
     local = make()
     try:
+        _prepare(local, workflow)
         zone_id = local.create_hosted_zone(DOMAIN)
         before = local.zone_records(zone_id)
         if workflow == "offboard":
@@ -301,28 +319,33 @@ def _rows(calls: Iterable[str], tables: dict[str, str]) -> list[str]:
 
 def operations(make: Callable[[], LocalAws]) -> dict[Workflow, list[str]]:
     """The operations the handlers call in a fault-free onboarding and offboarding through the API (the matrix's
-    rows), DynamoDB's per table."""
-    local = make()
-    try:
-        local.create_hosted_zone(DOMAIN)
-        tables = {
-            r["Ref"]: logical for logical, r in local.resources.items() if ":table/" in r.get("Arn", "")
-        }
-        _run(local, "onboard")
-        before = Counter(local.api_calls(tables=True))
-        _run(local, "offboard")
-        after = Counter(local.api_calls(tables=True))
-        onboard = _rows(before, tables)
-        offboard = _rows((k for k in after if after[k] > before.get(k, 0)), tables)
-        return {"onboard": onboard, "offboard": offboard}
-    finally:
-        local.stop()
+    rows), DynamoDB's per table; ``wait``: what a fault-free onboarding that parks calls besides those."""
+    rows: dict[Workflow, list[str]] = {}
+    sandboxes: tuple[tuple[Workflow, ...], ...] = (("onboard", "offboard"), ("wait",))
+    for workflows in sandboxes:
+        local = make()
+        try:
+            _prepare(local, workflows[0])
+            local.create_hosted_zone(DOMAIN)
+            tables = {
+                r["Ref"]: logical for logical, r in local.resources.items() if ":table/" in r.get("Arn", "")
+            }
+            before: Counter[str] = Counter()
+            for workflow in workflows:
+                _run(local, workflow)
+                after = Counter(local.api_calls(tables=True))
+                rows[workflow] = _rows((k for k in after if after[k] > before.get(k, 0)), tables)
+                before = after
+        finally:
+            local.stop()
+    rows["wait"] = sorted(set(rows["wait"]) - set(rows["onboard"]))
+    return rows
 
 
 def run_matrix(
     make: Callable[[], LocalAws],
     *,
-    workflows: Iterable[Workflow] = ("onboard", "offboard"),
+    workflows: Iterable[Workflow] = ("onboard", "offboard", "wait"),
     kinds: Iterable[Kind] = KINDS,
     progress: Callable[[Cell], None] | None = None,
 ) -> Matrix:

@@ -1,6 +1,6 @@
 """The fault matrix (sandbox/mailauth_sandbox/faultmatrix.py) in make test, one test per cell: every AWS
-operation the handlers of both workflows call (the API's included, DynamoDB per table) × {3 transient errors,
-persistent errors, access denied}. Every cell must end verified (or offboarded), or failed and told to a person,
+operation the handlers of both workflows call (the API's included, DynamoDB per table), and those an onboarding
+that parks adds (the wait table, the sweep, the watch), × {3 transient errors, persistent errors, access denied}. Every cell must end verified (or offboarded), or failed and told to a person,
 with the zone, the ledger, the SES identity and the domains table consistent; afterwards a fault-free re-run must
 converge and an offboarding restore the zone. `make faults` prints the same table; make test's summary prints the
 line `fault-matrix: cells=N ok=A failed_notified=B bad=C` (tests/conftest.py)."""
@@ -55,6 +55,19 @@ ROWS: dict[Workflow, list[str]] = {
         "sns:Publish",
         "stepfunctions:DescribeExecution",
         "stepfunctions:StartExecution",
+    ],
+    # an onboarding that parks (SES verifies an hour after the records are served): Park's, the sweep's and the
+    # waiting checks' wait table, the sweep's listing and wake-up, and the hourly watch that runs meanwhile
+    "wait": [
+        "dynamodb:DeleteItem@WaitTable",
+        "dynamodb:GetItem@PaceTable",
+        "dynamodb:GetItem@WaitTable",
+        "dynamodb:PutItem@PaceTable",
+        "dynamodb:PutItem@WaitTable",
+        "dynamodb:Scan@DomainsTable",
+        "dynamodb:Scan@WaitTable",
+        "sesv2:ListEmailIdentities",
+        "stepfunctions:SendTaskSuccess",
     ],
 }
 CELLS = [
