@@ -16,8 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from mailauth.errors import ExecutionConflictError, InvalidRequestError
-from mailauth.request import OnboardRequest
-from mailauth.resolve import validation_message
+from mailauth.request import OnboardRequest, validation_message
 from mailauth.settings import TriggerSettings
 from mailauth.submission import default_submitter
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from mailauth.errors import InvalidRequestError
 from mailauth.ledger import LedgerStore
 from mailauth.offboard import OffboardRequest, unpublish
-from mailauth.resolve import validation_message
+from mailauth.request import validation_message
 from mailauth.settings import LedgerSettings
 
 logger = Logger()

@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from mailauth.domain import SHOWN, validate_mailto
-from mailauth.request import OnboardRequest
-from mailauth.resolve import validation_message
+from mailauth.request import OnboardRequest, validation_message
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),

@@ -16,20 +16,10 @@ from mailauth.errors import (
     PrivateZoneOnlyError,
 )
 from mailauth.models import ZoneInfo
-from mailauth.request import OnboardRequest, check_mail_from_allowed, check_role_allowed
+from mailauth.request import OnboardRequest, check_mail_from_allowed, check_role_allowed, validation_message
 
 if TYPE_CHECKING:
     from mailauth.settings import AllowListSettings
-
-
-def validation_message(exc: ValidationError) -> str:
-    """One line per problem, naming the field: what a person needs to fix the request."""
-    lines = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "request"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        lines.append(f"{where}: {message}")
-    return "; ".join(lines)
 
 
 def raise_rejected(raw: Any) -> None:
