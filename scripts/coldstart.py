@@ -44,7 +44,7 @@ LAYER = BENCH / "layer"
 CODE = BENCH / "functions"
 REQUIREMENTS = ROOT / "layers" / "mailauth" / "requirements.txt"
 TARGET = 1.5
-TARGET_ARGS = ["--target", str(LAYER), "-r", str(REQUIREMENTS)]
+PIP_TARGET = ["--target", str(LAYER), "-r", str(REQUIREMENTS)]
 
 #: the child: loads its job, then counts CPU time from the first import of botocore (boto3 imports these two modules
 #: anyway); the answers are replayed at before-call
@@ -111,20 +111,14 @@ def lambda_tree() -> None:
     stamp = LAYER / ".requirements-sha256"
     if not stamp.is_file() or stamp.read_text() != _stamp(REQUIREMENTS):
         shutil.rmtree(LAYER, ignore_errors=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "-q",
-                "--no-deps",
-                *TARGET_ARGS,
-            ],
-            check=True,
-            capture_output=True,
-        )
+        pip = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps"]
+        installed = subprocess.run([*pip, *PIP_TARGET], capture_output=True, text=True)
+        if (
+            installed.returncode
+        ):  # pip's own words (pip is quiet when it succeeds: its warnings are not shown)
+            raise SystemExit(
+                f"coldstart: pip could not install {REQUIREMENTS} into {LAYER}:\n{installed.stderr}"
+            )
         stamp.write_text(_stamp(REQUIREMENTS))
     shutil.rmtree(LAYER / "mailauth", ignore_errors=True)
     shutil.copytree(ROOT / "layers" / "mailauth" / "mailauth", LAYER / "mailauth")
