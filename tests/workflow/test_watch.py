@@ -56,6 +56,14 @@ def dkim_names(local: LocalAws, zone: str) -> list[str]:
     )
 
 
+def dkim_deleted(local: LocalAws) -> str:
+    """example.com onboarded, then a person deletes its first DKIM CNAME; the zone's ID."""
+    zone = local.create_hosted_zone("example.com")
+    onboard(local, {"domain": "example.com"})
+    person(local, zone, "DELETE", dkim_names(local, zone)[0], "CNAME")
+    return zone
+
+
 def drift_told(local: LocalAws) -> list[dict[str, Any]]:
     return [n for n in local.notifications() if n["chatbot"]["metadata"]["eventType"] == "mailauth.drift"]
 
@@ -185,9 +193,7 @@ def test_the_schedule_runs_the_watch_while_other_work_goes_on(local_aws_factory:
     another domain waits for SES, and its drift is told then (a round every hour here: the first one began
     before the domain verified)."""
     local = local_aws_factory(ses=SesBehaviour(verify=("after", 3)), parameters={"WatchEveryHours": "1"})
-    zone = local.create_hosted_zone("example.com")
-    onboard(local, {"domain": "example.com"})
-    person(local, zone, "DELETE", dkim_names(local, zone)[0], "CNAME")
+    dkim_deleted(local)
 
     onboard(local, {"domain": "news.example.com"})  # waits about three hours for SES
 
@@ -207,9 +213,7 @@ def test_a_watch_that_cannot_list_identities_loses_nothing_and_raises_the_alarm(
     local_aws_factory: Factory,
 ) -> None:
     local = local_aws_factory()
-    zone = local.create_hosted_zone("example.com")
-    onboard(local, {"domain": "example.com"})
-    person(local, zone, "DELETE", dkim_names(local, zone)[0], "CNAME")
+    dkim_deleted(local)
     local.faults.add("sesv2", "ListEmailIdentities", "AccessDeniedException", times=1, status=403)
 
     failed = local.run_function("WatchFunction", load_event("watch"))
@@ -245,9 +249,7 @@ def test_a_domain_whose_audit_fails_is_counted_and_the_others_are_audited(local_
 def test_an_audit_that_public_dns_did_not_answer_tells_nothing(local_aws_factory: Factory) -> None:
     """A drift told, then a round in which public DNS does not answer: the drift is not told gone (nor again)."""
     local = local_aws_factory()
-    zone = local.create_hosted_zone("example.com")
-    onboard(local, {"domain": "example.com"})
-    person(local, zone, "DELETE", dkim_names(local, zone)[0], "CNAME")
+    dkim_deleted(local)
     local.clock.advance(DAY.total_seconds())
     assert watch(local)["told"] == 1
 
@@ -312,9 +314,7 @@ def test_a_drift_event_eventbridge_refuses_raises_the_alarm_and_the_drift_is_not
     local_aws_factory: Factory,
 ) -> None:
     local = local_aws_factory()
-    zone = local.create_hosted_zone("example.com")
-    onboard(local, {"domain": "example.com"})
-    person(local, zone, "DELETE", dkim_names(local, zone)[0], "CNAME")
+    dkim_deleted(local)
     local.faults.add(
         "events", "PutEvents", "AccessDeniedException", times=10, status=400, function="WatchFunction"
     )
